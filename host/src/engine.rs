@@ -1,0 +1,55 @@
+//! The wasmtime engine: configured once per process.
+
+use anyhow::{Context, Result};
+use wasmtime::{
+    Cache, CacheConfig, Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig,
+};
+
+/// Instances that may be alive at once across all requests. Each request holds one composed
+/// component instance (a handful of core instances) for its duration.
+const MAX_CONCURRENT_INSTANCES: u32 = 1000;
+
+/// Builds the engine: Cranelift, the component model, async support, the pooling allocator
+/// sized for this app, and an on-disk cache of compiled code (as Spin keeps one) so a
+/// restart does not recompile unchanged components.
+pub fn new_engine() -> Result<Engine> {
+    let mut config = Config::new();
+    config.wasm_component_model(true);
+
+    let mut pool = PoolingAllocationConfig::default();
+    pool.total_component_instances(MAX_CONCURRENT_INSTANCES)
+        .total_core_instances(MAX_CONCURRENT_INSTANCES * 8)
+        .total_memories(MAX_CONCURRENT_INSTANCES * 8)
+        .total_tables(MAX_CONCURRENT_INSTANCES * 8)
+        .max_memories_per_component(16)
+        .max_tables_per_component(16)
+        .max_memory_size(crate::state::MEMORY_LIMIT_BYTES)
+        .max_component_instance_size(1 << 20)
+        .max_core_instance_size(1 << 20);
+    config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
+
+    if let Some(dir) = cache_dir() {
+        let mut cache = CacheConfig::new();
+        cache.with_directory(dir);
+        config.cache(Some(
+            Cache::new(cache)
+                .map_err(anyhow::Error::from)
+                .context("opening the compiled-code cache")?,
+        ));
+    }
+    Engine::new(&config)
+        .map_err(anyhow::Error::from)
+        .context("creating the wasmtime engine")
+}
+
+/// `$COMMERCE_HOST_CACHE`, else `$XDG_CACHE_HOME/commerce-host`, else
+/// `~/.cache/commerce-host`; `COMMERCE_HOST_CACHE=off` disables the cache.
+fn cache_dir() -> Option<std::path::PathBuf> {
+    if let Ok(dir) = std::env::var("COMMERCE_HOST_CACHE") {
+        return (dir != "off").then(|| dir.into());
+    }
+    let base = std::env::var_os("XDG_CACHE_HOME")
+        .map(std::path::PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| std::path::PathBuf::from(h).join(".cache")))?;
+    Some(base.join("commerce-host"))
+}

@@ -1,0 +1,197 @@
+//! `fermyon:spin/sqlite@2.0.0`, backed by SQLite files under the state directory.
+//!
+//! As under `spin up`, the database labelled `default` lives in `.spin/sqlite_db.db`. A
+//! component may open only the databases its manifest lists in `sqlite_databases`
+//! (`access-denied` otherwise, whether or not the database exists); a listed label the host
+//! has no database for is refused when the app loads.
+//!
+//! Connections are pooled per database and opened in WAL mode with a busy timeout, so
+//! concurrent requests read in parallel and writers queue instead of failing. A connection
+//! stays with its guest resource for the resource's lifetime, so `BEGIN` ... `COMMIT` across
+//! several `execute` calls works; a transaction a guest leaves open is rolled back when the
+//! connection returns to the pool.
+
+use crate::bindings::fermyon::spin2_0_0::sqlite::{self, Error, QueryResult, RowResult, Value};
+use crate::state::HostState;
+use anyhow::{Context, Result};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use wasmtime::component::Resource;
+
+/// Idle connections kept per database.
+const POOL_SIZE: usize = 8;
+
+/// One SQLite database file and its idle connections.
+pub struct Database {
+    path: PathBuf,
+    idle: Mutex<Vec<rusqlite::Connection>>,
+}
+
+impl Database {
+    /// Opens (creating if needed) the database at `path`.
+    pub fn open(path: &Path) -> Result<Arc<Self>> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("cannot create {}", dir.display()))?;
+        }
+        let db = Arc::new(Self {
+            path: path.to_path_buf(),
+            idle: Mutex::new(Vec::new()),
+        });
+        // Open one connection now so a bad path fails at start-up, not on first request.
+        let conn = db.connect()?;
+        db.put_back(conn);
+        Ok(db)
+    }
+
+    fn connect(&self) -> Result<rusqlite::Connection> {
+        let conn = rusqlite::Connection::open(&self.path)
+            .with_context(|| format!("cannot open SQLite database {}", self.path.display()))?;
+        conn.busy_timeout(Duration::from_secs(5))?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.set_prepared_statement_cache_capacity(64);
+        Ok(conn)
+    }
+
+    /// A connection from the pool, or a new one.
+    pub fn take(&self) -> Result<rusqlite::Connection> {
+        if let Some(conn) = self.idle.lock().unwrap().pop() {
+            return Ok(conn);
+        }
+        self.connect()
+    }
+
+    /// Returns a connection to the pool, rolling back whatever transaction it left open.
+    pub fn put_back(&self, conn: rusqlite::Connection) {
+        if !conn.is_autocommit() && conn.execute_batch("ROLLBACK").is_err() {
+            return; // A connection we cannot reset is dropped.
+        }
+        let mut idle = self.idle.lock().unwrap();
+        if idle.len() < POOL_SIZE {
+            idle.push(conn);
+        }
+    }
+
+    /// The file behind this database.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+/// The databases of an application, by label.
+#[derive(Clone, Default)]
+pub struct Databases(pub BTreeMap<String, Arc<Database>>);
+
+/// The host side of a guest's `connection` resource.
+pub struct OpenConnection {
+    database: Arc<Database>,
+    conn: Option<rusqlite::Connection>,
+}
+
+impl Drop for OpenConnection {
+    fn drop(&mut self) {
+        if let Some(conn) = self.conn.take() {
+            self.database.put_back(conn);
+        }
+    }
+}
+
+fn to_sql(v: Value) -> rusqlite::types::Value {
+    use rusqlite::types::Value as V;
+    match v {
+        Value::Integer(i) => V::Integer(i),
+        Value::Real(f) => V::Real(f),
+        Value::Text(s) => V::Text(s),
+        Value::Blob(b) => V::Blob(b),
+        Value::Null => V::Null,
+    }
+}
+
+fn from_sql(v: rusqlite::types::ValueRef<'_>) -> Value {
+    use rusqlite::types::ValueRef as V;
+    match v {
+        V::Integer(i) => Value::Integer(i),
+        V::Real(f) => Value::Real(f),
+        V::Text(t) => Value::Text(String::from_utf8_lossy(t).into_owned()),
+        V::Blob(b) => Value::Blob(b.to_vec()),
+        V::Null => Value::Null,
+    }
+}
+
+fn sql_error(e: rusqlite::Error) -> Error {
+    if let rusqlite::Error::SqliteFailure(f, _) = &e
+        && f.code == rusqlite::ErrorCode::DiskFull
+    {
+        return Error::DatabaseFull;
+    }
+    Error::Io(e.to_string())
+}
+
+/// Runs one statement with its parameters and collects the rows.
+fn execute(
+    conn: &rusqlite::Connection,
+    statement: &str,
+    parameters: Vec<Value>,
+) -> Result<QueryResult, rusqlite::Error> {
+    let mut stmt = conn.prepare_cached(statement)?;
+    let columns: Vec<String> = stmt.column_names().iter().map(|c| c.to_string()).collect();
+    let width = columns.len();
+    let params = rusqlite::params_from_iter(parameters.into_iter().map(to_sql));
+    let mut rows = stmt.query(params)?;
+    let mut out = Vec::new();
+    while let Some(row) = rows.next()? {
+        let mut values = Vec::with_capacity(width);
+        for i in 0..width {
+            values.push(from_sql(row.get_ref(i)?));
+        }
+        out.push(RowResult { values });
+    }
+    Ok(QueryResult { columns, rows: out })
+}
+
+impl sqlite::HostConnection for HostState {
+    fn open(
+        &mut self,
+        database: String,
+    ) -> wasmtime::Result<Result<Resource<OpenConnection>, Error>> {
+        if !self.config.sqlite_databases.contains(&database) {
+            return Ok(Err(Error::AccessDenied));
+        }
+        let Some(db) = self.backends.databases.0.get(&database).cloned() else {
+            return Ok(Err(Error::NoSuchDatabase));
+        };
+        let conn = match db.take() {
+            Ok(c) => c,
+            Err(e) => return Ok(Err(Error::Io(format!("{e:#}")))),
+        };
+        let handle = self.table.push(OpenConnection {
+            database: db,
+            conn: Some(conn),
+        })?;
+        Ok(Ok(handle))
+    }
+
+    fn execute(
+        &mut self,
+        connection: Resource<OpenConnection>,
+        statement: String,
+        parameters: Vec<Value>,
+    ) -> wasmtime::Result<Result<QueryResult, Error>> {
+        let open = self.table.get(&connection)?;
+        let Some(conn) = open.conn.as_ref() else {
+            return Ok(Err(Error::InvalidConnection));
+        };
+        Ok(execute(conn, &statement, parameters).map_err(sql_error))
+    }
+
+    fn drop(&mut self, connection: Resource<OpenConnection>) -> wasmtime::Result<()> {
+        self.table.delete(connection)?;
+        Ok(())
+    }
+}
+
+impl sqlite::Host for HostState {}
