@@ -17,6 +17,8 @@
 //! HTTP; [`compose`] component dependencies; [`routes`] route matching; [`app`] loading and
 //! serving; [`server`] the TCP side.
 
+#![forbid(unsafe_code)]
+
 pub mod app;
 pub mod builder;
 pub mod compose;

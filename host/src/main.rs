@@ -3,6 +3,8 @@
 //! `commerce-host up` runs the build commands of `spin.toml`, then serves the app on
 //! 127.0.0.1:3000; `commerce-host build` only builds.
 
+#![forbid(unsafe_code)]
+
 use anyhow::Result;
 use clap::{Parser, Subcommand};
 use commerce_host::{App, AppOptions, builder, manifest::Manifest, server};

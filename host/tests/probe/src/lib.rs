@@ -1,0 +1,137 @@
+//! The probe: a Spin HTTP component whose routes each exercise one host behaviour and answer
+//! with what they observed, so host tests can compare it with Spin's documented semantics.
+//!
+//! Routes below are relative to wherever the probe is mounted (`/<any>/kv/<label>`, ...).
+//!
+//! | route | what it does | answer |
+//! |---|---|---|
+//! | `/kv/<label>` | opens key-value store `<label>` | `ok` or the error case |
+//! | `/kv-set/<key>/<value>`, `/kv-get/<key>` | writes / reads the default store | the value, or `none` |
+//! | `/sqlite/<name>` | opens SQLite database `<name>`, runs `SELECT 1` | `ok` or the error case |
+//! | `/sql-put/<value>`, `/sql-all` | inserts into / lists a table of its own | values, one per line |
+//! | `/var/<name>` | reads variable `<name>` | the value or the error case |
+//! | `/outbound?url=<url>` | sends a GET to `<url>` | `status <n>` or `error <why>` |
+//! | `/headers` | — | the request's `spin-*` headers as JSON |
+//! | `/trap` | panics | (a trap) |
+//! | `/oom` | allocates without bound | (a trap) |
+
+use spin_sdk::http::{IntoResponse, Request, Response, send};
+use spin_sdk::{key_value, sqlite, variables};
+
+/// The `wasi:http/incoming-handler` export; spin-sdk's macro generates `unsafe` ABI glue.
+#[allow(unsafe_code)]
+mod entry {
+    #[spin_sdk::http_component]
+    async fn handle(
+        req: spin_sdk::http::Request,
+    ) -> anyhow::Result<impl spin_sdk::http::IntoResponse> {
+        super::probe(req).await
+    }
+}
+
+async fn probe(req: Request) -> anyhow::Result<impl IntoResponse> {
+    let path = req.path().to_string();
+    // The first segment is the route prefix the probe is mounted under; the rest names the probe.
+    let parts: Vec<&str> = path.trim_start_matches('/').split('/').skip(1).collect();
+    let body = match parts.as_slice() {
+        ["kv", label] => match key_value::Store::open(label) {
+            Ok(_) => "ok".to_string(),
+            Err(e) => kv_error(&e),
+        },
+        ["kv-set", key, value] => {
+            key_value::Store::open_default()?.set(key, value.as_bytes())?;
+            "ok".to_string()
+        }
+        ["kv-get", key] => match key_value::Store::open_default()?.get(key)? {
+            Some(v) => String::from_utf8(v)?,
+            None => "none".to_string(),
+        },
+        ["sqlite", name] => match sqlite::Connection::open(name) {
+            Ok(conn) => match conn.execute("SELECT 1", &[]) {
+                Ok(_) => "ok".to_string(),
+                Err(e) => sql_error(&e),
+            },
+            Err(e) => sql_error(&e),
+        },
+        ["sql-put", value] => {
+            let conn = sqlite::Connection::open_default()?;
+            conn.execute(
+                "CREATE TABLE IF NOT EXISTS probe_values (v TEXT NOT NULL)",
+                &[],
+            )?;
+            conn.execute(
+                "INSERT INTO probe_values (v) VALUES (?)",
+                &[sqlite::Value::Text(value.to_string())],
+            )?;
+            "ok".to_string()
+        }
+        ["sql-all"] => {
+            let conn = sqlite::Connection::open_default()?;
+            conn.execute(
+                "CREATE TABLE IF NOT EXISTS probe_values (v TEXT NOT NULL)",
+                &[],
+            )?;
+            let rows = conn.execute("SELECT v FROM probe_values ORDER BY rowid", &[])?;
+            rows.rows()
+                .filter_map(|r| r.get::<&str>("v").map(str::to_string))
+                .collect::<Vec<_>>()
+                .join("\n")
+        }
+        ["var", name] => match variables::get(name) {
+            Ok(v) => v,
+            Err(e) => format!("{e:?}"),
+        },
+        ["outbound"] => {
+            let url = req
+                .query()
+                .strip_prefix("url=")
+                .unwrap_or_default()
+                .to_string();
+            let outbound = Request::get(url).build();
+            match send::<_, Response>(outbound).await {
+                Ok(r) => format!("status {}", r.status()),
+                Err(e) => format!("error {e}"),
+            }
+        }
+        ["headers", ..] => {
+            let mut map = serde_json::Map::new();
+            for (name, value) in req.headers() {
+                if name.starts_with("spin-") {
+                    map.insert(
+                        name.to_string(),
+                        value.as_str().unwrap_or_default().to_string().into(),
+                    );
+                }
+            }
+            serde_json::Value::Object(map).to_string()
+        }
+        ["trap"] => panic!("the probe was asked to trap"),
+        ["oom"] => {
+            let mut hoard: Vec<Vec<u8>> = Vec::new();
+            loop {
+                hoard.push(vec![1u8; 16 << 20]);
+            }
+        }
+        _ => return Ok(Response::new(404, "no such probe")),
+    };
+    Ok(Response::new(200, body))
+}
+
+fn kv_error(e: &key_value::Error) -> String {
+    match e {
+        key_value::Error::AccessDenied => "access-denied".into(),
+        key_value::Error::NoSuchStore => "no-such-store".into(),
+        key_value::Error::StoreTableFull => "store-table-full".into(),
+        key_value::Error::Other(s) => format!("other {s}"),
+    }
+}
+
+fn sql_error(e: &sqlite::Error) -> String {
+    match e {
+        sqlite::Error::AccessDenied => "access-denied".into(),
+        sqlite::Error::NoSuchDatabase => "no-such-database".into(),
+        sqlite::Error::InvalidConnection => "invalid-connection".into(),
+        sqlite::Error::DatabaseFull => "database-full".into(),
+        sqlite::Error::Io(s) => format!("io {s}"),
+    }
+}
