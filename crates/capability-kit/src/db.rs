@@ -1,0 +1,191 @@
+//! SQLite over Spin's `fermyon:spin/sqlite@2.0.0`: migrations, transactions, row decoding.
+//!
+//! Every statement is parameterised; the only SQL text built at run time is a list of `?`
+//! placeholders ([`placeholders`]) and the name of a capability's own version table.
+
+use spin_sdk::sqlite::{Connection, Error, RowResult, Value};
+
+/// One step of a capability's schema. Versions start at 1 and increase by one; a
+/// migration, once released, never changes: a change is a new migration.
+pub struct Migration {
+    /// The schema version this migration produces.
+    pub version: i64,
+    /// What it does, for people.
+    pub description: &'static str,
+    /// The statements, run in order, one `execute` each.
+    pub statements: &'static [&'static str],
+}
+
+/// Brings the schema up to the last of `migrations`, idempotently.
+///
+/// `version_table` (e.g. `catalog_schema_version`) holds one row with the current version.
+/// The common case costs one `SELECT`. Otherwise the migrations run in one `BEGIN
+/// IMMEDIATE` transaction that re-reads the version first, so instances racing on a fresh
+/// database apply each migration exactly once.
+pub fn migrate(
+    conn: &Connection,
+    version_table: &'static str,
+    migrations: &[Migration],
+) -> Result<(), Error> {
+    debug_assert!(
+        version_table
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b == b'_')
+    );
+    debug_assert!(
+        migrations
+            .iter()
+            .enumerate()
+            .all(|(i, m)| m.version == i as i64 + 1)
+    );
+    let target = migrations.last().map_or(0, |m| m.version);
+    let select = format!("SELECT version FROM {version_table} WHERE id = 1");
+    if let Ok(result) = conn.execute(&select, &[])
+        && let Some(version) = result.rows.first().and_then(|r| r.get::<i64>(0))
+        && version >= target
+    {
+        return Ok(());
+    }
+
+    transaction(conn, |conn| {
+        conn.execute(
+            &format!(
+                "CREATE TABLE IF NOT EXISTS {version_table} (\
+                 id INTEGER PRIMARY KEY CHECK (id = 1), \
+                 version INTEGER NOT NULL, \
+                 migrated_at INTEGER NOT NULL)"
+            ),
+            &[],
+        )?;
+        let result = conn.execute(&select, &[])?;
+        let current = result
+            .rows
+            .first()
+            .and_then(|r| r.get::<i64>(0))
+            .unwrap_or(0);
+        if current >= target {
+            return Ok(());
+        }
+        for migration in migrations.iter().filter(|m| m.version > current) {
+            for statement in migration.statements {
+                conn.execute(statement, &[])?;
+            }
+        }
+        conn.execute(
+            &format!(
+                "INSERT INTO {version_table} (id, version, migrated_at) VALUES (1, ?, ?) \
+                 ON CONFLICT (id) DO UPDATE SET version = excluded.version, \
+                 migrated_at = excluded.migrated_at"
+            ),
+            &[
+                Value::Integer(target),
+                Value::Integer(crate::clock::now_ms()),
+            ],
+        )?;
+        Ok(())
+    })
+}
+
+/// Runs `f` in a `BEGIN IMMEDIATE` transaction: commits when it returns `Ok`, rolls back
+/// when it returns `Err` or the commit fails, so nothing is half written.
+pub fn transaction<T, E>(
+    conn: &Connection,
+    f: impl FnOnce(&Connection) -> Result<T, E>,
+) -> Result<T, E>
+where
+    E: From<Error>,
+{
+    conn.execute("BEGIN IMMEDIATE", &[])?;
+    let outcome = f(conn).and_then(|value| {
+        conn.execute("COMMIT", &[])?;
+        Ok(value)
+    });
+    if outcome.is_err() {
+        // Nothing useful to do if the rollback fails too: the original error matters, and
+        // the host rolls back an unfinished transaction when the connection closes.
+        let _ = conn.execute("ROLLBACK", &[]);
+    }
+    outcome
+}
+
+/// Whether `error` is a UNIQUE constraint failure on `table.column` (e.g.
+/// `"catalog_products.slug"`). Spin reports constraint failures as `io` errors carrying
+/// SQLite's message.
+pub fn is_unique_violation(error: &Error, table_column: &str) -> bool {
+    match error {
+        Error::Io(message) => {
+            message.contains("UNIQUE constraint failed") && message.contains(table_column)
+        }
+        _ => false,
+    }
+}
+
+/// `n` comma-separated `?` placeholders, for `IN (…)` lists.
+pub fn placeholders(n: usize) -> String {
+    let mut s = String::with_capacity(n * 3);
+    for i in 0..n {
+        if i > 0 {
+            s.push_str(", ");
+        }
+        s.push('?');
+    }
+    s
+}
+
+fn decode_error(column: usize, expected: &str) -> Error {
+    Error::Io(format!("column {column}: expected {expected}"))
+}
+
+/// The text in column `i`.
+pub fn text(row: &RowResult, i: usize) -> Result<String, Error> {
+    match row.values.get(i) {
+        Some(Value::Text(s)) => Ok(s.clone()),
+        _ => Err(decode_error(i, "text")),
+    }
+}
+
+/// The text in column `i`, or `None` for NULL.
+pub fn opt_text(row: &RowResult, i: usize) -> Result<Option<String>, Error> {
+    match row.values.get(i) {
+        Some(Value::Null) => Ok(None),
+        Some(Value::Text(s)) => Ok(Some(s.clone())),
+        _ => Err(decode_error(i, "text or null")),
+    }
+}
+
+/// The integer in column `i`.
+pub fn int(row: &RowResult, i: usize) -> Result<i64, Error> {
+    match row.values.get(i) {
+        Some(Value::Integer(n)) => Ok(*n),
+        _ => Err(decode_error(i, "integer")),
+    }
+}
+
+/// The integer in column `i`, or `None` for NULL.
+pub fn opt_int(row: &RowResult, i: usize) -> Result<Option<i64>, Error> {
+    match row.values.get(i) {
+        Some(Value::Null) => Ok(None),
+        Some(Value::Integer(n)) => Ok(Some(*n)),
+        _ => Err(decode_error(i, "integer or null")),
+    }
+}
+
+/// A text parameter.
+pub fn t(s: impl Into<String>) -> Value {
+    Value::Text(s.into())
+}
+
+/// An integer parameter.
+pub fn i(n: impl Into<i64>) -> Value {
+    Value::Integer(n.into())
+}
+
+/// A nullable text parameter.
+pub fn opt_t(s: Option<impl Into<String>>) -> Value {
+    s.map_or(Value::Null, |s| Value::Text(s.into()))
+}
+
+/// A nullable integer parameter.
+pub fn opt_i(n: Option<impl Into<i64>>) -> Value {
+    n.map_or(Value::Null, |n| Value::Integer(n.into()))
+}
