@@ -1,0 +1,162 @@
+//! Strict query-string parsing: every parameter must be known and given at most once, and
+//! every value must parse. All problems are collected and reported together.
+
+use crate::{FieldError, Problem};
+
+/// A parsed query string. Read the parameters, then call [`Query::finish`], which fails
+/// with a 400 problem listing every bad parameter (as `/name` paths).
+#[derive(Debug)]
+pub struct Query {
+    pairs: Vec<(String, String)>,
+    errors: Vec<FieldError>,
+}
+
+impl Query {
+    /// Parses `raw` (without the `?`), accepting only the parameters in `known`.
+    pub fn parse(raw: &str, known: &[&str]) -> Self {
+        let mut query = Self {
+            pairs: Vec::new(),
+            errors: Vec::new(),
+        };
+        for part in raw.split('&').filter(|p| !p.is_empty()) {
+            let (raw_name, raw_value) = part.split_once('=').unwrap_or((part, ""));
+            let (Some(name), Some(value)) = (decode(raw_name), decode(raw_value)) else {
+                query.error(raw_name, "is not valid percent-encoded UTF-8");
+                continue;
+            };
+            if !known.contains(&name.as_str()) {
+                let message = if known.is_empty() {
+                    "is not a parameter of this resource, which takes none".to_owned()
+                } else {
+                    format!(
+                        "is not a parameter of this resource; known: {}",
+                        known.join(", ")
+                    )
+                };
+                query.error(&name, message);
+            } else if query.pairs.iter().any(|(n, _)| *n == name) {
+                query.error(&name, "is given more than once");
+            } else {
+                query.pairs.push((name, value));
+            }
+        }
+        query
+    }
+
+    fn error(&mut self, name: &str, message: impl Into<String>) {
+        let path = format!("/{name}");
+        // One error per parameter is enough.
+        if !self.errors.iter().any(|e| e.path == path) {
+            self.errors.push(FieldError::new(path, message));
+        }
+    }
+
+    fn raw(&self, name: &str) -> Option<&str> {
+        self.pairs
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// A text parameter; an empty value is an error.
+    pub fn text(&mut self, name: &str) -> Option<String> {
+        let value = self.raw(name)?.to_owned();
+        if value.is_empty() {
+            self.error(name, "must not be empty");
+            return None;
+        }
+        Some(value)
+    }
+
+    /// A non-negative whole number that fits in 32 bits.
+    pub fn u32(&mut self, name: &str) -> Option<u32> {
+        let value = self.raw(name)?;
+        let parsed = if value.bytes().all(|b| b.is_ascii_digit()) {
+            value.parse::<u32>().ok()
+        } else {
+            None
+        };
+        if parsed.is_none() {
+            self.error(name, "must be a whole number from 0 to 4294967295");
+        }
+        parsed
+    }
+
+    /// Adds an error found while checking a parameter's value.
+    pub fn reject(&mut self, name: &str, message: impl Into<String>) {
+        self.error(name, message);
+    }
+
+    /// The errors found so far, for a caller that adds errors found further on (e.g. by a
+    /// capability) before answering.
+    pub fn into_errors(self) -> Vec<FieldError> {
+        self.errors
+    }
+
+    /// `Ok` when every parameter was fine, else the 400 problem listing the bad ones.
+    pub fn finish(self) -> Result<(), Problem> {
+        if self.errors.is_empty() {
+            Ok(())
+        } else {
+            Err(Problem::invalid_input(self.errors))
+        }
+    }
+}
+
+/// Decodes `application/x-www-form-urlencoded` text: `+` is a space, `%XX` a byte.
+fn decode(s: &str) -> Option<String> {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' => {
+                let hex = bytes.get(i + 1..i + 3)?;
+                let hex = std::str::from_utf8(hex).ok()?;
+                out.push(u8::from_str_radix(hex, 16).ok()?);
+                i += 2;
+            }
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8(out).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_known_parameters() {
+        let mut q = Query::parse(
+            "limit=5&after=abc%3D&currency=EUR",
+            &["limit", "after", "currency"],
+        );
+        assert_eq!(q.u32("limit"), Some(5));
+        assert_eq!(q.text("after").as_deref(), Some("abc="));
+        assert_eq!(q.text("currency").as_deref(), Some("EUR"));
+        assert_eq!(q.text("missing"), None);
+        assert!(q.finish().is_ok());
+    }
+
+    #[test]
+    fn rejects_everything_wrong_at_once() {
+        let mut q = Query::parse("limit=-1&foo=1&after=&after=x&bad=%zz", &["limit", "after"]);
+        assert_eq!(q.u32("limit"), None);
+        let _ = q.text("after");
+        let problem = q.finish().unwrap_err();
+        let paths: Vec<_> = problem.errors().iter().map(|e| e.path.as_str()).collect();
+        assert_eq!(paths, ["/foo", "/after", "/bad", "/limit"]);
+    }
+
+    #[test]
+    fn rejects_big_and_signed_numbers() {
+        for raw in ["limit=4294967296", "limit=%2B1", "limit=1.0", "limit="] {
+            let mut q = Query::parse(raw, &["limit"]);
+            assert_eq!(q.u32("limit"), None, "{raw}");
+            assert!(q.finish().is_err(), "{raw}");
+        }
+    }
+}
