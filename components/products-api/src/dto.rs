@@ -1,0 +1,204 @@
+//! The JSON bodies of this API (snake_case; money as `{"amount", "currency"}` in minor
+//! units; timestamps as milliseconds since the Unix epoch). Each mirrors a WIT record and
+//! a schema in openapi.json; change them together.
+
+use serde::Serialize;
+
+use crate::bindings::commerce::shop::catalog as wit;
+use crate::bindings::commerce::shop::types as wit_types;
+
+#[derive(Serialize)]
+pub struct Money {
+    pub amount: i64,
+    pub currency: String,
+}
+
+impl From<wit_types::Money> for Money {
+    fn from(m: wit_types::Money) -> Self {
+        Self {
+            amount: m.amount,
+            currency: m.currency,
+        }
+    }
+}
+
+fn money(list: Vec<wit_types::Money>) -> Vec<Money> {
+    list.into_iter().map(Money::from).collect()
+}
+
+#[derive(Serialize)]
+pub struct Image {
+    pub url: String,
+    pub alt: String,
+}
+
+impl From<wit::Image> for Image {
+    fn from(i: wit::Image) -> Self {
+        Self {
+            url: i.url,
+            alt: i.alt,
+        }
+    }
+}
+
+#[derive(Serialize)]
+pub struct ProductSummary {
+    pub id: String,
+    pub slug: String,
+    pub title: String,
+    pub image: Option<Image>,
+    pub price_from: Vec<Money>,
+    pub created_at: i64,
+}
+
+/// `GET /api/products`
+#[derive(Serialize)]
+pub struct ProductList {
+    pub items: Vec<ProductSummary>,
+    pub next: Option<String>,
+}
+
+impl From<wit::ProductPage> for ProductList {
+    fn from(page: wit::ProductPage) -> Self {
+        Self {
+            items: page
+                .items
+                .into_iter()
+                .map(|p| ProductSummary {
+                    id: p.id,
+                    slug: p.slug,
+                    title: p.title,
+                    image: p.image.map(Image::from),
+                    price_from: money(p.price_from),
+                    created_at: p.created_at,
+                })
+                .collect(),
+            next: page.page.next,
+        }
+    }
+}
+
+#[derive(Serialize)]
+pub struct Attribute {
+    pub name: String,
+    pub value: String,
+}
+
+#[derive(Serialize)]
+pub struct OptionValue {
+    pub option: String,
+    pub value: String,
+}
+
+#[derive(Serialize)]
+pub struct Variant {
+    pub id: String,
+    pub sku: String,
+    pub title: String,
+    pub options: Vec<OptionValue>,
+    pub prices: Vec<Money>,
+    pub compare_at_prices: Vec<Money>,
+    pub weight_grams: Option<u32>,
+    pub barcode: Option<String>,
+}
+
+/// `GET /api/products/{id-or-slug}`
+#[derive(Serialize)]
+pub struct Product {
+    pub id: String,
+    pub slug: String,
+    pub title: String,
+    pub description: String,
+    pub status: &'static str,
+    pub images: Vec<Image>,
+    pub attributes: Vec<Attribute>,
+    pub options: Vec<String>,
+    pub variants: Vec<Variant>,
+    pub category_ids: Vec<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+impl From<wit::Product> for Product {
+    fn from(p: wit::Product) -> Self {
+        Self {
+            id: p.id,
+            slug: p.slug,
+            title: p.title,
+            description: p.description,
+            status: match p.status {
+                wit::ProductStatus::Draft => "draft",
+                wit::ProductStatus::Published => "published",
+                wit::ProductStatus::Archived => "archived",
+            },
+            images: p.images.into_iter().map(Image::from).collect(),
+            attributes: p
+                .attributes
+                .into_iter()
+                .map(|a| Attribute {
+                    name: a.name,
+                    value: a.value,
+                })
+                .collect(),
+            options: p.options,
+            variants: p
+                .variants
+                .into_iter()
+                .map(|v| Variant {
+                    id: v.id,
+                    sku: v.sku,
+                    title: v.title,
+                    options: v
+                        .options
+                        .into_iter()
+                        .map(|o| OptionValue {
+                            option: o.option,
+                            value: o.value,
+                        })
+                        .collect(),
+                    prices: money(v.prices),
+                    compare_at_prices: money(v.compare_at_prices),
+                    weight_grams: v.weight_grams,
+                    barcode: v.barcode,
+                })
+                .collect(),
+            category_ids: p.category_ids,
+            created_at: p.created_at,
+            updated_at: p.updated_at,
+        }
+    }
+}
+
+#[derive(Serialize)]
+pub struct Category {
+    pub id: String,
+    pub slug: String,
+    pub name: String,
+    pub parent: Option<String>,
+    pub path: String,
+    pub position: u32,
+}
+
+/// `GET /api/categories`
+#[derive(Serialize)]
+pub struct CategoryList {
+    pub items: Vec<Category>,
+}
+
+impl From<Vec<wit::Category>> for CategoryList {
+    fn from(categories: Vec<wit::Category>) -> Self {
+        Self {
+            items: categories
+                .into_iter()
+                .map(|c| Category {
+                    id: c.id,
+                    slug: c.slug,
+                    name: c.name,
+                    parent: c.parent,
+                    path: c.path,
+                    position: c.position,
+                })
+                .collect(),
+        }
+    }
+}
