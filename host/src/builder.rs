@@ -7,6 +7,7 @@ use std::process::Command;
 /// Runs every component's build commands in the manifest's directory (or its `workdir`),
 /// each command once even when several components share it.
 pub fn build_all(manifest: &Manifest) -> Result<()> {
+    ensure_rust_targets(manifest)?;
     let mut done: Vec<(String, std::path::PathBuf)> = Vec::new();
     for (id, component) in &manifest.components {
         let Some(build) = &component.build else {
@@ -30,6 +31,58 @@ pub fn build_all(manifest: &Manifest) -> Result<()> {
                 bail!("the build command of component {id:?} failed ({status}): {command}");
             }
             done.push(key);
+        }
+    }
+    Ok(())
+}
+
+/// Installs, with rustup, any `--target` a build command names that the toolchain lacks.
+/// rustup installs the targets of `rust-toolchain.toml` only when it installs the toolchain
+/// itself, so on a machine that already had the toolchain the wasm target may be missing.
+fn ensure_rust_targets(manifest: &Manifest) -> Result<()> {
+    let mut wanted: Vec<&str> = Vec::new();
+    for build in manifest
+        .components
+        .values()
+        .filter_map(|c| c.build.as_ref())
+    {
+        for command in build.commands() {
+            let mut words = command.split_whitespace();
+            while let Some(w) = words.next() {
+                let target = match w.strip_prefix("--target=") {
+                    Some(t) => Some(t),
+                    None if w == "--target" => words.next(),
+                    None => None,
+                };
+                if let Some(t) = target.filter(|t| !wanted.contains(t)) {
+                    wanted.push(t);
+                }
+            }
+        }
+    }
+    if wanted.is_empty() {
+        return Ok(());
+    }
+    let Ok(listed) = Command::new("rustup")
+        .args(["target", "list", "--installed"])
+        .current_dir(&manifest.root)
+        .output()
+    else {
+        return Ok(()); // No rustup: the toolchain is managed some other way.
+    };
+    let installed = String::from_utf8_lossy(&listed.stdout);
+    for target in wanted {
+        if installed.lines().any(|l| l.trim() == target) {
+            continue;
+        }
+        tracing::info!("installing the Rust target {target} with rustup");
+        let status = Command::new("rustup")
+            .args(["target", "add", target])
+            .current_dir(&manifest.root)
+            .status()
+            .context("running rustup")?;
+        if !status.success() {
+            bail!("`rustup target add {target}` failed ({status})");
         }
     }
     Ok(())

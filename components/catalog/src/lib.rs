@@ -97,9 +97,9 @@ impl CatalogGuest for Component {
             currency: query.currency,
             after,
         };
-        let (items, more) = store.list_published(&filter, limit)?;
-        let next = match (more, items.last()) {
-            (true, Some(last)) => Some(cursor::encode(PRODUCTS_CURSOR, last.created_at, &last.id)),
+        let (items, next_after) = store.list_published(&filter, limit)?;
+        let next = match (next_after, items.last()) {
+            (Some(seq), Some(last)) => Some(cursor::encode(PRODUCTS_CURSOR, seq, &last.id)),
             _ => None,
         };
         Ok(ProductPage {

@@ -35,10 +35,14 @@ pub const MIGRATIONS: &[Migration] = &[Migration {
             attributes  TEXT NOT NULL,
             options     TEXT NOT NULL,
             created_at  INTEGER NOT NULL,
-            updated_at  INTEGER NOT NULL
+            updated_at  INTEGER NOT NULL,
+            -- Creation order: 1, 2, 3, ... Listings sort newest first by it, since two
+            -- products created in the same millisecond still have an order. Unlike the
+            -- implicit rowid it survives VACUUM, so cursors stay valid.
+            seq         INTEGER NOT NULL UNIQUE
         )",
         "CREATE INDEX IF NOT EXISTS catalog_products_listing
-            ON catalog_products (status, created_at DESC, id DESC)",
+            ON catalog_products (status, seq DESC)",
         "CREATE TABLE IF NOT EXISTS catalog_variants (
             id           TEXT PRIMARY KEY,
             product_id   TEXT NOT NULL REFERENCES catalog_products (id),

@@ -43,7 +43,7 @@ pub struct ListFilter {
     pub category_path: Option<String>,
     /// Only products with a price in this currency.
     pub currency: Option<String>,
-    /// Only products after this (created_at, id) position.
+    /// Only products created before this one: its (seq, id), as the cursor carries them.
     pub after: Option<(i64, String)>,
 }
 
@@ -134,21 +134,21 @@ impl Store {
             .map_err(Into::into)
     }
 
-    /// Up to `limit` published products matching `filter`, newest first, and whether more
-    /// follow.
+    /// Up to `limit` published products matching `filter`, newest first, and, when more
+    /// follow, the `seq` of the last one shown (where the next page starts).
     pub fn list_published(
         &self,
         filter: &ListFilter,
         limit: u32,
-    ) -> Result<(Vec<ProductSummary>, bool), Error> {
+    ) -> Result<(Vec<ProductSummary>, Option<i64>), Error> {
         let mut sql = String::from(
-            "SELECT p.id, p.slug, p.title, p.images, p.created_at FROM catalog_products p \
+            "SELECT p.id, p.slug, p.title, p.images, p.created_at, p.seq FROM catalog_products p \
              WHERE p.status = 'published'",
         );
         let mut params = Vec::new();
-        if let Some((created_at, id)) = &filter.after {
-            sql.push_str(" AND (p.created_at, p.id) < (?, ?)");
-            params.extend([i(*created_at), t(id.as_str())]);
+        if let Some((seq, _id)) = &filter.after {
+            sql.push_str(" AND p.seq < ?");
+            params.push(i(*seq));
         }
         if let Some(path) = &filter.category_path {
             sql.push_str(
@@ -171,11 +171,19 @@ impl Store {
             );
             params.push(t(currency.as_str()));
         }
-        sql.push_str(" ORDER BY p.created_at DESC, p.id DESC LIMIT ?");
+        sql.push_str(" ORDER BY p.seq DESC LIMIT ?");
         params.push(i(limit + 1));
 
         let rows = self.query(&sql, &params)?;
         let more = rows.len() > limit as usize;
+        // The position of the last item shown, when a next page exists.
+        let next_after = if more {
+            rows.get(limit as usize - 1)
+                .map(|row| int(row, 5))
+                .transpose()?
+        } else {
+            None
+        };
         let mut items = Vec::with_capacity(rows.len().min(limit as usize));
         for row in rows.iter().take(limit as usize) {
             let images: Vec<ImageJson> = from_json(&text(row, 3)?)?;
@@ -192,7 +200,7 @@ impl Store {
             });
         }
         self.fill_price_from(&mut items)?;
-        Ok((items, more))
+        Ok((items, next_after))
     }
 
     /// Sets each summary's lowest variant price per currency, ordered by currency.
@@ -450,7 +458,8 @@ impl Store {
             conn.execute(
                 "INSERT INTO catalog_products \
                  (id, slug, title, description, status, images, attributes, options, \
-                 created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                 created_at, updated_at, seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, \
+                 (SELECT COALESCE(MAX(seq), 0) + 1 FROM catalog_products))",
                 &[
                     t(id.as_str()),
                     t(input.slug.as_str()),

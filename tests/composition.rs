@@ -1,0 +1,78 @@
+//! Component dependencies compose as under Spin: the catalog is plugged into the products
+//! API by interface name, and sees the API's SQLite database only when the manifest sets
+//! `dependencies_inherit_configuration = true`.
+
+use commerce_host::App;
+use commerce_tests::{build_components, manifest_path, options, repo_root};
+
+/// `spin.toml` rewritten by `edit`, in a temporary directory, with component paths made
+/// absolute so it loads the same `.wasm` files.
+fn edited_manifest(edit: impl Fn(String) -> String) -> (tempfile::TempDir, std::path::PathBuf) {
+    build_components();
+    let text = std::fs::read_to_string(manifest_path()).unwrap();
+    let target = repo_root().join("target");
+    let text = edit(text.replace("\"target/", &format!("\"{}/", target.display())));
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("spin.toml");
+    std::fs::write(&path, text).unwrap();
+    (dir, path)
+}
+
+#[tokio::test]
+async fn a_dependency_that_does_not_inherit_configuration_is_denied_the_database() {
+    let (dir, manifest) =
+        edited_manifest(|t| t.replace("dependencies_inherit_configuration = true", ""));
+    let app = App::load(options(&manifest, &dir.path().join(".spin"))).unwrap();
+    let req = http::Request::get("/api/products")
+        .body(bytes::Bytes::new())
+        .unwrap();
+    let res = app.send(req).await.unwrap();
+    // The catalog cannot open SQLite, reports a storage error, and the API answers 500
+    // with a problem that does not leak the cause.
+    assert_eq!(res.status(), 500, "{}", String::from_utf8_lossy(res.body()));
+    let body: serde_json::Value = serde_json::from_slice(res.body()).unwrap();
+    assert!(!body.to_string().contains("access"), "{body}");
+}
+
+#[tokio::test]
+async fn the_same_app_with_inheritance_serves_the_catalog() {
+    let (dir, manifest) = edited_manifest(|t| t);
+    let app = App::load(options(&manifest, &dir.path().join(".spin"))).unwrap();
+    let req = http::Request::get("/api/products")
+        .body(bytes::Bytes::new())
+        .unwrap();
+    assert_eq!(app.send(req).await.unwrap().status(), 200);
+}
+
+#[test]
+fn a_dependency_matching_no_import_is_reported_by_name() {
+    let (dir, manifest) = edited_manifest(|t| {
+        t.replace(
+            "\"commerce:shop/catalog@0.1.0\" =",
+            "\"commerce:shop/inventory@0.1.0\" =",
+        )
+    });
+    let err = App::load(options(&manifest, &dir.path().join(".spin")))
+        .err()
+        .unwrap();
+    let msg = format!("{err:#}");
+    assert!(msg.contains("commerce:shop/inventory@0.1.0"), "{msg}");
+    assert!(msg.contains("doesn't match any import"), "{msg}");
+}
+
+#[test]
+fn an_import_nobody_provides_is_reported_by_name() {
+    // Without its dependency the products API still imports commerce:shop/catalog, which
+    // the host does not implement.
+    let (dir, manifest) = edited_manifest(|t| {
+        t.replace(
+            "\"commerce:shop/catalog@0.1.0\" = { path = ",
+            "# removed = { path = ",
+        )
+    });
+    let err = App::load(options(&manifest, &dir.path().join(".spin")))
+        .err()
+        .unwrap();
+    let msg = format!("{err:#}");
+    assert!(msg.contains("commerce:shop/catalog@0.1.0"), "{msg}");
+}

@@ -1,0 +1,145 @@
+//! The OpenAPI document stays true: every route in spin.toml is documented, and real
+//! responses of the app validate against the schemas the document gives for them.
+
+use commerce_tests::{TestResponse, manifest_path, product, repo_root, spawn_app};
+use serde_json::Value;
+
+fn document() -> Value {
+    serde_json::from_str(&std::fs::read_to_string(repo_root().join("openapi.json")).unwrap())
+        .expect("openapi.json is JSON")
+}
+
+/// Whether a concrete path matches an OpenAPI path template such as `/api/products/{key}`.
+fn template_matches(template: &str, path: &str) -> bool {
+    let t: Vec<&str> = template.split('/').collect();
+    let p: Vec<&str> = path.split('/').collect();
+    t.len() == p.len()
+        && t.iter()
+            .zip(&p)
+            .all(|(t, p)| (t.starts_with('{') && t.ends_with('}') && !p.is_empty()) || t == p)
+}
+
+/// Validates a response against the schema the document declares for it.
+fn check(doc: &Value, method: &str, path: &str, res: &TestResponse) {
+    let path_only = path.split('?').next().unwrap();
+    let (template, item) = doc["paths"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .find(|(t, _)| template_matches(t, path_only))
+        .unwrap_or_else(|| panic!("{path_only} is not documented"));
+    let op = &item[method];
+    assert!(op.is_object(), "{method} {template} is not documented");
+    let status = res.status.to_string();
+    let response = if op["responses"][&status].is_object() {
+        &op["responses"][&status]
+    } else {
+        &op["responses"]["default"]
+    };
+    assert!(
+        response.is_object(),
+        "{method} {template} does not document status {status}"
+    );
+    let content_type = res
+        .content_type()
+        .split(';')
+        .next()
+        .unwrap()
+        .trim()
+        .to_string();
+    let media = &response["content"][&content_type];
+    assert!(
+        media.is_object(),
+        "{method} {template} {status} does not document {content_type}"
+    );
+    // Validate with the whole document as the root, so `#/components/...` references resolve.
+    let mut root = doc.clone();
+    root["$defs"] = serde_json::json!({ "response": media["schema"].clone() });
+    root["$ref"] = Value::String("#/$defs/response".into());
+    let validator = jsonschema::options()
+        .with_draft(jsonschema::Draft::Draft202012)
+        .build(&root)
+        .expect("the document's schemas compile");
+    let body = res.json();
+    let errors: Vec<String> = validator
+        .iter_errors(&body)
+        .map(|e| format!("{} at {}", e, e.instance_path))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "{method} {path} {status}: {errors:#?}\n{body}"
+    );
+}
+
+#[test]
+fn every_route_in_spin_toml_is_documented() {
+    let doc = document();
+    let paths: Vec<&String> = doc["paths"].as_object().unwrap().keys().collect();
+    let manifest = commerce_host::manifest::Manifest::from_file(&manifest_path()).unwrap();
+    for trigger in &manifest.http_triggers {
+        let commerce_host::manifest::Route::Pattern(route) = &trigger.route else {
+            continue;
+        };
+        match route.strip_suffix("/...") {
+            Some(prefix) => assert!(
+                paths
+                    .iter()
+                    .any(|p| p.as_str() == prefix || p.starts_with(&format!("{prefix}/"))),
+                "wildcard route {route} has no documented path under {prefix}"
+            ),
+            None => assert!(
+                paths.iter().any(|p| p.as_str() == route),
+                "route {route} is not documented"
+            ),
+        }
+    }
+}
+
+#[test]
+fn the_document_is_openapi_3_1_with_an_operation_id_for_every_operation() {
+    let doc = document();
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            if ["get", "post", "put", "patch", "delete"].contains(&method.as_str()) {
+                assert!(
+                    op["operationId"].is_string(),
+                    "{method} {path} has no operationId"
+                );
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn real_responses_validate_against_the_documented_schemas() {
+    let doc = document();
+    let app = spawn_app();
+    let mut c = app.catalog().await;
+    let cat = c.create_category("garden", None).await;
+    for i in 0..3 {
+        c.create_product(product(&format!("spade-{i}"), 2500, vec![cat.id.clone()]))
+            .await;
+    }
+    let first = app.get("/api/products?limit=2").await.json();
+    let next = first["next"].as_str().unwrap().to_string();
+    let id = first["items"][0]["id"].as_str().unwrap().to_string();
+
+    let requests = [
+        "/api/products".to_string(),
+        "/api/products?limit=2".to_string(),
+        format!("/api/products?limit=2&after={next}"),
+        format!("/api/products?category={}", cat.id),
+        "/api/products/spade-1".to_string(),
+        format!("/api/products/{id}"),
+        "/api/products/missing".to_string(),
+        "/api/products?limit=-1".to_string(),
+        "/api/products?after=bogus".to_string(),
+        "/api/categories".to_string(),
+        "/api/health".to_string(),
+    ];
+    for path in &requests {
+        let res = app.get(path).await;
+        check(&doc, "get", path, &res);
+    }
+}

@@ -1,0 +1,215 @@
+//! The test harness of spin-commerce, in the manner of zero2prod's `spawn_app`: every test
+//! gets the real app from `spin.toml`, run by commerce-host in wasmtime, over a fresh,
+//! private state directory, and talks to it only through its public faces: HTTP requests
+//! to the composed app, or calls to a capability component's WIT exports.
+//!
+//! The components are built once per test binary with the build commands in `spin.toml`,
+//! the same commands `spin build` runs.
+
+use bytes::Bytes;
+use commerce_host::{App, AppOptions, Output};
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+/// Typed host-side bindings of the catalog component's world, for component unit tests.
+pub mod catalog {
+    commerce_host::wasmtime::component::bindgen!({
+        path: "../wit",
+        world: "catalog-component",
+        exports: { default: async },
+        wasmtime_crate: commerce_host::wasmtime,
+    });
+    pub use commerce::shop::types::{Money, PageRequest};
+    pub use exports::commerce::shop::catalog::{Error, ProductQuery, ProductStatus};
+    pub use exports::commerce::shop::catalog_admin::{NewCategory, NewProduct, NewVariant};
+}
+
+/// The repository root (where `spin.toml` lives).
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
+}
+
+/// The app's manifest.
+pub fn manifest_path() -> PathBuf {
+    repo_root().join("spin.toml")
+}
+
+/// A component's built `.wasm`.
+pub fn wasm(name: &str) -> PathBuf {
+    repo_root()
+        .join("target/wasm32-wasip2/release")
+        .join(format!("{name}.wasm"))
+}
+
+/// Runs the build commands of `spin.toml` once per test binary.
+pub fn build_components() {
+    static BUILT: OnceLock<()> = OnceLock::new();
+    BUILT.get_or_init(|| {
+        let manifest = commerce_host::manifest::Manifest::from_file(&manifest_path())
+            .expect("spin.toml must parse");
+        commerce_host::builder::build_all(&manifest).expect("building the components");
+    });
+}
+
+/// The app, over state no other test sees.
+pub struct TestApp {
+    pub app: App,
+    pub state: tempfile::TempDir,
+}
+
+/// A collected response.
+#[derive(Debug)]
+pub struct TestResponse {
+    pub status: u16,
+    pub headers: http::HeaderMap,
+    pub body: Bytes,
+}
+
+impl TestResponse {
+    /// The body as JSON; panics with the body when it is not.
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&self.body)))
+    }
+
+    /// The `content-type` header.
+    pub fn content_type(&self) -> &str {
+        self.headers
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+    }
+}
+
+/// Options for loading `manifest` over the state directory `state`.
+pub fn options(manifest: &Path, state: &Path) -> AppOptions {
+    let mut options = AppOptions::new(manifest);
+    options.state_dir = Some(state.to_path_buf());
+    options.output = Output::Capture;
+    options
+}
+
+/// Starts the app from `spin.toml` with fresh state.
+pub fn spawn_app() -> TestApp {
+    build_components();
+    let state = tempfile::tempdir().unwrap();
+    let app = App::load(options(&manifest_path(), state.path())).expect("the app loads");
+    TestApp { app, state }
+}
+
+impl TestApp {
+    /// Sends `req` and collects the response.
+    pub async fn request(&self, req: http::Request<Bytes>) -> TestResponse {
+        let res = self.app.send(req).await.expect("the host answers");
+        let (parts, body) = res.into_parts();
+        TestResponse {
+            status: parts.status.as_u16(),
+            headers: parts.headers,
+            body,
+        }
+    }
+
+    /// `GET path`.
+    pub async fn get(&self, path: &str) -> TestResponse {
+        self.request(http::Request::get(path).body(Bytes::new()).unwrap())
+            .await
+    }
+
+    /// The catalog component on its own, over this app's state, with the grants of the
+    /// component it is a dependency of.
+    pub async fn catalog(&self) -> CatalogHandle {
+        let mut lib = self
+            .app
+            .instantiate_library(&wasm("catalog"), "products-api")
+            .await
+            .expect("the catalog component instantiates");
+        let bindings = catalog::CatalogComponent::new(&mut lib.store, &lib.instance)
+            .expect("the catalog component exports its world");
+        CatalogHandle { lib, bindings }
+    }
+}
+
+/// A live catalog component instance.
+pub struct CatalogHandle {
+    pub lib: commerce_host::LibraryInstance,
+    pub bindings: catalog::CatalogComponent,
+}
+
+impl CatalogHandle {
+    /// Creates a product, panicking with the catalog's error if it is refused.
+    pub async fn create_product(
+        &mut self,
+        input: catalog::NewProduct,
+    ) -> catalog::exports::commerce::shop::catalog::Product {
+        self.bindings
+            .commerce_shop_catalog_admin()
+            .call_create_product(&mut self.lib.store, &input)
+            .await
+            .expect("no trap")
+            .unwrap_or_else(|e| panic!("create-product refused: {e:?}"))
+    }
+
+    /// Creates a category, panicking with the catalog's error if it is refused.
+    pub async fn create_category(
+        &mut self,
+        slug: &str,
+        parent: Option<String>,
+    ) -> catalog::exports::commerce::shop::catalog::Category {
+        let input = catalog::NewCategory {
+            slug: slug.into(),
+            name: slug.replace('-', " "),
+            parent,
+            position: 0,
+        };
+        self.bindings
+            .commerce_shop_catalog_admin()
+            .call_create_category(&mut self.lib.store, &input)
+            .await
+            .expect("no trap")
+            .unwrap_or_else(|e| panic!("create-category refused: {e:?}"))
+    }
+}
+
+/// A valid, published product: slug `slug`, one variant per size in `sizes`, priced in EUR
+/// (and USD), in `categories`.
+pub fn product(slug: &str, eur_cents: i64, categories: Vec<String>) -> catalog::NewProduct {
+    let sizes = ["S", "M"];
+    catalog::NewProduct {
+        slug: slug.into(),
+        title: format!("Product {slug}"),
+        description: format!("A fine {slug}."),
+        status: catalog::ProductStatus::Published,
+        images: vec![],
+        attributes: vec![],
+        options: vec!["size".into()],
+        variants: sizes
+            .iter()
+            .enumerate()
+            .map(|(i, size)| catalog::NewVariant {
+                sku: format!("{slug}-{size}").to_uppercase(),
+                title: size.to_string(),
+                options: vec![catalog::exports::commerce::shop::catalog::OptionValue {
+                    option: "size".into(),
+                    value: size.to_string(),
+                }],
+                prices: vec![
+                    catalog::Money {
+                        amount: eur_cents + i as i64 * 100,
+                        currency: "EUR".into(),
+                    },
+                    catalog::Money {
+                        amount: eur_cents + 50,
+                        currency: "USD".into(),
+                    },
+                ],
+                compare_at_prices: vec![],
+                weight_grams: Some(250),
+                barcode: None,
+            })
+            .collect(),
+        category_ids: categories,
+    }
+}
