@@ -182,16 +182,12 @@ impl Router {
 
     /// The component for `path` (no query string), or `None`: a 404.
     pub fn route(&self, path: &str) -> Option<RouteMatch> {
-        let mut best: Option<(Vec<u8>, &Entry, BTreeMap<String, String>, Option<String>)> = None;
-        for entry in &self.entries {
-            if let Some((captures, rest)) = entry.pattern.matches(path) {
-                let rank = entry.pattern.rank();
-                if best.as_ref().is_none_or(|(r, ..)| rank > *r) {
-                    best = Some((rank, entry, captures, rest));
-                }
-            }
-        }
-        let (_, entry, captures, rest) = best?;
+        let (entry, (captures, rest)) = self
+            .entries
+            .iter()
+            .filter_map(|e| e.pattern.matches(path).map(|m| (e, m)))
+            // `max_by_key` keeps the last of equal maxima; ranks of distinct routes differ.
+            .max_by_key(|(e, _)| e.pattern.rank())?;
         let path_info = match rest {
             None => String::new(),
             Some(rest) => {
@@ -242,9 +238,16 @@ mod tests {
         }
     }
 
+    /// (routes, request path, expected (component, path info) or a 404).
+    type Row<'a> = (
+        &'a [(&'a str, &'a str)],
+        &'a str,
+        Option<(&'a str, &'a str)>,
+    );
+
     #[test]
     fn routes_follow_spins_rules() {
-        let table: &[(&[(&str, &str)], &str, Option<(&str, &str)>)] = &[
+        let table: &[Row] = &[
             // Exact routes.
             (
                 &[("/foo", "foo"), ("/foo/bar", "foobar")],
