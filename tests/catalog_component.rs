@@ -1,19 +1,12 @@
 //! Component unit tests: the catalog component on its own in wasmtime, called through its
 //! WIT exports (`commerce:shop/catalog`, `commerce:shop/catalog-admin`) over fresh state.
 
-use commerce_tests::catalog::{Error, PageRequest, ProductQuery, ProductStatus};
+use commerce_tests::catalog::{Error, PageRequest, ProductQuery, ProductStatus, everything};
 use commerce_tests::{CatalogHandle, product, spawn_app};
 use std::collections::HashSet;
 
 fn first_page(limit: u32) -> PageRequest {
     PageRequest { after: None, limit }
-}
-
-fn everything() -> ProductQuery {
-    ProductQuery {
-        category: None,
-        currency: None,
-    }
 }
 
 async fn list(
@@ -300,14 +293,14 @@ async fn a_category_lists_its_own_and_its_descendants_products() {
 
     let in_clothing = ProductQuery {
         category: Some(clothing.id.clone()),
-        currency: None,
+        ..everything()
     };
     let mut slugs = all_slugs(&mut c, &in_clothing, 10).await;
     slugs.sort();
     assert_eq!(slugs, vec!["oxford-shirt", "scarf"]);
     let in_shirts = ProductQuery {
         category: Some(shirts.id.clone()),
-        currency: None,
+        ..everything()
     };
     assert_eq!(
         all_slugs(&mut c, &in_shirts, 10).await,
@@ -339,8 +332,8 @@ async fn the_currency_filter_keeps_products_priced_in_it() {
     }
     c.create_product(eur_only).await;
     let usd = ProductQuery {
-        category: None,
         currency: Some("USD".into()),
+        ..everything()
     };
     assert_eq!(all_slugs(&mut c, &usd, 10).await, vec!["both"]);
     let listed = list(&mut c, &everything(), &first_page(10)).await.unwrap();

@@ -20,8 +20,26 @@ pub mod catalog {
         wasmtime_crate: commerce_host::wasmtime,
     });
     pub use commerce::shop::types::{Money, PageRequest};
-    pub use exports::commerce::shop::catalog::{Error, ProductQuery, ProductStatus};
-    pub use exports::commerce::shop::catalog_admin::{NewCategory, NewProduct, NewVariant};
+    pub use exports::commerce::shop::catalog::{
+        Attribute, Error, OptionValue, PriceRange, Product, ProductQuery, ProductStatus, SortOrder,
+    };
+    pub use exports::commerce::shop::catalog_admin::{
+        AdminProductFilter, NewCategory, NewCollection, NewProduct, NewVariant, ProductPatch,
+    };
+
+    /// A query for every published product, newest first.
+    pub fn everything() -> ProductQuery {
+        ProductQuery {
+            text: None,
+            category: None,
+            collection: None,
+            currency: None,
+            price: None,
+            options: vec![],
+            attributes: vec![],
+            sort: SortOrder::Relevance,
+        }
+    }
 }
 
 /// The repository root (where `spin.toml` lives).
@@ -94,9 +112,20 @@ pub fn options(manifest: &Path, state: &Path) -> AppOptions {
 
 /// Starts the app from `spin.toml` with fresh state.
 pub fn spawn_app() -> TestApp {
+    spawn_app_with(&[])
+}
+
+/// Starts the app from `spin.toml` with fresh state and these application variables set.
+pub fn spawn_app_with(variables: &[(&str, &str)]) -> TestApp {
     build_components();
     let state = tempfile::tempdir().unwrap();
-    let app = App::load(options(&manifest_path(), state.path())).expect("the app loads");
+    let mut options = options(&manifest_path(), state.path());
+    for (name, value) in variables {
+        options
+            .variables
+            .insert((*name).to_owned(), (*value).to_owned());
+    }
+    let app = App::load(options).expect("the app loads");
     TestApp { app, state }
 }
 
@@ -116,6 +145,30 @@ impl TestApp {
     pub async fn get(&self, path: &str) -> TestResponse {
         self.request(http::Request::get(path).body(Bytes::new()).unwrap())
             .await
+    }
+
+    /// `GET path` with extra request headers.
+    pub async fn get_with(&self, path: &str, headers: &[(&str, &str)]) -> TestResponse {
+        let mut req = http::Request::get(path);
+        for (name, value) in headers {
+            req = req.header(*name, *value);
+        }
+        self.request(req.body(Bytes::new()).unwrap()).await
+    }
+
+    /// The keys of key-value store `default` starting with `prefix`, read from the host's
+    /// backing file (as `spin up` keeps it, `.spin/sqlite_key_value.db`).
+    pub fn kv_keys(&self, prefix: &str) -> Vec<String> {
+        let path = self.state.path().join("sqlite_key_value.db");
+        let conn = rusqlite::Connection::open(path).expect("the key-value file opens");
+        let mut stmt = conn
+            .prepare("SELECT key FROM spin_key_value WHERE store = 'default' ORDER BY key")
+            .unwrap();
+        stmt.query_map([], |row| row.get::<_, String>(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .filter(|k| k.starts_with(prefix))
+            .collect()
     }
 
     /// The catalog component on its own, over this app's state, with the grants of the
