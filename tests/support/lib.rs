@@ -266,3 +266,54 @@ pub fn product(slug: &str, eur_cents: i64, categories: Vec<String>) -> catalog::
         category_ids: categories,
     }
 }
+
+/// A page request.
+pub fn page(after: Option<String>, limit: u32) -> catalog::PageRequest {
+    catalog::PageRequest { after, limit }
+}
+
+impl CatalogHandle {
+    /// `list-products`.
+    pub async fn list(
+        &mut self,
+        query: &catalog::ProductQuery,
+        page: &catalog::PageRequest,
+    ) -> Result<catalog::exports::commerce::shop::catalog::ProductPage, catalog::Error> {
+        self.bindings
+            .commerce_shop_catalog()
+            .call_list_products(&mut self.lib.store, query, page)
+            .await
+            .expect("no trap")
+    }
+
+    /// `search`.
+    pub async fn search(
+        &mut self,
+        query: &catalog::ProductQuery,
+        page: &catalog::PageRequest,
+    ) -> Result<catalog::exports::commerce::shop::catalog::SearchResult, catalog::Error> {
+        self.bindings
+            .commerce_shop_catalog()
+            .call_search(&mut self.lib.store, query, page)
+            .await
+            .expect("no trap")
+    }
+
+    /// The slugs of every page of `query`, `limit` at a time, in order.
+    pub async fn all_slugs(&mut self, query: &catalog::ProductQuery, limit: u32) -> Vec<String> {
+        let mut slugs = Vec::new();
+        let mut after = None;
+        loop {
+            let p = self
+                .list(query, &page(after, limit))
+                .await
+                .unwrap_or_else(|e| panic!("list-products refused: {e:?}"));
+            assert!(p.items.len() <= limit as usize);
+            slugs.extend(p.items.into_iter().map(|i| i.slug));
+            match p.page.next {
+                Some(next) => after = Some(next),
+                None => return slugs,
+            }
+        }
+    }
+}
