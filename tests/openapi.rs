@@ -68,15 +68,26 @@ fn check(doc: &Value, method: &str, path: &str, res: &TestResponse) {
         .with_draft(jsonschema::Draft::Draft202012)
         .build(&root)
         .expect("the document's schemas compile");
-    let body = res.json();
-    let errors: Vec<String> = validator
-        .iter_errors(&body)
-        .map(|e| format!("{} at {}", e, e.instance_path))
-        .collect();
-    assert!(
-        errors.is_empty(),
-        "{method} {path} {status}: {errors:#?}\n{body}"
-    );
+    // JSON Lines (an export): the schema is that of each line.
+    let bodies: Vec<Value> = if content_type == "application/x-ndjson" {
+        std::str::from_utf8(&res.body)
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).expect("each line is JSON"))
+            .collect()
+    } else {
+        vec![res.json()]
+    };
+    for body in bodies {
+        let errors: Vec<String> = validator
+            .iter_errors(&body)
+            .map(|e| format!("{} at {}", e, e.instance_path))
+            .collect();
+        assert!(
+            errors.is_empty(),
+            "{method} {path} {status}: {errors:#?}\n{body}"
+        );
+    }
 }
 
 #[test]
@@ -189,4 +200,191 @@ async fn real_responses_validate_against_the_documented_schemas() {
         let res = app.get(path).await;
         check(&doc, "get", path, &res);
     }
+}
+
+/// A request body and its content type.
+type Body<'a> = Option<(&'a str, String)>;
+
+/// A request to the admin API with its token (and a JSON body, or a raw one with its type).
+fn admin_request(method: &str, path: &str, body: Body) -> http::Request<bytes::Bytes> {
+    let mut req = http::Request::builder().method(method).uri(path).header(
+        "authorization",
+        format!("Bearer {}", commerce_tests::ADMIN_TOKEN),
+    );
+    let bytes = match body {
+        Some((content_type, body)) => {
+            req = req.header("content-type", content_type);
+            bytes::Bytes::from(body)
+        }
+        None => bytes::Bytes::new(),
+    };
+    req.body(bytes).unwrap()
+}
+
+#[tokio::test]
+async fn admin_responses_validate_against_the_documented_schemas() {
+    let doc = document();
+    let app = spawn_app();
+    let json = |v: Value| Some(("application/json", v.to_string()));
+    let product = serde_json::json!({
+        "slug": "trowel",
+        "title": "Trowel",
+        "status": "published",
+        "attributes": [{"name": "brand", "value": "Acme"}],
+        "options": ["size"],
+        "variants": [
+            {"sku": "TR-S", "title": "S", "options": [{"option": "size", "value": "S"}],
+             "prices": [{"amount": 1500, "currency": "EUR"}], "weight_grams": 400},
+            {"sku": "TR-M", "title": "M", "options": [{"option": "size", "value": "M"}],
+             "prices": [{"amount": 1700, "currency": "EUR"}], "compare_at_prices": [{"amount": 1900, "currency": "EUR"}]},
+        ],
+    });
+    let created = app
+        .request(admin_request(
+            "POST",
+            "/admin/products",
+            json(product.clone()),
+        ))
+        .await;
+    check(&doc, "post", "/admin/products", &created);
+    let created = created.json();
+    let id = created["id"].as_str().unwrap().to_string();
+    let variant = created["variants"][0]["id"].as_str().unwrap().to_string();
+    let category = app
+        .request(admin_request(
+            "POST",
+            "/admin/categories",
+            json(serde_json::json!({"slug": "garden", "name": "Garden"})),
+        ))
+        .await;
+    check(&doc, "post", "/admin/categories", &category);
+    let category_id = category.json()["id"].as_str().unwrap().to_string();
+    let collection = app
+        .request(admin_request(
+            "POST",
+            "/admin/collections",
+            json(serde_json::json!({"slug": "picks", "title": "Picks", "product_ids": [id]})),
+        ))
+        .await;
+    check(&doc, "post", "/admin/collections", &collection);
+    let import_file = format!(
+        "{}\n{}\n{{\"slug\": 1}}\n",
+        serde_json::json!({"category": {"path": "garden/tools", "name": "Tools"}}),
+        serde_json::json!({"slug": "rake", "title": "Rake", "variants": [{"sku": "RAKE", "title": "Rake"}], "category_paths": ["garden/tools"]}),
+    );
+    let new_variant = serde_json::json!({"sku": "TR-L", "title": "L", "options": [{"option": "size", "value": "L"}], "prices": [{"amount": 1800, "currency": "EUR"}]});
+
+    let requests: Vec<(&str, String, Body)> = vec![
+        ("get", "/admin/products".into(), None),
+        (
+            "get",
+            "/admin/products?status=published&q=trow&limit=1".into(),
+            None,
+        ),
+        ("get", "/admin/products?status=sold".into(), None),
+        ("get", format!("/admin/products/{id}"), None),
+        ("get", "/admin/products/trowel".into(), None),
+        ("get", "/admin/products/nothing".into(), None),
+        (
+            "patch",
+            format!("/admin/products/{id}"),
+            json(serde_json::json!({"title": "Garden Trowel"})),
+        ),
+        (
+            "patch",
+            format!("/admin/products/{id}"),
+            json(serde_json::json!({"title": 1, "colour": "red"})),
+        ),
+        (
+            "put",
+            format!("/admin/products/{id}/status"),
+            json(serde_json::json!({"status": "draft"})),
+        ),
+        ("post", format!("/admin/products/{id}/publish"), None),
+        ("post", format!("/admin/products/{id}/archive"), None),
+        (
+            "post",
+            format!("/admin/products/{id}/variants"),
+            json(new_variant.clone()),
+        ),
+        (
+            "post",
+            format!("/admin/products/{id}/variants"),
+            json(new_variant),
+        ),
+        (
+            "put",
+            format!("/admin/products/{id}/variants/{variant}"),
+            json(
+                serde_json::json!({"sku": "TR-S2", "title": "S", "options": [{"option": "size", "value": "S"}]}),
+            ),
+        ),
+        ("post", "/admin/products".into(), json(product)),
+        (
+            "post",
+            "/admin/products".into(),
+            Some(("text/plain", "x".into())),
+        ),
+        (
+            "post",
+            "/admin/products".into(),
+            Some(("application/json", " ".repeat(1024 * 1024 + 1))),
+        ),
+        (
+            "post",
+            "/admin/products/import".into(),
+            Some(("application/x-ndjson", import_file)),
+        ),
+        ("get", "/admin/products/export".into(), None),
+        ("get", "/admin/categories".into(), None),
+        ("get", format!("/admin/categories/{category_id}"), None),
+        (
+            "put",
+            format!("/admin/categories/{category_id}"),
+            json(serde_json::json!({"slug": "garden", "name": "The garden"})),
+        ),
+        ("get", "/admin/collections".into(), None),
+        ("get", "/admin/collections/picks".into(), None),
+        (
+            "put",
+            "/admin/collections/picks".into(),
+            json(serde_json::json!({"slug": "picks", "title": "Our picks"})),
+        ),
+        ("delete", "/admin/collections/picks".into(), None),
+        (
+            "delete",
+            format!("/admin/products/{id}/variants/{variant}"),
+            None,
+        ),
+        ("delete", format!("/admin/products/{id}"), None),
+    ];
+    for (method, path, body) in requests {
+        let res = app
+            .request(admin_request(&method.to_uppercase(), &path, body))
+            .await;
+        if res.status == 204 {
+            let op = &doc["paths"]
+                .as_object()
+                .unwrap()
+                .iter()
+                .find(|(t, _)| template_matches(t, path.split('?').next().unwrap()))
+                .unwrap()
+                .1[method];
+            assert!(op["responses"]["204"].is_object(), "{method} {path} 204");
+            continue;
+        }
+        check(&doc, method, &path, &res);
+    }
+    // Without a token, and with a wrong one.
+    let res = app.get("/admin/products").await;
+    check(&doc, "get", "/admin/products", &res);
+    let res = app
+        .request(
+            http::Request::get("/admin/products")
+                .header("authorization", "Bearer wrong-token-0000000000")
+                .body(bytes::Bytes::new())
+                .unwrap(),
+        )
+        .await;
+    check(&doc, "get", "/admin/products", &res);
 }

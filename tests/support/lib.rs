@@ -108,7 +108,13 @@ pub fn options(manifest: &Path, state: &Path) -> AppOptions {
     options.state_dir = Some(state.to_path_buf());
     options.output = Output::Capture;
     options
+        .variables
+        .insert("admin_token".into(), ADMIN_TOKEN.into());
+    options
 }
+
+/// The admin API token the tests' apps run with (the `admin_token` variable).
+pub const ADMIN_TOKEN: &str = "test-admin-token-5f0c2a9e71d4";
 
 /// Starts the app from `spin.toml` with fresh state.
 pub fn spawn_app() -> TestApp {

@@ -25,6 +25,9 @@ use serde_json::{Map, Value};
 pub struct At<'v> {
     value: Option<&'v Value>,
     path: String,
+    /// A field of something that is not an object, already reported: reading it reports
+    /// nothing more.
+    reported: bool,
 }
 
 impl<'v> At<'v> {
@@ -33,6 +36,7 @@ impl<'v> At<'v> {
         Self {
             value: Some(value),
             path: String::new(),
+            reported: false,
         }
     }
 
@@ -56,6 +60,7 @@ impl<'v> At<'v> {
         Self {
             value: Some(value),
             path: format!("{}/{index}", self.path),
+            reported: false,
         }
     }
 }
@@ -73,6 +78,7 @@ impl<'v> Object<'v> {
         At {
             value: self.map.and_then(|m| m.get(name)),
             path: format!("{}/{}", self.path, escape(name)),
+            reported: self.map.is_none(),
         }
     }
 
@@ -143,7 +149,9 @@ impl JsonChecker {
 
     /// The value at `at`, recording "is required" when it is absent or null.
     fn required<'v>(&mut self, at: &At<'v>) -> Option<&'v Value> {
-        if at.is_absent() {
+        if at.reported {
+            None
+        } else if at.is_absent() {
             self.error(&at.path, "is required");
             None
         } else {
@@ -371,8 +379,11 @@ mod tests {
     fn a_non_object_is_one_error() {
         let doc = json!([1, 2]);
         let mut c = JsonChecker::new();
-        let o = c.object(&At::root(&doc), &["x"]);
+        let o = c.object(&At::root(&doc), &["x", "y"]);
         assert_eq!(c.opt_string(&o.field("x")), None);
+        assert_eq!(c.string(&o.field("y")), "");
+        let inner = c.object(&o.field("x"), &["z"]);
+        c.integer(&inner.field("z"), 0, 1);
         let errors = c.into_errors();
         assert_eq!(errors.len(), 1);
         assert_eq!(errors[0].path, "");
