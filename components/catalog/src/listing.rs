@@ -761,14 +761,13 @@ impl Plan {
         // Options without a filter of their own: one query over every option.
         let mut sql = Sql::default();
         sql.push(
-            "SELECT o.option, o.value, COUNT(DISTINCT o.product_id) AS n \
-             FROM catalog_variant_options o0 JOIN catalog_variant_options o \
-             ON o.variant_id = o0.variant_id",
+            "SELECT o0.option, o0.value, COUNT(DISTINCT o0.product_id) AS n \
+             FROM catalog_variant_options o0",
         )
         .append(self.variant_joins(None))
-        .push(" WHERE o0.option = o.option AND o0.product_id IN ")
+        .push(" WHERE o0.product_id IN ")
         .append(self.products_without(&Omit::Options))
-        .push(" GROUP BY o.option, o.value");
+        .push(" GROUP BY o0.option, o0.value");
         let mut by_option: BTreeMap<String, (String, Vec<FacetValue>)> = BTreeMap::new();
         for row in store.query(&sql.text, &sql.params)? {
             let name = text(&row, 0)?;
