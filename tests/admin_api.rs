@@ -164,6 +164,7 @@ async fn no_token_is_401_a_wrong_one_403_the_right_one_passes() {
         .await;
     assert_problem(&without, 401, "/unauthorized");
     assert_eq!(without.headers.get("www-authenticate").unwrap(), "Bearer");
+    assert_eq!(without.headers.get("cache-control").unwrap(), "no-store");
 
     for bad in [
         "Basic dGVzdDp0ZXN0",
@@ -258,6 +259,7 @@ async fn products_are_created_read_listed_updated_and_deleted() {
     .await;
     let created = ok(&res, 201);
     let id = created["id"].as_str().unwrap().to_owned();
+    assert_eq!(res.headers.get("cache-control").unwrap(), "no-store");
     assert!(id.starts_with("prod_"));
     assert_eq!(
         res.headers.get("location").unwrap().to_str().unwrap(),
@@ -1311,6 +1313,7 @@ async fn an_export_imports_into_a_fresh_store_as_the_same_catalog() {
     let res = admin(&source, "GET", "/admin/products/export", None).await;
     let exported = String::from_utf8(ok_raw(&res)).unwrap();
     assert_eq!(res.content_type(), "application/x-ndjson");
+    assert_eq!(res.headers.get("cache-control").unwrap(), "no-store");
     let lines = comparable(&exported);
     let categories = lines.iter().filter(|l| l.get("category").is_some()).count();
     let products = lines.iter().filter(|l| l.get("slug").is_some()).count();

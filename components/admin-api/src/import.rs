@@ -393,6 +393,7 @@ impl Export {
                 "content-disposition".to_owned(),
                 b"attachment; filename=\"catalog.jsonl\"".to_vec(),
             ),
+            ("cache-control".to_owned(), b"no-store".to_vec()),
         ]);
         let headers = match headers {
             Ok(h) => h,

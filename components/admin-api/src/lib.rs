@@ -89,8 +89,10 @@ async fn handle(req: IncomingRequest, out: ResponseOutparam) {
     send(out, api_kit::serve(&req, route)).await;
 }
 
-/// Sends a whole response.
+/// Sends a whole response. Admin answers are private and change with every write: no cache
+/// (a browser's or a proxy's) may keep them.
 async fn send(out: ResponseOutparam, mut response: Response) {
+    response.set_header("cache-control", "no-store");
     let body = std::mem::take(response.body_mut());
     match OutgoingResponse::try_from(response) {
         Ok(outgoing) => {
