@@ -119,7 +119,19 @@ impl Tree {
                 parent: parent.clone(),
                 position: position.unwrap_or_else(|| self.children(parent.as_deref())),
             };
-            let category = admin::create_category(&input).map_err(|e| match e {
+            let category = match admin::create_category(&input) {
+                // Created meanwhile by another request: use it.
+                Err(Error::Conflict(_)) => {
+                    self.categories = catalog::list_categories().map_err(storage)?;
+                    if let Some(existing) = self.by_path(&prefix) {
+                        parent = Some(existing.id.clone());
+                        continue;
+                    }
+                    Err(Error::Conflict("slug".to_owned()))
+                }
+                other => other,
+            };
+            let category = category.map_err(|e| match e {
                 Error::InvalidInput(errors) => errors
                     .into_iter()
                     .map(|e| {
@@ -132,6 +144,9 @@ impl Tree {
                         FieldError::new(at, format!("{what} {}", e.message))
                     })
                     .collect(),
+                Error::Conflict(_) => {
+                    line_error(at, format!("{prefix:?} clashes with an existing category"))
+                }
                 e => storage(e),
             })?;
             parent = Some(category.id.clone());
