@@ -349,6 +349,15 @@ async fn products_are_created_read_listed_updated_and_deleted() {
     for p in ["/status", "/limit", "/colour"] {
         assert!(paths.contains(&p.to_owned()), "{p} not in {paths:?}");
     }
+    // A page size over the cap and a cursor that is not one: the catalog's errors.
+    for (query, path) in [("limit=1000", "/limit"), ("after=bogus", "/after")] {
+        let bad = assert_problem(
+            &admin(&app, "GET", &format!("/admin/products?{query}"), None).await,
+            400,
+            "/invalid-input",
+        );
+        assert_eq!(error_paths(&bad), [path], "{query}");
+    }
 
     // PATCH changes only what it names.
     let patched = ok(
