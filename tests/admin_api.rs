@@ -725,13 +725,36 @@ async fn categories_are_created_listed_renamed_moved_and_deleted() {
         400,
         "/invalid-input",
     );
+    // Categories of a new product by id or by path; a path must exist (only an import
+    // creates categories from paths).
     let mut body = product_body("solar-light", "published");
+    body["category_paths"] = json!(["garden/lights", "garden/sheds"]);
+    let problem = assert_problem(
+        &admin(&app, "POST", "/admin/products", Some(body.clone())).await,
+        400,
+        "/invalid-input",
+    );
+    assert_eq!(error_paths(&problem), ["/category_paths/1"]);
+    body["category_paths"] = json!(["garden/lights"]);
     body["category_ids"] = json!([lamps_id]);
     let p = ok(
         &admin(&app, "POST", "/admin/products", Some(body)).await,
         201,
     );
     assert_eq!(p["category_ids"], json!([lamps_id]));
+    let mut by_path = product_body("garden-gnome", "draft");
+    by_path["category_paths"] = json!(["garden", "garden/lights"]);
+    let gnome = ok(
+        &admin(&app, "POST", "/admin/products", Some(by_path)).await,
+        201,
+    );
+    assert_eq!(gnome["category_ids"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        admin(&app, "DELETE", "/admin/products/garden-gnome", None)
+            .await
+            .status,
+        204
+    );
     assert_eq!(
         admin(
             &app,
