@@ -221,8 +221,9 @@ impl JsonChecker {
         s
     }
 
-    /// A required whole number in `min..=max` (0 when missing or wrong). A fraction, an
-    /// exponent form that is not whole, or a number out of range is an error.
+    /// A required whole number in `min..=max` (0 when missing or wrong). A number with a
+    /// decimal point or an exponent (`19.99`, `2.0`, `1e3`) is a float, not a whole number,
+    /// and an error, as is a number out of range.
     pub fn integer(&mut self, at: &At, min: i64, max: i64) -> i64 {
         let Some(value) = self.required(at) else {
             return 0;
@@ -231,27 +232,24 @@ impl JsonChecker {
             self.wrong_type(at, "a whole number", value);
             return 0;
         };
-        let whole = n.as_i64().or_else(|| {
-            // 1e3 or 2.0 parse as floats; accept them when they are whole and in range.
-            n.as_f64()
-                .filter(|f| f.fract() == 0.0 && *f >= i64::MIN as f64 && *f < i64::MAX as f64)
-                .map(|f| f as i64)
-        });
-        match whole {
-            Some(i) if (min..=max).contains(&i) => i,
-            Some(_) => {
-                self.error(&at.path, format!("must be from {min} to {max}"));
-                0
+        if let Some(i) = n.as_i64() {
+            if (min..=max).contains(&i) {
+                return i;
             }
-            None if n.as_u64().is_some() || n.as_f64().is_some_and(|f| f.fract() == 0.0) => {
-                self.error(&at.path, format!("must be from {min} to {max}"));
-                0
-            }
-            None => {
-                self.error(&at.path, "must be a whole number");
-                0
-            }
+            self.error(&at.path, format!("must be from {min} to {max}"));
+        } else if n.as_u64().is_some() || n.as_f64().is_some_and(|f| f.abs() >= 9.2e18) {
+            // Written as an integer too big for 64 bits (or as a huge float): out of range
+            // either way.
+            self.error(&at.path, format!("must be from {min} to {max}"));
+        } else {
+            // A fraction, or a whole number written with a decimal point or an exponent:
+            // not an integer in JSON, and money is never a float.
+            self.error(
+                &at.path,
+                "must be a whole number, without a decimal point or exponent",
+            );
         }
+        0
     }
 
     /// A required whole number from 0 to 4294967295.
@@ -338,7 +336,7 @@ mod tests {
             "name": 7,
             "colour": "red",
             "a/b": 1,
-            "items": [{"amount": 19.99}, {"amount": "5"}, {"amount": -1}, {"amount": 1e40}, {"amount": 2e3}],
+            "items": [{"amount": 19.99}, {"amount": "5"}, {"amount": -1}, {"amount": 1e40}, {"amount": 2e3}, {"amount": 12}],
         });
         let mut c = JsonChecker::new();
         let o = c.object(&At::root(&doc), &["name", "items", "missing"]);
@@ -352,7 +350,7 @@ mod tests {
                 c.integer(&item.field("amount"), 0, 1_000_000)
             })
             .collect();
-        assert_eq!(amounts[4], 2000);
+        assert_eq!(amounts[5], 12);
         let errors = c.into_errors();
         let paths: Vec<&str> = errors.iter().map(|e| e.path.as_str()).collect();
         assert_eq!(
@@ -366,6 +364,7 @@ mod tests {
                 "/items/1/amount",
                 "/items/2/amount",
                 "/items/3/amount",
+                "/items/4/amount",
             ]
         );
         assert!(errors[0].message.contains("not a known field"));
