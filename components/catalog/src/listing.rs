@@ -541,17 +541,27 @@ impl Plan {
             .list(values)
             .push("))");
         }
-        if !self.options.is_empty() && *omit != Omit::Options {
-            sql.push(" AND p.id IN (SELECT o0.product_id FROM catalog_variant_options o0")
-                .append(self.variant_joins(None))
-                .push(" WHERE 1)");
+        if let Some((name, values)) = self.options.first()
+            && *omit != Omit::Options
+        {
+            // Driven by the first option's values; the others are checked on each variant.
+            sql.push(
+                " AND p.id IN (SELECT o0.product_id FROM catalog_variant_options o0 \
+                 WHERE o0.option = ? AND o0.value IN (",
+            )
+            .bind(t(name.as_str()))
+            .list(values)
+            .push(")")
+            .append(self.variant_conditions(Some(name)))
+            .push(")");
         }
         sql
     }
 
-    /// Joins `catalog_variant_options` once per option filter (but `except`), each on the
-    /// variant of `o0`: the variant must have every filtered option value.
-    fn variant_joins(&self, except: Option<&str>) -> Sql {
+    /// Requires, for each option filter but `except`, that the variant of `o0` has one of
+    /// its values. Correlated `EXISTS` on the primary key `(variant_id, option)`, so the
+    /// planner cannot drive the join from a filter's (large) value list instead.
+    fn variant_conditions(&self, except: Option<&str>) -> Sql {
         let mut sql = Sql::default();
         for (k, (name, values)) in self.options.iter().enumerate() {
             if Some(name.as_str()) == except {
@@ -559,12 +569,13 @@ impl Plan {
             }
             let alias = format!("f{k}");
             sql.push(&format!(
-                " JOIN catalog_variant_options {alias} ON {alias}.variant_id = o0.variant_id \
-                 AND {alias}.option = ? AND {alias}.value IN ("
+                " AND EXISTS (SELECT 1 FROM catalog_variant_options {alias} \
+                 WHERE {alias}.variant_id = o0.variant_id AND {alias}.option = ? \
+                 AND {alias}.value IN ("
             ))
             .bind(t(name.as_str()))
             .list(values)
-            .push(")");
+            .push("))");
         }
         sql
     }
@@ -722,22 +733,14 @@ impl Plan {
         })
     }
 
-    fn products_without(&self, omit: &Omit) -> Sql {
-        let mut sql = Sql::default();
-        sql.push("(SELECT p.id FROM catalog_products p WHERE ")
-            .append(self.filter(omit))
-            .push(")");
-        sql
-    }
-
     fn category_facet(&self, store: &Store) -> Result<Vec<FacetValue>, Error> {
         let mut sql = Sql::default();
         sql.push(
-            "SELECT ct.ancestor_id, COUNT(DISTINCT pc.product_id) FROM catalog_product_categories pc \
-             JOIN catalog_category_tree ct ON ct.descendant_id = pc.category_id \
-             WHERE pc.product_id IN ",
+            "SELECT ct.ancestor_id, COUNT(DISTINCT p.seq) FROM catalog_products p \
+             JOIN catalog_product_categories pc ON pc.product_id = p.id \
+             JOIN catalog_category_tree ct ON ct.descendant_id = pc.category_id WHERE ",
         )
-        .append(self.products_without(&Omit::Category))
+        .append(self.filter(&Omit::Category))
         .push(" GROUP BY ct.ancestor_id");
         let mut counts: HashMap<String, u32> = HashMap::new();
         for row in store.query(&sql.text, &sql.params)? {
@@ -761,12 +764,11 @@ impl Plan {
         // Options without a filter of their own: one query over every option.
         let mut sql = Sql::default();
         sql.push(
-            "SELECT o0.option, o0.value, COUNT(DISTINCT o0.product_id) AS n \
-             FROM catalog_variant_options o0",
+            "SELECT o0.option, o0.value, COUNT(DISTINCT p.seq) AS n FROM catalog_products p \
+             JOIN catalog_variant_options o0 ON o0.product_id = p.id WHERE ",
         )
-        .append(self.variant_joins(None))
-        .push(" WHERE o0.product_id IN ")
-        .append(self.products_without(&Omit::Options))
+        .append(self.filter(&Omit::Options))
+        .append(self.variant_conditions(None))
         .push(" GROUP BY o0.option, o0.value");
         let mut by_option: BTreeMap<String, (String, Vec<FacetValue>)> = BTreeMap::new();
         for row in store.query(&sql.text, &sql.params)? {
@@ -790,13 +792,12 @@ impl Plan {
         for (name, _) in &self.options {
             let mut sql = Sql::default();
             sql.push(
-                "SELECT o0.option, o0.value, COUNT(DISTINCT o0.product_id) \
-                 FROM catalog_variant_options o0",
+                "SELECT o0.option, o0.value, COUNT(DISTINCT p.seq) FROM catalog_products p \
+                 JOIN catalog_variant_options o0 ON o0.product_id = p.id WHERE o0.option = ? AND ",
             )
-            .append(self.variant_joins(Some(name)))
-            .push(" WHERE o0.option = ? AND o0.product_id IN ")
             .bind(t(name.as_str()))
-            .append(self.products_without(&Omit::Options))
+            .append(self.filter(&Omit::Options))
+            .append(self.variant_conditions(Some(name)))
             .push(" GROUP BY o0.value");
             for row in store.query(&sql.text, &sql.params)? {
                 let value = text(&row, 1)?;
@@ -824,10 +825,11 @@ impl Plan {
     fn brand_facet(&self, store: &Store) -> Result<Vec<FacetValue>, Error> {
         let mut sql = Sql::default();
         sql.push(
-            "SELECT a.value, COUNT(*) AS n FROM catalog_product_attributes a \
-             WHERE a.name = 'brand' AND a.product_id IN ",
+            "SELECT a.value, COUNT(*) AS n FROM catalog_products p \
+             JOIN catalog_product_attributes a ON a.product_id = p.id \
+             WHERE a.name = 'brand' AND ",
         )
-        .append(self.products_without(&Omit::Attribute("brand".into())))
+        .append(self.filter(&Omit::Attribute("brand".into())))
         .push(" GROUP BY a.value ORDER BY n DESC, a.value LIMIT ?")
         .bind(i(MAX_FACET_VALUES as i64));
         store
@@ -857,12 +859,13 @@ impl Plan {
                 .push(&k.to_string());
         }
         sql.push(&format!(
-            " ELSE {} END AS b, COUNT(*) FROM catalog_product_prices pp \
-             WHERE pp.currency = ? AND pp.product_id IN ",
+            " ELSE {} END AS b, COUNT(*) FROM catalog_products p \
+             JOIN catalog_product_prices pp ON pp.product_id = p.id \
+             WHERE pp.currency = ? AND ",
             bounds.len()
         ))
         .bind(t(code.as_str()))
-        .append(self.products_without(&Omit::Price))
+        .append(self.filter(&Omit::Price))
         .push(" GROUP BY b ORDER BY b");
         store
             .query(&sql.text, &sql.params)?
