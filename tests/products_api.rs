@@ -541,6 +541,23 @@ async fn an_admin_write_is_visible_on_the_next_public_read() {
             .iter()
             .any(|i| i["title"] == "Linen Shirt, Mark II")
     );
+    // So are new categories and collections on their lists.
+    assert_eq!(
+        app.get("/api/categories").await.json()["items"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    c.create_category("shoes", None).await;
+    assert_eq!(
+        app.get("/api/categories").await.json()["items"]
+            .as_array()
+            .unwrap()
+            .len(),
+        3
+    );
+    assert_eq!(app.get("/api/categories/shoes").await.status, 200);
     // Deleting is visible too.
     c.bindings
         .commerce_shop_catalog_admin()
@@ -608,4 +625,28 @@ async fn the_cache_can_be_switched_off() {
         assert_eq!(app.get(url).await.status, 200, "{url}");
     }
     assert!(app.kv_keys("").is_empty());
+}
+
+#[tokio::test]
+async fn every_shopper_route_allows_only_get() {
+    let (app, _, _) = shop().await;
+    for (method, url) in [
+        ("POST", "/api/search"),
+        ("PUT", "/api/products/linen-shirt"),
+        ("DELETE", "/api/categories/clothing"),
+        ("PATCH", "/api/categories"),
+        ("POST", "/api/collections"),
+        ("DELETE", "/api/collections/picks"),
+    ] {
+        let req = http::Request::builder()
+            .method(method)
+            .uri(url)
+            .body(Bytes::new())
+            .unwrap();
+        let res = app.request(req).await;
+        assert_problem(&res, 405, "method-not-allowed");
+        assert_eq!(res.headers.get("allow").unwrap(), "GET", "{method} {url}");
+    }
+    // No route: the host's plain 404.
+    assert_eq!(app.get("/api/search/x").await.status, 404);
 }
