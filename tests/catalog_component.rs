@@ -1025,3 +1025,61 @@ async fn the_admin_listing_shows_every_status_and_filters_by_title_or_sku() {
         .unwrap();
     assert!(matches!(got, Err(Error::InvalidInput(_))), "{got:?}");
 }
+
+#[tokio::test]
+async fn migration_2_back_fills_a_version_1_catalog() {
+    let app = spawn_app();
+    let mut c = app.catalog().await;
+    let shirts = c.create_category("shirts", None).await;
+    let mut p = product("old-linen-shirt", 4900, vec![shirts.id.clone()]);
+    p.title = "Old Linen Shirt".into();
+    p.attributes = vec![commerce_tests::catalog::Attribute {
+        name: "brand".into(),
+        value: "Acme".into(),
+    }];
+    c.create_product(p).await;
+    drop(c);
+    // Back to the schema of version 1: the tables of migration 2 gone, the core rows kept.
+    let db = rusqlite::Connection::open(app.state.path().join("sqlite_db.db")).unwrap();
+    db.execute_batch(
+        "DROP TABLE catalog_category_tree; DROP TABLE catalog_product_prices;
+         DROP TABLE catalog_variant_options; DROP TABLE catalog_product_attributes;
+         DROP TABLE catalog_collection_products; DROP TABLE catalog_collections;
+         DROP TABLE catalog_search_terms; DROP TABLE catalog_search;
+         DROP INDEX catalog_products_by_title; DROP TABLE catalog_cache_state;
+         UPDATE catalog_schema_version SET version = 1;",
+    )
+    .unwrap();
+    drop(db);
+
+    let mut c = app.catalog().await;
+    let q = ProductQuery {
+        text: Some("linen".into()),
+        category: Some(shirts.id.clone()),
+        currency: Some("EUR".into()),
+        price: Some(commerce_tests::catalog::PriceRange {
+            min: Some(4900),
+            max: Some(4900),
+        }),
+        options: vec![commerce_tests::catalog::OptionValue {
+            option: "size".into(),
+            value: "M".into(),
+        }],
+        attributes: vec![commerce_tests::catalog::Attribute {
+            name: "brand".into(),
+            value: "acme".into(),
+        }],
+        ..everything()
+    };
+    let found = c.search(&q, &page(None, 10)).await.unwrap();
+    assert_eq!(found.total, 1);
+    assert_eq!(found.items[0].slug, "old-linen-shirt");
+    assert_eq!(found.items[0].price_from[0].amount, 4900);
+    let version: i64 = rusqlite::Connection::open(app.state.path().join("sqlite_db.db"))
+        .unwrap()
+        .query_row("SELECT version FROM catalog_schema_version", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert_eq!(version, 2);
+}
