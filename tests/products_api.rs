@@ -312,6 +312,9 @@ async fn search_returns_the_total_and_facets() {
         .json();
     assert_eq!(second["items"].as_array().unwrap().len(), 1);
     assert_ne!(second["items"][0]["slug"], body["items"][0]["slug"]);
+    // Every page of a search has its total and facets.
+    assert_eq!(second["total"], 2);
+    assert_eq!(second["facets"], body["facets"]);
     // ... and not another one.
     let res = app
         .get(&format!("/api/search?currency=EUR&limit=1&after={next}"))

@@ -82,27 +82,32 @@ fn request_key<A: serde::Serialize>(read: &str, args: &A) -> String {
     format!("{read}|{}", serde_json::to_string(args).unwrap_or_default())
 }
 
+/// A page of a listing; first pages are cached.
+fn list(store: &Store, query: &ProductQuery, page: &PageRequest) -> Result<ProductPage, Error> {
+    if page.after.is_none() {
+        let key = request_key("list", &(query, page.limit));
+        return cache::read_through(store, key, |s| listing::list(s, query, page));
+    }
+    listing::list(store, query, page)
+}
+
 impl CatalogGuest for Component {
     fn max_page_size() -> u32 {
         MAX_PAGE_SIZE
     }
 
     fn list_products(query: ProductQuery, page: PageRequest) -> Result<ProductPage, Error> {
-        let store = Store::open()?;
-        if page.after.is_none() {
-            let key = request_key("list", &(&query, page.limit));
-            return cache::read_through(&store, key, |s| listing::list(s, &query, &page));
-        }
-        listing::list(&store, &query, &page)
+        list(&Store::open()?, &query, &page)
     }
 
     fn search(query: ProductQuery, page: PageRequest) -> Result<SearchResult, Error> {
         let store = Store::open()?;
-        if page.after.is_none() {
-            let key = request_key("search", &(&query, page.limit));
-            return cache::read_through(&store, key, |s| listing::search(s, &query, &page));
-        }
-        listing::search(&store, &query, &page)
+        let items = list(&store, &query, &page)?;
+        // The total and the facets do not depend on the page: every page of a search
+        // shares them, cached or not.
+        let key = request_key("summary", &query);
+        let summary = cache::read_through(&store, key, |s| listing::summary(s, &query))?;
+        Ok(listing::search(items, summary))
     }
 
     fn get_product(id: String) -> Result<Product, Error> {

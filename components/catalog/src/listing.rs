@@ -948,20 +948,24 @@ pub fn list(store: &Store, query: &ProductQuery, page: &PageRequest) -> Result<P
     })
 }
 
-/// `search`.
-pub fn search(
-    store: &Store,
-    query: &ProductQuery,
-    page: &PageRequest,
-) -> Result<SearchResult, Error> {
-    let (plan, after, limit) = Plan::new(store, query, page)?;
-    let (items, next) = plan.page(store, after.as_ref(), limit)?;
-    Ok(SearchResult {
-        items,
-        page: PageInfo { next },
-        total: plan.total(store)?,
-        facets: plan.facets(store)?,
-    })
+/// The part of `search` that does not depend on the page: the total and the facets.
+pub fn summary(store: &Store, query: &ProductQuery) -> Result<(u32, Facets), Error> {
+    let first = PageRequest {
+        after: None,
+        limit: 0,
+    };
+    let (plan, _, _) = Plan::new(store, query, &first)?;
+    Ok((plan.total(store)?, plan.facets(store)?))
+}
+
+/// `search`: a page, with the total and the facets.
+pub fn search(page: ProductPage, (total, facets): (u32, Facets)) -> SearchResult {
+    SearchResult {
+        items: page.items,
+        page: page.page,
+        total,
+        facets,
+    }
 }
 
 #[cfg(test)]
