@@ -837,3 +837,37 @@ async fn get_variants_answers_in_the_order_asked_whatever_the_status() {
         .unwrap();
     assert!(matches!(got, Err(Error::InvalidInput(_))), "{got:?}");
 }
+
+#[tokio::test]
+async fn non_ascii_filter_values_match_as_given() {
+    let app = spawn_app();
+    let mut c = app.catalog().await;
+    c.create_product(item(
+        "oeko-shirt",
+        "Shirt",
+        "Organic.",
+        &[("Marke", "Öko")],
+        &[(&[("Größe", "Ü")], 1000, None)],
+        &[],
+    ))
+    .await;
+    let q = ProductQuery {
+        attributes: vec![Attribute {
+            name: "marke".into(),
+            value: "Öko".into(),
+        }],
+        options: vec![OptionValue {
+            option: "Größe".into(),
+            value: "Ü".into(),
+        }],
+        ..everything()
+    };
+    assert_eq!(slugs(&mut c, &q).await, ["oeko-shirt"]);
+    let facets = c
+        .search(&everything(), &page(None, 1))
+        .await
+        .unwrap()
+        .facets;
+    assert_eq!(facets.options[0].option, "Größe");
+    assert_eq!(facets.options[0].values[0].value, "Ü");
+}

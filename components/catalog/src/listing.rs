@@ -82,9 +82,10 @@ struct Plan {
     currency: Option<String>,
     min: Option<i64>,
     max: Option<i64>,
-    /// (option name lower-cased, values), by name.
+    /// (option name, values) by option; names and values as first given (SQLite compares
+    /// them case-insensitively), grouped and de-duplicated case-insensitively.
     options: Vec<(String, Vec<String>)>,
-    /// (attribute name lower-cased, values), by name.
+    /// (attribute name, values) by attribute, likewise.
     attributes: Vec<(String, Vec<String>)>,
     order: Order,
     hash: String,
@@ -256,8 +257,10 @@ fn field_error(path: &str, message: impl Into<String>) -> FieldError {
     }
 }
 
-/// Groups `(name, value)` filters by lower-cased name, values de-duplicated; errors for
-/// empty or oversized entries at `/{field}/{i}/…`.
+/// Groups `(name, value)` filters by name, case-insensitively, values de-duplicated
+/// likewise (the spelling first given is kept: SQLite's NOCASE folds ASCII only, so
+/// lower-casing here would lose non-ASCII matches); errors for empty or oversized entries
+/// at `/{field}/{i}/…`.
 fn group_filters(
     field: &str,
     name_field: &str,
@@ -270,7 +273,7 @@ fn group_filters(
             format!("must have at most {MAX_FILTER_VALUES} entries"),
         ));
     }
-    let mut groups: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut groups: BTreeMap<String, (String, Vec<String>)> = BTreeMap::new();
     for (k, (name, value)) in entries.iter().enumerate() {
         if name.trim().is_empty() || name.chars().count() > 100 {
             errors.push(field_error(
@@ -284,16 +287,20 @@ fn group_filters(
                 "must be 1 to 500 characters",
             ));
         }
-        let values = groups.entry(name.to_lowercase()).or_default();
-        let value = value.to_lowercase();
-        if !values.contains(&value) {
-            values.push(value);
+        let (_, values) = groups
+            .entry(name.to_lowercase())
+            .or_insert_with(|| (name.clone(), Vec::new()));
+        if !values
+            .iter()
+            .any(|v| v.to_lowercase() == value.to_lowercase())
+        {
+            values.push(value.clone());
         }
     }
     groups
-        .into_iter()
+        .into_values()
         .map(|(name, mut values)| {
-            values.sort();
+            values.sort_by_key(|v| v.to_lowercase());
             (name, values)
         })
         .collect()
@@ -530,7 +537,7 @@ impl Plan {
             sql.push(")");
         }
         for (name, values) in &self.attributes {
-            if *omit == Omit::Attribute(name.clone()) {
+            if *omit == Omit::Attribute(name.to_lowercase()) {
                 continue;
             }
             sql.push(
@@ -774,7 +781,7 @@ impl Plan {
         for row in store.query(&sql.text, &sql.params)? {
             let name = text(&row, 0)?;
             let key = name.to_lowercase();
-            if self.options.iter().any(|(n, _)| *n == key) {
+            if self.options.iter().any(|(n, _)| n.to_lowercase() == key) {
                 continue;
             }
             let value = text(&row, 1)?;
@@ -802,7 +809,7 @@ impl Plan {
             for row in store.query(&sql.text, &sql.params)? {
                 let value = text(&row, 1)?;
                 by_option
-                    .entry(name.clone())
+                    .entry(name.to_lowercase())
                     .or_insert_with(|| (text(&row, 0).unwrap_or_else(|_| name.clone()), Vec::new()))
                     .1
                     .push(FacetValue {
