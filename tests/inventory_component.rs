@@ -1027,44 +1027,58 @@ where
 #[tokio::test(flavor = "multi_thread", worker_threads = 8)]
 async fn racing_checkouts_reserve_exactly_the_stock_and_never_more() {
     let app = Arc::new(spawn_app());
-    app.inventory().await.receive("var_HOT", 10).await;
+    // Several rounds, each a fresh variant with 10 in stock and 48 buyers of one unit: a
+    // lost update needs two calls to interleave inside the window, which one round may
+    // not hit.
+    const ROUNDS: usize = 20;
     const BUYERS: usize = 48;
-    let results = race(&app, BUYERS, |n, mut inv| async move {
-        inv.reserve(&request(&format!("checkout-{n}"), &[("var_HOT", 1)], 600))
-            .await
-    })
-    .await;
+    let mut winners: Vec<String> = Vec::new();
+    for round in 0..ROUNDS {
+        let variant = format!("var_HOT{round}");
+        app.inventory().await.receive(&variant, 10).await;
+        let results = race(&app, BUYERS, |n, mut inv| {
+            let req = request(&format!("checkout-{round}-{n}"), &[(&variant, 1)], 600);
+            async move { inv.reserve(&req).await }
+        })
+        .await;
 
-    let won: Vec<&Reservation> = results.iter().filter_map(|r| r.as_ref().ok()).collect();
-    assert_eq!(won.len(), 10, "exactly the stock is reserved");
-    let distinct: HashSet<&str> = won.iter().map(|r| r.id.as_str()).collect();
-    assert_eq!(distinct.len(), 10);
-    for r in &results {
-        if let Err(e) = r {
-            assert_eq!(
-                e,
-                &Error::InsufficientStock(vec![Shortage {
-                    variant_id: "var_HOT".into(),
-                    requested: 1,
-                    available: 0,
-                }])
-            );
+        let won: Vec<&Reservation> = results.iter().filter_map(|r| r.as_ref().ok()).collect();
+        assert_eq!(
+            won.len(),
+            10,
+            "round {round}: exactly the stock is reserved"
+        );
+        let distinct: HashSet<&str> = won.iter().map(|r| r.id.as_str()).collect();
+        assert_eq!(distinct.len(), 10);
+        for r in &results {
+            if let Err(e) = r {
+                assert_eq!(
+                    e,
+                    &Error::InsufficientStock(vec![Shortage {
+                        variant_id: variant.clone(),
+                        requested: 1,
+                        available: 0,
+                    }])
+                );
+            }
         }
+        let mut inv = app.inventory().await;
+        assert_eq!(inv.stock(&variant).await, level(&variant, 10, 10));
+        let active = reservations(
+            &mut inv,
+            &ReservationFilter {
+                status: Some(ReservationStatus::Active),
+                variant_id: Some(variant.clone()),
+            },
+        )
+        .await;
+        assert_eq!(active.len(), 10);
+        winners = won.iter().map(|r| r.id.clone()).collect();
     }
+    let variant = format!("var_HOT{}", ROUNDS - 1);
     let mut inv = app.inventory().await;
-    assert_eq!(inv.stock("var_HOT").await, level("var_HOT", 10, 10));
-    let active = reservations(
-        &mut inv,
-        &ReservationFilter {
-            status: Some(ReservationStatus::Active),
-            variant_id: Some("var_HOT".into()),
-        },
-    )
-    .await;
-    assert_eq!(active.len(), 10);
 
-    // The winners pay or give up, concurrently too: 6 commit, 4 release.
-    let winners: Vec<String> = won.iter().map(|r| r.id.clone()).collect();
+    // The last round's winners pay or give up, concurrently too: 6 commit, 4 release.
     let outcomes = race(&app, winners.len(), |n, mut inv| {
         let id = winners[n].clone();
         async move {
@@ -1077,11 +1091,11 @@ async fn racing_checkouts_reserve_exactly_the_stock_and_never_more() {
     })
     .await;
     assert!(outcomes.iter().all(Result::is_ok), "{outcomes:?}");
-    assert_eq!(inv.stock("var_HOT").await, level("var_HOT", 4, 0));
+    assert_eq!(inv.stock(&variant).await, level(&variant, 4, 0));
     let sales = movements(
         &mut inv,
         &MovementFilter {
-            variant_id: Some("var_HOT".into()),
+            variant_id: Some(variant.clone()),
             reason: Some(MovementReason::Sale),
             since: None,
         },
@@ -1096,64 +1110,93 @@ async fn racing_checkouts_reserve_exactly_the_stock_and_never_more() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 8)]
 async fn racing_multi_line_checkouts_are_all_or_nothing() {
     let app = Arc::new(spawn_app());
-    {
-        let mut inv = app.inventory().await;
-        inv.receive("var_A", 7).await;
-        inv.receive("var_B", 5).await;
-    }
-    let baskets: [&[(&str, u32)]; 4] = [
-        &[("var_A", 2), ("var_B", 1)],
-        &[("var_A", 1)],
-        &[("var_B", 2), ("var_A", 1)],
-        &[("var_B", 1)],
-    ];
+    const ROUNDS: usize = 8;
     const BUYERS: usize = 32;
-    let results = race(&app, BUYERS, |n, mut inv| async move {
-        let basket = baskets[n % baskets.len()];
-        (
-            basket,
-            inv.reserve(&request(&format!("checkout-{n}"), basket, 600))
-                .await,
-        )
-    })
-    .await;
+    let mut won_total = 0;
+    for round in 0..ROUNDS {
+        let (a, b) = (format!("var_A{round}"), format!("var_B{round}"));
+        {
+            let mut inv = app.inventory().await;
+            inv.receive(&a, 7).await;
+            inv.receive(&b, 5).await;
+        }
+        // Four baskets, taken in turn: two lines, one line, two lines, one line.
+        let baskets: [Vec<(&str, u32)>; 4] = [
+            vec![(&a, 2), (&b, 1)],
+            vec![(&a, 1)],
+            vec![(&b, 2), (&a, 1)],
+            vec![(&b, 1)],
+        ];
+        let results = race(&app, BUYERS, |n, mut inv| {
+            let basket = n % baskets.len();
+            let req = request(&format!("checkout-{round}-{n}"), &baskets[basket], 600);
+            async move { (basket, inv.reserve(&req).await) }
+        })
+        .await;
 
-    let (mut held_a, mut held_b) = (0, 0);
-    let mut won = 0;
-    for (basket, result) in &results {
-        match result {
-            Ok(r) => {
-                won += 1;
-                assert_eq!(r.lines, lines(basket));
-                for (v, q) in basket.iter() {
-                    match *v {
-                        "var_A" => held_a += q,
-                        _ => held_b += q,
+        let (mut held_a, mut held_b) = (0, 0);
+        let mut won = 0;
+        for (basket, result) in &results {
+            let basket = &baskets[*basket];
+            match result {
+                Ok(r) => {
+                    won += 1;
+                    assert_eq!(r.lines, lines(basket));
+                    for (v, q) in basket {
+                        if *v == a.as_str() {
+                            held_a += q;
+                        } else {
+                            held_b += q;
+                        }
                     }
                 }
-            }
-            Err(Error::InsufficientStock(shortages)) => {
-                assert!(!shortages.is_empty());
-                for s in shortages {
-                    let asked = basket.iter().find(|(v, _)| *v == s.variant_id).unwrap().1;
-                    assert_eq!(s.requested, asked);
-                    assert!(s.available < s.requested, "{s:?}");
+                Err(Error::InsufficientStock(shortages)) => {
+                    assert!(!shortages.is_empty());
+                    for s in shortages {
+                        let asked = basket.iter().find(|(v, _)| *v == s.variant_id).unwrap().1;
+                        assert_eq!(s.requested, asked);
+                        assert!(s.available < s.requested, "{s:?}");
+                    }
                 }
+                Err(other) => panic!("unexpected {other:?}"),
             }
-            Err(other) => panic!("unexpected {other:?}"),
         }
+        assert!(won > 0);
+        assert!(
+            held_a <= 7 && held_b <= 5,
+            "round {round}: A {held_a}, B {held_b}"
+        );
+        // What is reserved is exactly what the winners hold: losers held nothing.
+        let mut inv = app.inventory().await;
+        assert_eq!(
+            inv.availability(&[a.clone(), b.clone()]).await.unwrap(),
+            vec![level(&a, 7, held_a), level(&b, 5, held_b)],
+            "round {round}"
+        );
+        won_total += won;
     }
-    assert!(won > 0);
-    assert!(held_a <= 7 && held_b <= 5, "A {held_a}, B {held_b}");
     let mut inv = app.inventory().await;
-    // What is reserved is exactly what the winners hold: losers held nothing.
-    assert_eq!(
-        inv.availability(&["var_A".into(), "var_B".into()])
+    let all = inv
+        .list_reservations(&all_reservations(), &page(100))
+        .await
+        .unwrap();
+    let mut count = all.items.len();
+    let mut next = all.page.next;
+    while let Some(after) = next {
+        let p = inv
+            .list_reservations(
+                &all_reservations(),
+                &PageRequest {
+                    after: Some(after),
+                    limit: 100,
+                },
+            )
             .await
-            .unwrap(),
-        vec![level("var_A", 7, held_a), level("var_B", 5, held_b)]
-    );
-    assert_eq!(reservations(&mut inv, &all_reservations()).await.len(), won);
+            .unwrap();
+        count += p.items.len();
+        next = p.page.next;
+    }
+    assert_eq!(count, won_total);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 8)]
@@ -1178,63 +1221,69 @@ async fn concurrent_duplicates_of_one_checkout_hold_stock_once() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 8)]
 async fn racing_removals_never_dip_into_reserved_stock() {
     let app = Arc::new(spawn_app());
-    {
+    const ROUNDS: usize = 8;
+    for round in 0..ROUNDS {
+        let v = format!("var_R{round}");
+        {
+            let mut inv = app.inventory().await;
+            inv.receive(&v, 10).await;
+            reserve_ok(
+                &mut inv,
+                &request(&format!("held-{round}"), &[(&v, 4)], 600),
+            )
+            .await;
+        }
+        // Half the calls remove a unit, half reserve one: 6 units are not reserved.
+        let results = race(&app, 20, |n, mut inv| {
+            let damaged = adjustment(&v, -1, MovementReason::Damaged);
+            let req = request(&format!("c-{round}-{n}"), &[(&v, 1)], 600);
+            async move {
+                if n % 2 == 0 {
+                    inv.adjust(&damaged).await.map(|_| ())
+                } else {
+                    inv.reserve(&req).await.map(|_| ())
+                }
+            }
+        })
+        .await;
+        let succeeded = |parity: usize| {
+            results
+                .iter()
+                .enumerate()
+                .filter(|(n, r)| n % 2 == parity && r.is_ok())
+                .count() as u32
+        };
+        let (removed, reserved) = (succeeded(0), succeeded(1));
+        assert_eq!(
+            removed + reserved,
+            6,
+            "round {round}: the 6 unreserved units went, no more: {results:?}"
+        );
+        for r in &results {
+            if let Err(e) = r {
+                assert!(
+                    matches!(e, Error::InsufficientStock(s) if s.len() == 1 && s[0].available == 0),
+                    "{e:?}"
+                );
+            }
+        }
         let mut inv = app.inventory().await;
-        inv.receive("var_A", 10).await;
-        reserve_ok(&mut inv, &request("held", &[("var_A", 4)], 600)).await;
+        assert_eq!(inv.stock(&v).await, level(&v, 10 - removed, 4 + reserved));
+        let damaged = MovementFilter {
+            variant_id: Some(v.clone()),
+            reason: Some(MovementReason::Damaged),
+            since: None,
+        };
+        assert_eq!(movements(&mut inv, &damaged).await.len() as u32, removed);
+        let active = ReservationFilter {
+            status: Some(ReservationStatus::Active),
+            variant_id: Some(v.clone()),
+        };
+        assert_eq!(
+            reservations(&mut inv, &active).await.len() as u32,
+            1 + reserved
+        );
     }
-    let results = race(&app, 20, |n, mut inv| async move {
-        if n % 2 == 0 {
-            inv.adjust(&adjustment("var_A", -1, MovementReason::Damaged))
-                .await
-                .map(|_| ())
-        } else {
-            inv.reserve(&request(&format!("c{n}"), &[("var_A", 1)], 600))
-                .await
-                .map(|_| ())
-        }
-    })
-    .await;
-    let succeeded = |parity: usize| {
-        results
-            .iter()
-            .enumerate()
-            .filter(|(n, r)| n % 2 == parity && r.is_ok())
-            .count() as u32
-    };
-    let (removed, reserved) = (succeeded(0), succeeded(1));
-    assert_eq!(
-        removed + reserved,
-        6,
-        "the 6 unreserved units went, no more: {results:?}"
-    );
-    for r in &results {
-        if let Err(e) = r {
-            assert!(
-                matches!(e, Error::InsufficientStock(s) if s.len() == 1 && s[0].available == 0),
-                "{e:?}"
-            );
-        }
-    }
-    let mut inv = app.inventory().await;
-    assert_eq!(
-        inv.stock("var_A").await,
-        level("var_A", 10 - removed, 4 + reserved)
-    );
-    let damaged = MovementFilter {
-        variant_id: None,
-        reason: Some(MovementReason::Damaged),
-        since: None,
-    };
-    assert_eq!(movements(&mut inv, &damaged).await.len() as u32, removed);
-    let active = ReservationFilter {
-        status: Some(ReservationStatus::Active),
-        variant_id: None,
-    };
-    assert_eq!(
-        reservations(&mut inv, &active).await.len() as u32,
-        1 + reserved
-    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 8)]
