@@ -996,6 +996,245 @@ async fn reclaim_expired_checks_its_limit() {
     assert_eq!(inv.stock("var_A").await, level("var_A", 1, 1));
 }
 
+// --- a model ------------------------------------------------------------------------------
+
+/// A small deterministic pseudo-random generator (xorshift), so a failure replays.
+struct Rng(u64);
+
+impl Rng {
+    fn below(&mut self, n: u64) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0 % n
+    }
+}
+
+/// A reservation as the model knows it.
+struct Held {
+    id: String,
+    key: String,
+    spec: Vec<(&'static str, u32)>,
+    status: ReservationStatus,
+}
+
+#[tokio::test]
+async fn a_random_sequence_of_calls_agrees_with_a_simple_model() {
+    use std::collections::HashMap;
+    let app = spawn_app();
+    let mut inv = app.inventory().await;
+    let variants = ["var_M0", "var_M1", "var_M2", "var_M3"];
+    // variant -> (on hand, reserved); reservations: (id, key, lines, status).
+    let mut stock: HashMap<&str, (u32, u32)> = variants.iter().map(|v| (*v, (0, 0))).collect();
+    let mut held: Vec<Held> = Vec::new();
+    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+    // Which outcomes the sequence reached, so the test shows it covered them all.
+    let mut outcomes: HashSet<&str> = HashSet::new();
+    for step in 0..300 {
+        match rng.below(6) {
+            0 => {
+                let mut spec: Vec<(&str, u32)> = Vec::new();
+                for v in variants {
+                    if rng.below(2) == 0 {
+                        spec.push((v, 1 + rng.below(4) as u32));
+                    }
+                }
+                if spec.is_empty() {
+                    spec.push((variants[0], 1));
+                }
+                let key = format!("m-{step}");
+                let short: Vec<Shortage> = spec
+                    .iter()
+                    .filter(|(v, q)| stock[v].0 - stock[v].1 < *q)
+                    .map(|(v, q)| Shortage {
+                        variant_id: v.to_string(),
+                        requested: *q,
+                        available: stock[v].0 - stock[v].1,
+                    })
+                    .collect();
+                let answer = inv.reserve(&request(&key, &spec, 600)).await;
+                if short.is_empty() {
+                    outcomes.insert("reserved");
+                    let r = answer.unwrap_or_else(|e| panic!("step {step}: {e:?}"));
+                    for (v, q) in &spec {
+                        stock.get_mut(v).unwrap().1 += q;
+                    }
+                    held.push(Held {
+                        id: r.id,
+                        key,
+                        spec,
+                        status: ReservationStatus::Active,
+                    });
+                } else {
+                    outcomes.insert("reserve short");
+                    assert_eq!(answer, Err(Error::InsufficientStock(short)), "step {step}");
+                }
+            }
+            1 | 2 if !held.is_empty() => {
+                let k = rng.below(held.len() as u64) as usize;
+                let commit = rng.below(2) == 0;
+                let Held {
+                    id, spec, status, ..
+                } = &mut held[k];
+                let answer = if commit {
+                    inv.commit(id).await
+                } else {
+                    inv.release(id).await
+                };
+                use ReservationStatus::*;
+                match (*status, commit) {
+                    (Active, true) => {
+                        outcomes.insert("committed");
+                        assert_eq!(answer.unwrap().status, Committed, "step {step}");
+                        for (v, q) in spec.iter() {
+                            let s = stock.get_mut(v).unwrap();
+                            s.0 -= q;
+                            s.1 -= q;
+                        }
+                        *status = Committed;
+                    }
+                    (Active, false) => {
+                        outcomes.insert("released");
+                        assert_eq!(answer.unwrap().status, Released, "step {step}");
+                        for (v, q) in spec.iter() {
+                            stock.get_mut(v).unwrap().1 -= q;
+                        }
+                        *status = Released;
+                    }
+                    (Committed, true) | (Released, false) => {
+                        outcomes.insert("repeated");
+                        assert_eq!(answer.unwrap().status, *status, "step {step}")
+                    }
+                    (s, _) => {
+                        outcomes.insert("not active");
+                        assert_eq!(answer, Err(Error::ReservationNotActive(s)), "step {step}")
+                    }
+                }
+            }
+            3 => {
+                let v = variants[rng.below(4) as usize];
+                let delta = rng.below(11) as i32 - 5;
+                let answer = inv
+                    .adjust(&adjustment(v, delta, MovementReason::Correction))
+                    .await;
+                let (on_hand, reserved) = stock[v];
+                if delta == 0 {
+                    outcomes.insert("adjust invalid");
+                    assert_eq!(paths(answer), ["/delta"]);
+                } else if i64::from(on_hand) + i64::from(delta) < i64::from(reserved) {
+                    outcomes.insert("adjust short");
+                    assert_eq!(
+                        answer,
+                        Err(Error::InsufficientStock(vec![Shortage {
+                            variant_id: v.into(),
+                            requested: delta.unsigned_abs(),
+                            available: on_hand - reserved,
+                        }])),
+                        "step {step}"
+                    );
+                } else {
+                    let m = answer.unwrap_or_else(|e| panic!("step {step}: {e:?}"));
+                    outcomes.insert("adjusted");
+                    let after = (i64::from(on_hand) + i64::from(delta)) as u32;
+                    assert_eq!((m.delta, m.on_hand_after), (delta, after));
+                    stock.get_mut(v).unwrap().0 = after;
+                }
+            }
+            4 => {
+                let v = variants[rng.below(4) as usize];
+                let counted = rng.below(16) as u32;
+                let answer = inv.set_on_hand(&count(v, counted)).await;
+                let (on_hand, reserved) = stock[v];
+                if counted < reserved {
+                    outcomes.insert("count short");
+                    assert_eq!(
+                        answer,
+                        Err(Error::InsufficientStock(vec![Shortage {
+                            variant_id: v.into(),
+                            requested: on_hand - counted,
+                            available: on_hand - reserved,
+                        }])),
+                        "step {step}"
+                    );
+                } else {
+                    let m = answer.unwrap_or_else(|e| panic!("step {step}: {e:?}"));
+                    outcomes.insert("counted");
+                    assert_eq!(m.delta, counted as i32 - on_hand as i32);
+                    stock.get_mut(v).unwrap().0 = counted;
+                }
+            }
+            _ if !held.is_empty() => {
+                // A retried reserve answers the first reservation as it now is.
+                let k = rng.below(held.len() as u64) as usize;
+                let Held {
+                    id,
+                    key,
+                    spec,
+                    status,
+                } = &held[k];
+                outcomes.insert("replayed");
+                let r = inv.reserve(&request(key, spec, 60)).await.unwrap();
+                assert_eq!((&r.id, r.status), (id, *status), "step {step}");
+            }
+            _ => {}
+        }
+        let ids: Vec<String> = variants.map(String::from).to_vec();
+        let expected: Vec<StockLevel> = variants
+            .iter()
+            .map(|v| level(v, stock[v].0, stock[v].1))
+            .collect();
+        assert_eq!(
+            inv.availability(&ids).await.unwrap(),
+            expected,
+            "step {step}"
+        );
+    }
+    let mut reached: Vec<&str> = outcomes.into_iter().collect();
+    reached.sort();
+    assert_eq!(
+        reached,
+        [
+            "adjust invalid",
+            "adjust short",
+            "adjusted",
+            "committed",
+            "count short",
+            "counted",
+            "not active",
+            "released",
+            "repeated",
+            "replayed",
+            "reserve short",
+            "reserved"
+        ]
+    );
+    // The audit trail replays to the stock: per variant, the deltas sum to on-hand and each
+    // movement's on-hand-after follows from the one before.
+    let mut trail = Vec::new();
+    let mut request_page = page(100);
+    loop {
+        let p = inv
+            .list_movements(&all_movements(), &request_page)
+            .await
+            .unwrap();
+        trail.extend(p.items);
+        match p.page.next {
+            Some(next) => request_page.after = Some(next),
+            None => break,
+        }
+    }
+    trail.reverse();
+    let mut replayed: HashMap<String, i64> = HashMap::new();
+    for m in &trail {
+        let n = replayed.entry(m.variant_id.clone()).or_default();
+        *n += i64::from(m.delta);
+        assert_eq!(*n, i64::from(m.on_hand_after), "{m:?}");
+    }
+    for v in variants {
+        assert_eq!(replayed.get(v).copied().unwrap_or(0), i64::from(stock[v].0));
+    }
+}
+
 // --- concurrency --------------------------------------------------------------------------
 
 /// Runs `calls` concurrently, each in its own component instance (so its own database
