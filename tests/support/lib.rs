@@ -324,6 +324,8 @@ impl CatalogHandle {
     }
 }
 
+pub mod pricing;
+
 /// Typed host-side bindings of the inventory component's world, for component unit tests.
 pub mod inventory {
     commerce_host::wasmtime::component::bindgen!({
