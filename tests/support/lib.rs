@@ -11,6 +11,8 @@ use commerce_host::{App, AppOptions, Output};
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
+pub mod orders;
+
 /// Typed host-side bindings of the catalog component's world, for component unit tests.
 pub mod catalog {
     commerce_host::wasmtime::component::bindgen!({
