@@ -561,6 +561,26 @@ async fn racing_refunds_never_exceed_what_was_paid_and_racing_moves_apply_once()
     assert_eq!(now.refunds.len(), 2);
     assert_eq!(now.status, OrderStatus::PartiallyRefunded);
 
+    // Racing repeats of one refund book it once, and all of them succeed.
+    let order = create(&mut o, "k-dup", &basic()).await.order;
+    o.mark_paid(&order.id, "pay_D", &eur(2990)).await.unwrap();
+    let id = order.id.clone();
+    let results = race(&app, 8, |_, mut o| {
+        let id = id.clone();
+        async move {
+            let r = NewOrderRefund {
+                refund_id: Some("ref_DUP".into()),
+                ..refund(700, "unused")
+            };
+            o.record_refund(&id, &r).await
+        }
+    })
+    .await;
+    assert!(results.iter().all(Result::is_ok), "{results:?}");
+    let booked = o.get_order(&order.id).await.unwrap();
+    assert_eq!(booked.refunds.len(), 1);
+    assert_eq!(booked.refunded_total, eur(700));
+
     // Fulfil and cancel race on a paid order: exactly one wins, the other sees its result.
     let order = create(&mut o, "k2", &basic()).await.order;
     o.mark_paid(&order.id, "pay_2", &eur(2990)).await.unwrap();
@@ -598,6 +618,82 @@ async fn racing_refunds_never_exceed_what_was_paid_and_racing_moves_apply_once()
             }
         }
         other => panic!("unexpected final status {other:?}: {results:?}"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 8)]
+async fn a_payment_racing_an_abandonment_or_another_payment_has_exactly_one_winner() {
+    let app = Arc::new(spawn_app());
+    let mut o = app.orders().await;
+    for round in 0..8 {
+        // The webhook's mark-paid against checkout's cancel-unpaid.
+        let id = create(&mut o, &format!("pay-or-cancel-{round}"), &basic())
+            .await
+            .order
+            .id;
+        let racing = id.clone();
+        let results = race(&app, 2, |n, mut o| {
+            let id = racing.clone();
+            async move {
+                if n == 0 {
+                    o.mark_paid(&id, "pay_W", &eur(GRAND)).await
+                } else {
+                    o.cancel_unpaid(&id, "abandoned").await
+                }
+            }
+        })
+        .await;
+        let order = o.get_order(&id).await.unwrap();
+        match order.status {
+            OrderStatus::Paid => assert_eq!(
+                results[1],
+                Err(Error::IllegalTransition(Transition {
+                    current: OrderStatus::Paid,
+                    requested: OrderStatus::Cancelled,
+                }))
+            ),
+            OrderStatus::Cancelled => assert_eq!(
+                results[0],
+                Err(Error::IllegalTransition(Transition {
+                    current: OrderStatus::Cancelled,
+                    requested: OrderStatus::Paid,
+                }))
+            ),
+            other => panic!("round {round}: {other:?}"),
+        }
+        let winner = if order.status == OrderStatus::Paid {
+            0
+        } else {
+            1
+        };
+        assert_eq!(results[winner], Ok(order.clone()), "round {round}");
+
+        // Two payments for one order: one is recorded, the other conflicts.
+        let id = create(&mut o, &format!("two-payments-{round}"), &basic())
+            .await
+            .order
+            .id;
+        let racing = id.clone();
+        let results = race(&app, 2, |n, mut o| {
+            let id = racing.clone();
+            async move { o.mark_paid(&id, &format!("pay_{n}"), &eur(GRAND)).await }
+        })
+        .await;
+        let order = o.get_order(&id).await.unwrap();
+        let paid_by = order.payment_id.clone().unwrap();
+        let winner = if paid_by == "pay_0" { 0 } else { 1 };
+        assert_eq!(results[winner], Ok(order.clone()));
+        assert!(
+            matches!(&results[1 - winner], Err(Error::Conflict(m)) if m.contains(&paid_by)),
+            "{results:?}"
+        );
+        let moves = o
+            .history(&id)
+            .await
+            .into_iter()
+            .filter(|e| e.kind == OrderEventKind::StatusChanged(OrderStatus::Paid))
+            .count();
+        assert_eq!(moves, 1, "paid once");
     }
 }
 
