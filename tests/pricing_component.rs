@@ -971,3 +971,60 @@ async fn invalid_tax_rates_are_refused_with_every_bad_field_and_change_nothing()
         );
     }
 }
+
+// --- concurrency ------------------------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 8)]
+async fn a_quote_racing_admin_updates_sees_one_state_of_a_method_never_a_mix() {
+    let app = std::sync::Arc::new(spawn_app());
+    set_rate(&app, tax_rate("DE", 190_000, TaxMode::Exclusive, false)).await;
+    set_rate(&app, tax_rate("AT", 200_000, TaxMode::Inclusive, false)).await;
+    // Two states of one method: 100 to DE only, or 200 to AT only. A quote that read the
+    // rates of one state and the countries of the other would ship to DE for 200 or to AT
+    // for 100. The window between those reads is short, so many rounds race: without the
+    // quote's read transaction this test fails within the first few hundred quotes.
+    let to_de = method_input("Flip", &[(100, "EUR")], &["DE"]);
+    let to_at = method_input("Flip", &[(200, "EUR")], &["AT"]);
+    let id = create_method(&app, to_de.clone()).await.id;
+
+    const READERS: usize = 6;
+    const QUOTES: usize = 150;
+    const FLIPS: usize = 300;
+    let mut writer = app.pricing().await;
+    let writer_id = id.clone();
+    let writing = tokio::spawn(async move {
+        for n in 0..FLIPS {
+            let input = if n % 2 == 0 { &to_at } else { &to_de };
+            writer
+                .update_shipping_method(&writer_id, input)
+                .await
+                .unwrap_or_else(|e| panic!("update refused: {e:?}"));
+        }
+    });
+    let mut readers = Vec::new();
+    for r in 0..READERS {
+        let mut p = app.pricing().await;
+        let id = id.clone();
+        readers.push(tokio::spawn(async move {
+            for n in 0..QUOTES {
+                let destination = if (r + n) % 2 == 0 { "DE" } else { "AT" };
+                let req = request(&[(1000, 1)], Some(destination), Some(&id));
+                match p.calculate(&req).await {
+                    Ok(q) => {
+                        let amount = q.shipping_total.amount;
+                        let expected = if destination == "DE" { 100 } else { 200 };
+                        assert_eq!(amount, expected, "to {destination}: a mixed state");
+                    }
+                    Err(e) => assert_eq!(e, Error::ShippingUnavailable(id.clone())),
+                }
+            }
+        }));
+    }
+    writing.await.expect("the writer finished");
+    for reader in readers {
+        reader.await.expect("the reader finished");
+    }
+    // After an even number of flips the method is back to DE.
+    let q = quote(&app, &request(&[(1000, 1)], Some("DE"), Some(&id))).await;
+    assert_eq!(q.shipping_total, eur(100));
+}
