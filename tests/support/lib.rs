@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 pub mod orders;
+pub mod payments;
 
 /// Typed host-side bindings of the catalog component's world, for component unit tests.
 pub mod catalog {
