@@ -705,6 +705,28 @@ async fn a_webhook_before_or_instead_of_the_confirmation_settles_the_payment() {
     assert_eq!(d.code, DeclineCode::InsufficientFunds);
     assert_eq!(d.provider_code.as_deref(), Some("insufficient_funds"));
     assert_eq!(declined(pay.confirm(&q.id).await), d.clone());
+
+    // A failure event without Stripe's last_payment_error is still a decline.
+    let q = pay
+        .create(&new_payment("wh-fail-bare", 800, card(SUCCEEDS)))
+        .await
+        .unwrap();
+    let object = intent(
+        q.provider_reference.as_deref().unwrap(),
+        "requires_payment_method",
+        800,
+        &q.id,
+    );
+    let body = event("evt_fail_2", "payment_intent.payment_failed", object);
+    let events = pay
+        .webhook(Provider::Test, &body, &signed(&body))
+        .await
+        .unwrap();
+    let PaymentEventKind::Failed(d) = &events[0].kind else {
+        panic!("{:?}", events[0].kind)
+    };
+    assert_eq!(d.code, DeclineCode::Other);
+    assert_eq!(events[0].payment.status, PaymentStatus::Failed);
 }
 
 #[tokio::test]
@@ -956,6 +978,8 @@ mod fake {
         pub seen: Vec<Seen>,
         /// Acts on the next create but answers 500, as if the answer were lost.
         pub lose_next_create: bool,
+        /// Refuses the next refund as Stripe refuses one larger than what is left.
+        pub refuse_next_refund: bool,
         n: u32,
     }
 
@@ -1349,7 +1373,9 @@ mod fake {
                     );
                 };
                 let amount = f("amount").map(|a| a.parse::<i64>().unwrap()).unwrap();
-                if amount > pi["amount_received"].as_i64().unwrap() {
+                if std::mem::take(&mut st.refuse_next_refund)
+                    || amount > pi["amount_received"].as_i64().unwrap()
+                {
                     return error(
                         400,
                         "invalid_request_error",
@@ -1605,6 +1631,20 @@ async fn stripe_capture_cancel_and_refunds_settled_by_signed_webhooks() {
     assert_eq!(events[0].payment.amount_refunded, eur(500));
     assert_eq!(
         pay.refund(&refund(&taken, Some(1001), "sr4")).await,
+        Err(Error::RefundExceeds(eur(1000)))
+    );
+    // Stripe refuses a refund outright: it failed, and its amount is refundable again.
+    stripe.state.lock().unwrap().refuse_next_refund = true;
+    let e = pay
+        .refund(&refund(&taken, Some(400), "sr5"))
+        .await
+        .unwrap_err();
+    assert_eq!(paths(&e), ["/amount"]);
+    assert_eq!(pay.get(&p.id).await.unwrap().amount_refunded, eur(500));
+    let refused = pay.refund(&refund(&taken, Some(400), "sr5")).await.unwrap();
+    assert_eq!(refused.status, RefundStatus::Failed);
+    assert_eq!(
+        pay.refund(&refund(&taken, Some(1001), "sr6")).await,
         Err(Error::RefundExceeds(eur(1000)))
     );
     // A Stripe delivery signed with the test provider's secret is forged.

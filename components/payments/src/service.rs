@@ -12,8 +12,8 @@ use capability_kit::{clock, cursor, ids};
 
 use crate::commerce::shop::types::{Money, PageInfo, PageRequest};
 use crate::exports::commerce::shop::payments::{
-    Error, NewPayment, Payment, PaymentEvent, PaymentEventKind, PaymentStatus, Provider, Refund,
-    RefundStatus,
+    Decline, DeclineCode, Error, NewPayment, Payment, PaymentEvent, PaymentEventKind,
+    PaymentStatus, Provider, Refund, RefundStatus,
 };
 use crate::exports::commerce::shop::payments_admin::{
     NewRefund, PaymentFilter, PaymentPage, RefundPage,
@@ -338,13 +338,16 @@ fn send_refund(store: &Store, s: &StoredPayment, r: StoredRefund) -> Result<Refu
             st.settle_refund(&current.refund, o.status, o.reference.as_deref(), now)?;
             Ok(st.refund(&r.refund.id)?.ok_or(Error::NotFound)?.refund)
         }),
-        Err(ProviderError::Declined(declined)) => {
-            let d = declined.0;
+        // A definite refusal (Stripe replays it for the same key): the refund failed and its
+        // amount is refundable again.
+        Err(
+            e @ (ProviderError::Declined(_) | ProviderError::Invalid(_) | ProviderError::Conflict),
+        ) => {
             store.tx(|st| {
                 let current = st.refund(&r.refund.id)?.ok_or(Error::NotFound)?;
                 st.settle_refund(&current.refund, RefundStatus::Failed, None, now)
             })?;
-            Err(Error::Declined(d))
+            Err(provider_error(e))
         }
         Err(e) => Err(provider_error(e)),
     }
@@ -518,10 +521,17 @@ pub fn handle_webhook(
                         "must be a payment_intent".into(),
                     )]));
                 };
-                if event.kind == "payment_intent.payment_failed"
-                    && outcome.status != PaymentStatus::Failed
-                {
+                if event.kind == "payment_intent.payment_failed" {
                     outcome.status = PaymentStatus::Failed;
+                    outcome.next_action = None;
+                }
+                if outcome.status == PaymentStatus::Failed && outcome.decline.is_none() {
+                    // A failure without Stripe's `last_payment_error`: still a decline.
+                    outcome.decline = Some(Decline {
+                        code: DeclineCode::Other,
+                        message: "The payment failed.".into(),
+                        provider_code: None,
+                    });
                 }
                 let reference = outcome.reference.clone().unwrap_or_default();
                 // By the provider's id; or, when the event beat the answer to our create, by
