@@ -388,3 +388,175 @@ async fn admin_responses_validate_against_the_documented_schemas() {
         .await;
     check(&doc, "get", "/admin/products", &res);
 }
+
+#[tokio::test]
+async fn cart_responses_validate_against_the_documented_schemas() {
+    let doc = document();
+    let app = spawn_app();
+    let (tee, draft) = {
+        let mut c = app.catalog().await;
+        let tee = c.create_product(product("tee", 1999, vec![])).await;
+        let mut draft = product("draft", 500, vec![]);
+        draft.status = commerce_tests::catalog::ProductStatus::Draft;
+        let draft = c.create_product(draft).await;
+        (tee, draft)
+    };
+    let ship = {
+        let mut p = app.pricing().await;
+        p.set_tax_rate(&commerce_tests::pricing::TaxRate {
+            country: "DE".into(),
+            rate_ppm: 190_000,
+            mode: commerce_tests::pricing::TaxMode::Exclusive,
+            applies_to_shipping: true,
+            label: "VAT 19%".into(),
+        })
+        .await
+        .unwrap();
+        p.create_shipping_method(&commerce_tests::pricing::ShippingMethodInput {
+            name: "Standard".into(),
+            rates: vec![commerce_tests::pricing::Money {
+                amount: 490,
+                currency: "EUR".into(),
+            }],
+            countries: vec![],
+            active: true,
+            position: 0,
+        })
+        .await
+        .unwrap()
+        .id
+    };
+    let send = |method: &str, path: &str, body: Option<Value>| {
+        let mut req = http::Request::builder().method(method).uri(path);
+        let bytes = match body {
+            Some(b) => {
+                req = req.header("content-type", "application/json");
+                bytes::Bytes::from(b.to_string())
+            }
+            None => bytes::Bytes::new(),
+        };
+        req.body(bytes).unwrap()
+    };
+    let created = app
+        .request(send(
+            "POST",
+            "/api/carts",
+            Some(serde_json::json!({"currency": "EUR"})),
+        ))
+        .await;
+    check(&doc, "post", "/api/carts", &created);
+    let token = created.json()["token"].as_str().unwrap().to_owned();
+    let (v0, v1) = (tee.variants[0].id.clone(), tee.variants[1].id.clone());
+    let added = app
+        .request(send(
+            "POST",
+            &format!("/api/carts/{token}/lines"),
+            Some(serde_json::json!({"variant_id": v0, "quantity": 2})),
+        ))
+        .await;
+    let line = added.json()["lines"][0]["id"].as_str().unwrap().to_owned();
+    let j = |v: Value| Some(v);
+    let requests: Vec<(&str, String, Option<Value>)> = vec![
+        (
+            "post",
+            "/api/carts".into(),
+            j(serde_json::json!({"currency": "eur"})),
+        ),
+        (
+            "post",
+            "/api/carts".into(),
+            j(serde_json::json!({"currency": "EUR", "x": 1})),
+        ),
+        ("get", "/api/carts".into(), None),
+        ("get", format!("/api/carts/{token}"), None),
+        ("get", format!("/api/carts/{token}?x=1"), None),
+        ("get", "/api/carts/ctk_unknown".into(), None),
+        (
+            "post",
+            format!("/api/carts/{token}/lines"),
+            j(serde_json::json!({"variant_id": v1, "quantity": 1})),
+        ),
+        (
+            "post",
+            format!("/api/carts/{token}/lines"),
+            j(serde_json::json!({"variant_id": v1, "quantity": 1, "unit_price": 1})),
+        ),
+        (
+            "post",
+            format!("/api/carts/{token}/lines"),
+            j(serde_json::json!({"variant_id": draft.variants[0].id, "quantity": 1})),
+        ),
+        (
+            "post",
+            format!("/api/carts/{token}/lines"),
+            j(serde_json::json!({"variant_id": v1, "quantity": 1.5})),
+        ),
+        (
+            "post",
+            "/api/carts/ctk_unknown/lines".into(),
+            j(serde_json::json!({"variant_id": v1, "quantity": 1})),
+        ),
+        (
+            "patch",
+            format!("/api/carts/{token}/lines/{line}"),
+            j(serde_json::json!({"quantity": 5})),
+        ),
+        (
+            "patch",
+            format!("/api/carts/{token}/lines/{line}"),
+            j(serde_json::json!({"quantity": 100})),
+        ),
+        (
+            "patch",
+            format!("/api/carts/{token}/lines/line_NOPE"),
+            j(serde_json::json!({"quantity": 1})),
+        ),
+        ("get", format!("/api/carts/{token}/totals"), None),
+        (
+            "get",
+            format!("/api/carts/{token}/totals?country=DE&shipping_method={ship}"),
+            None,
+        ),
+        ("get", format!("/api/carts/{token}/totals?country=FR"), None),
+        (
+            "get",
+            format!("/api/carts/{token}/totals?shipping_method=ship_NOPE"),
+            None,
+        ),
+        (
+            "get",
+            "/api/shipping-methods?currency=EUR&country=DE".into(),
+            None,
+        ),
+        ("get", "/api/shipping-methods?currency=EUR".into(), None),
+        ("get", "/api/shipping-methods".into(), None),
+        ("post", "/api/shipping-methods".into(), None),
+        ("delete", format!("/api/carts/{token}/lines/{line}"), None),
+        ("get", format!("/api/carts/{token}/totals"), None),
+        ("put", format!("/api/carts/{token}"), None),
+        ("delete", format!("/api/carts/{token}"), None),
+        ("get", format!("/api/carts/{token}"), None),
+    ];
+    for (method, path, body) in requests {
+        let res = app.request(send(&method.to_uppercase(), &path, body)).await;
+        if res.status == 204 {
+            let op = &doc["paths"]
+                .as_object()
+                .unwrap()
+                .iter()
+                .find(|(t, _)| template_matches(t, path.split('?').next().unwrap()))
+                .unwrap()
+                .1[method];
+            assert!(op["responses"]["204"].is_object(), "{method} {path} 204");
+            continue;
+        }
+        if res.status == 405 {
+            // The documented operation does not exist for this method: the 405 is checked
+            // against the path's other operations' Problem schema.
+            assert_eq!(res.content_type(), "application/problem+json");
+            assert!(res.headers.contains_key("allow"));
+            continue;
+        }
+        check(&doc, method, &path, &res);
+    }
+}

@@ -11,6 +11,7 @@ use commerce_host::{App, AppOptions, Output};
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
+pub mod cart;
 pub mod orders;
 pub mod payments;
 
