@@ -21,8 +21,10 @@ pub fn new_engine() -> Result<Engine> {
         .total_core_instances(MAX_CONCURRENT_INSTANCES * 8)
         .total_memories(MAX_CONCURRENT_INSTANCES * 8)
         .total_tables(MAX_CONCURRENT_INSTANCES * 8)
-        .max_memories_per_component(16)
-        .max_tables_per_component(16)
+        // A composed app (checkout-api with six capability components, each with its WASI
+        // adapter) holds a few dozen memories and tables.
+        .max_memories_per_component(64)
+        .max_tables_per_component(64)
         .max_memory_size(crate::state::MEMORY_LIMIT_BYTES)
         .max_component_instance_size(1 << 20)
         .max_core_instance_size(1 << 20);
