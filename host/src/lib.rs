@@ -24,6 +24,7 @@ pub mod builder;
 pub mod compose;
 mod deny;
 mod engine;
+pub mod faults;
 pub mod files;
 pub mod key_value;
 pub mod manifest;

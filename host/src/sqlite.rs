@@ -185,6 +185,17 @@ impl sqlite::HostConnection for HostState {
         let Some(conn) = open.conn.as_ref() else {
             return Ok(Err(Error::InvalidConnection));
         };
+        match crate::faults::on_sqlite_execute(open.database.path(), &statement) {
+            None => {}
+            Some(crate::faults::FaultAction::Error) => {
+                return Ok(Err(Error::Io("injected fault".into())));
+            }
+            Some(crate::faults::FaultAction::Trap) => {
+                return Err(wasmtime::Error::msg(
+                    "injected fault: the host call trapped",
+                ));
+            }
+        }
         Ok(execute(conn, &statement, parameters).map_err(sql_error))
     }
 
