@@ -47,9 +47,12 @@ async fn the_same_app_with_inheritance_serves_the_catalog() {
 #[test]
 fn a_dependency_matching_no_import_is_reported_by_name() {
     let (dir, manifest) = edited_manifest(|t| {
-        t.replace(
+        // The products API's (the first) dependency only: components that import both
+        // would get a duplicate key instead.
+        t.replacen(
             "\"commerce:shop/catalog@0.1.0\" =",
             "\"commerce:shop/inventory@0.1.0\" =",
+            1,
         )
     });
     let err = App::load(options(&manifest, &dir.path().join(".spin")))

@@ -560,3 +560,183 @@ async fn cart_responses_validate_against_the_documented_schemas() {
         check(&doc, method, &path, &res);
     }
 }
+
+#[tokio::test]
+async fn checkout_responses_validate_against_the_documented_schemas() {
+    use commerce_tests::payments::{event, intent, now_secs, sign};
+    const SECRET: &str = "whsec_openapi_checkout_1";
+    let doc = document();
+    let app = commerce_tests::spawn_app_with(&[("payments_test_webhook_secret", SECRET)]);
+    let tee = app
+        .catalog()
+        .await
+        .create_product(product("tee", 1999, vec![]))
+        .await;
+    let variant = tee.variants[0].id.clone();
+    app.inventory().await.receive(&variant, 3).await;
+    let ship = {
+        let mut p = app.pricing().await;
+        p.set_tax_rate(&commerce_tests::pricing::TaxRate {
+            country: "DE".into(),
+            rate_ppm: 190_000,
+            mode: commerce_tests::pricing::TaxMode::Exclusive,
+            applies_to_shipping: true,
+            label: "VAT 19%".into(),
+        })
+        .await
+        .unwrap();
+        p.create_shipping_method(&commerce_tests::pricing::ShippingMethodInput {
+            name: "Standard".into(),
+            rates: vec![commerce_tests::pricing::Money {
+                amount: 490,
+                currency: "EUR".into(),
+            }],
+            countries: vec![],
+            active: true,
+            position: 0,
+        })
+        .await
+        .unwrap()
+        .id
+    };
+    let send = |method: &str, path: &str, headers: &[(&str, &str)], body: Vec<u8>| {
+        let mut req = http::Request::builder().method(method).uri(path);
+        for (name, value) in headers {
+            req = req.header(*name, *value);
+        }
+        req.body(bytes::Bytes::from(body)).unwrap()
+    };
+    let json = [("content-type", "application/json")];
+    let mut carts = Vec::new();
+    for quantity in [1, 1, 1, 5] {
+        let created = app
+            .request(send(
+                "POST",
+                "/api/carts",
+                &json,
+                br#"{"currency":"EUR"}"#.to_vec(),
+            ))
+            .await;
+        let token = created.json()["token"].as_str().unwrap().to_owned();
+        let line = serde_json::json!({"variant_id": variant, "quantity": quantity});
+        app.request(send(
+            "POST",
+            &format!("/api/carts/{token}/lines"),
+            &json,
+            line.to_string().into_bytes(),
+        ))
+        .await;
+        carts.push(token);
+    }
+    let body = |cart: &str, card: &str| {
+        serde_json::json!({
+            "cart_token": cart,
+            "email": "ada@example.com",
+            "shipping_address": {"name": "Ada", "company": null, "line1": "Street 1", "city": "Berlin", "region": null, "postal_code": "10117", "country": "DE", "phone": null},
+            "billing_address": null,
+            "shipping_method_id": ship,
+            "payment_method": {"type": "test_card", "number": card, "exp_month": 12, "exp_year": 2040, "cvc": "123"},
+            "return_url": "https://shop.example/return"
+        })
+        .to_string()
+        .into_bytes()
+    };
+    let checkout = |key: Option<&str>, body: Vec<u8>| {
+        let mut headers = vec![("content-type", "application/json")];
+        if let Some(k) = key {
+            headers.push(("idempotency-key", k));
+        }
+        send("POST", "/api/checkout", &headers, body)
+    };
+    let paid = app
+        .request(checkout(Some("oa-1"), body(&carts[0], "4242424242424242")))
+        .await;
+    check(&doc, "post", "/api/checkout", &paid);
+    assert_eq!(paid.status, 201);
+    let order = paid.json()["order"]["number"].as_u64().unwrap();
+    let token = paid.json()["guest_token"].as_str().unwrap().to_owned();
+    let action = app
+        .request(checkout(Some("oa-3"), body(&carts[2], "4000002500003155")))
+        .await;
+    assert_eq!(action.status, 202);
+    check(&doc, "post", "/api/checkout", &action);
+    let payment_id = action.json()["payment"]["id"].as_str().unwrap().to_owned();
+    let responses = [
+        checkout(Some("oa-1"), body(&carts[0], "4242424242424242")),
+        checkout(Some("oa-1"), body(&carts[1], "4242424242424242")),
+        checkout(None, body(&carts[1], "4242424242424242")),
+        checkout(Some("oa-2"), br#"{"cart_token": 1, "price": 1}"#.to_vec()),
+        checkout(Some("oa-2"), body("ctk_nothing", "4242424242424242")),
+        checkout(Some("oa-2"), body(&carts[1], "4000000000000002")),
+        checkout(Some("oa-4"), body(&carts[3], "4242424242424242")),
+        send(
+            "POST",
+            "/api/checkout",
+            &[("idempotency-key", "oa-5")],
+            b"x".to_vec(),
+        ),
+    ];
+    let mut statuses = Vec::new();
+    for req in responses {
+        let res = app.request(req).await;
+        statuses.push(res.status);
+        check(&doc, "post", "/api/checkout", &res);
+    }
+    assert_eq!(statuses, [201, 422, 400, 400, 400, 402, 409, 415]);
+    for path in [
+        format!("/api/orders/{order}?token={token}"),
+        format!("/api/orders/{order}?token=ogt_wrong"),
+        format!("/api/orders/{order}"),
+        "/api/orders/x?token=ogt_x".to_owned(),
+    ] {
+        let res = app.get(&path).await;
+        check(&doc, "get", &path, &res);
+    }
+    let reference = {
+        let mut lib = app
+            .app
+            .instantiate_library(&commerce_tests::wasm("payments"), "checkout-api")
+            .await
+            .unwrap();
+        let b = commerce_tests::payments::PaymentsComponent::new(&mut lib.store, &lib.instance)
+            .unwrap();
+        b.commerce_shop_payments()
+            .call_get_payment(&mut lib.store, &payment_id)
+            .await
+            .unwrap()
+            .unwrap()
+            .provider_reference
+            .unwrap()
+    };
+    let delivery = event(
+        "evt_openapi_1",
+        "payment_intent.succeeded",
+        intent(&reference, "succeeded", 1999 + 490 + 473, &payment_id),
+    );
+    let good = sign(SECRET, &delivery, now_secs());
+    let bad = sign("whsec_wrong", &delivery, now_secs());
+    let path = "/api/payments/webhooks/test";
+    for signature in [bad.as_str(), good.as_str(), good.as_str()] {
+        let res = app
+            .request(send(
+                "POST",
+                path,
+                &[
+                    ("content-type", "application/json"),
+                    ("stripe-signature", signature),
+                ],
+                delivery.clone(),
+            ))
+            .await;
+        check(&doc, "post", path, &res);
+    }
+    let res = app
+        .request(send(
+            "POST",
+            "/api/payments/webhooks/paypal",
+            &json,
+            b"{}".to_vec(),
+        ))
+        .await;
+    check(&doc, "post", "/api/payments/webhooks/paypal", &res);
+}

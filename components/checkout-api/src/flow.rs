@@ -1,0 +1,757 @@
+//! `POST /api/checkout`: the purchase as a resumable saga.
+//!
+//! ```text
+//! plan (cart → catalog prices → pricing quote; stored with the key and the request hash)
+//!   → reserve stock        (inventory, key checkout:<k>:reserve)   ⟲ nothing to undo
+//!   → create the order     (orders, key checkout:<k>:order)        ⟲ release the reservation
+//!   → create the payment   (payments, key checkout:<k>:payment)    ⟲ cancel the unpaid order
+//!   → confirm it           (or complete its 3-D Secure action)     ⟲ cancel + release
+//!   → mark the order paid                                          ⟲ refund the charge
+//!   → commit the reservation (or reserve again if it lapsed)       ⟲ refund + cancel
+//!   → delete the cart
+//! ```
+//!
+//! Nothing lives in memory between requests. Every step is idempotent by a key derived
+//! from the checkout's `Idempotency-Key`, and every step first looks at where the previous
+//! attempt left things (the reservation's, order's and payment's statuses), so a retry with
+//! the same key, whenever it comes and however the last attempt ended, replays the steps
+//! already done (each returns its first result) and finishes the checkout or undoes it.
+//! Final refusals (out of stock, declined, cancelled) are stored with the key and answered
+//! again as they were.
+
+use crate::bindings::commerce::shop::{
+    cart, catalog, inventory, orders, orders_admin, payments, payments_admin, pricing, types,
+};
+use crate::dto::{self, Line, Plan, Shipping, Tax};
+use crate::request::{self, Checkout, Method};
+use crate::store;
+use api_kit::{FieldError, Problem};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use spin_sdk::http::{Request, Response};
+
+/// Where problem type URIs live (as in api-kit).
+const TYPE_BASE: &str = "https://spin-commerce.dev/problems/";
+
+/// How long stock is held for a checkout: long enough for a 3-D Secure challenge.
+const RESERVATION_TTL_SECONDS: u32 = 1800;
+
+/// A refusal with its own problem type, e.g. `out-of-stock`: stored as the final answer of
+/// a key when it is final.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Refusal {
+    pub status: u16,
+    pub slug: String,
+    pub title: String,
+    pub detail: String,
+    /// Extra members of the problem object (e.g. `shortages`, `decline`).
+    #[serde(default)]
+    pub extra: serde_json::Map<String, Value>,
+}
+
+impl Refusal {
+    fn new(status: u16, slug: &str, title: &str, detail: impl Into<String>) -> Self {
+        Self {
+            status,
+            slug: slug.to_owned(),
+            title: title.to_owned(),
+            detail: detail.into(),
+            extra: serde_json::Map::new(),
+        }
+    }
+
+    fn with(mut self, name: &str, value: Value) -> Self {
+        self.extra.insert(name.to_owned(), value);
+        self
+    }
+
+    /// The `application/problem+json` response, with `instance`.
+    pub fn into_response(self, instance: &str) -> Response {
+        let mut body = serde_json::Map::new();
+        body.insert("type".into(), json!(format!("{TYPE_BASE}{}", self.slug)));
+        body.insert("title".into(), json!(self.title));
+        body.insert("status".into(), json!(self.status));
+        body.insert("detail".into(), json!(self.detail));
+        body.insert("instance".into(), json!(instance));
+        for (k, v) in self.extra {
+            body.insert(k, v);
+        }
+        Response::builder()
+            .status(self.status)
+            .header("content-type", api_kit::PROBLEM_JSON)
+            .header("cache-control", "no-store")
+            .body(serde_json::to_vec(&Value::Object(body)).unwrap_or_default())
+            .build()
+    }
+}
+
+/// What a step may end in besides going on.
+enum Stop {
+    /// An answer that is not final (a 5xx): the next retry picks up from here.
+    Problem(Problem),
+    /// A final refusal: stored with the key, answered to every retry.
+    Refused(Refusal),
+}
+
+impl From<Problem> for Stop {
+    fn from(p: Problem) -> Self {
+        Stop::Problem(p)
+    }
+}
+
+/// The key of one step of checkout `key`.
+fn step_key(key: &str, step: &str) -> String {
+    format!("checkout:{key}:{step}")
+}
+
+/// Handles `POST /api/checkout`.
+pub fn checkout(req: &Request, path: &str) -> Result<Response, Problem> {
+    let key = request::idempotency_key(req.header("idempotency-key").and_then(|v| v.as_str()))?;
+    let body = api_kit::json_value_body(req)?;
+    let co = request::parse(&body)?;
+    let conn = store::open().map_err(|e| Problem::unavailable(format!("checkout store: {e}")))?;
+    let stored = store::get(&conn, &key).map_err(storage)?;
+    let attempt = match stored {
+        Some(attempt) => attempt,
+        None => {
+            let plan = match plan(&co) {
+                Ok(plan) => plan,
+                Err(Stop::Problem(p)) => return Err(p),
+                // A cart that cannot be bought yet: nothing was stored, the shopper fixes
+                // the cart and retries with the same key.
+                Err(Stop::Refused(r)) => return Ok(r.into_response(path)),
+            };
+            let plan = serde_json::to_string(&plan).map_err(Problem::internal)?;
+            store::claim(&conn, &key, &co.hash, &plan).map_err(storage)?
+        }
+    };
+    if attempt.request_hash != co.hash {
+        return Ok(Refusal::new(
+            422,
+            "idempotency-key-reused",
+            "Idempotency key reused",
+            "This Idempotency-Key was used for another checkout request; use a new key for a new request.",
+        )
+        .into_response(path));
+    }
+    if let Some(outcome) = attempt.outcome {
+        let refusal: Refusal = serde_json::from_str(&outcome).map_err(Problem::internal)?;
+        return Ok(refusal.into_response(path));
+    }
+    let plan: Plan = serde_json::from_str(&attempt.plan).map_err(Problem::internal)?;
+    match run(&key, &co, &plan) {
+        Ok(response) => Ok(response),
+        Err(Stop::Problem(p)) => Err(p),
+        Err(Stop::Refused(r)) => {
+            let json = serde_json::to_string(&r).map_err(Problem::internal)?;
+            store::finish(&conn, &key, &json).map_err(storage)?;
+            Ok(r.into_response(path))
+        }
+    }
+}
+
+fn storage(e: impl std::fmt::Display) -> Problem {
+    Problem::unavailable(format!("storage: {e}"))
+}
+
+/// Reads the cart, the variants' current data and prices (the catalog's prices are the only
+/// ones used), and prices the cart for the destination.
+fn plan(co: &Checkout) -> Result<Plan, Stop> {
+    let cart = match cart::get_cart(&co.cart_token) {
+        Ok(cart) => cart,
+        Err(cart::Error::NotFound) => {
+            return Err(Problem::invalid_input(vec![FieldError::new(
+                "/cart_token",
+                "no cart has this token (it is unknown or expired)",
+            )])
+            .into());
+        }
+        Err(e) => return Err(Problem::unavailable(format!("cart: {e:?}")).into()),
+    };
+    if cart.lines.is_empty() {
+        return Err(Stop::Refused(Refusal::new(
+            409,
+            "cart-not-ready",
+            "Cart not ready for checkout",
+            "The cart is empty.",
+        )));
+    }
+    let ids: Vec<String> = cart.lines.iter().map(|l| l.variant_id.clone()).collect();
+    let variants =
+        catalog::get_variants(&ids).map_err(|e| Problem::unavailable(format!("catalog: {e:?}")))?;
+    let mut problems = Vec::new();
+    let mut priced = Vec::new();
+    for line in &cart.lines {
+        let info = variants
+            .iter()
+            .find(|v| v.variant.id == line.variant_id && v.product_id == line.product_id);
+        let Some(info) = info.filter(|v| v.status == catalog::ProductStatus::Published) else {
+            problems.push(json!({"line_id": line.id, "variant_id": line.variant_id, "reason": "discontinued"}));
+            continue;
+        };
+        let Some(price) = info
+            .variant
+            .prices
+            .iter()
+            .find(|p| p.currency == cart.currency)
+        else {
+            problems.push(
+                json!({"line_id": line.id, "variant_id": line.variant_id, "reason": "unpriced"}),
+            );
+            continue;
+        };
+        priced.push((line, info, price.clone()));
+    }
+    if !problems.is_empty() {
+        return Err(Stop::Refused(
+            Refusal::new(
+                409,
+                "cart-not-ready",
+                "Cart not ready for checkout",
+                "Some lines of the cart can no longer be bought; remove them and try again.",
+            )
+            .with("lines", Value::Array(problems)),
+        ));
+    }
+    let request = pricing::QuoteRequest {
+        currency: cart.currency.clone(),
+        lines: priced
+            .iter()
+            .map(|(line, _, price)| pricing::QuoteLine {
+                key: line.id.clone(),
+                variant_id: line.variant_id.clone(),
+                quantity: line.quantity,
+                unit_price: price.clone(),
+            })
+            .collect(),
+        destination: Some(co.shipping_address.country.clone()),
+        shipping_method: co.shipping_method_id.clone(),
+        promotion_codes: Vec::new(),
+    };
+    let quote = match pricing::calculate(&request) {
+        Ok(quote) => quote,
+        Err(pricing::Error::UnsupportedDestination(country)) => {
+            return Err(Problem::invalid_input(vec![FieldError::new(
+                "/shipping_address/country",
+                format!("the shop does not ship to {country}"),
+            )])
+            .into());
+        }
+        Err(pricing::Error::NotFound) => {
+            return Err(Problem::invalid_input(vec![FieldError::new(
+                "/shipping_method_id",
+                "no shipping method has this id",
+            )])
+            .into());
+        }
+        Err(pricing::Error::ShippingUnavailable(_)) => {
+            return Err(Problem::invalid_input(vec![FieldError::new(
+                "/shipping_method_id",
+                "this shipping method cannot be used for this cart and destination",
+            )])
+            .into());
+        }
+        Err(pricing::Error::Storage(e)) => {
+            return Err(Problem::unavailable(format!("pricing: {e}")).into());
+        }
+        Err(e) => return Err(Problem::internal(format!("pricing: {e:?}")).into()),
+    };
+    let lines = quote
+        .lines
+        .iter()
+        .zip(&priced)
+        .map(|(q, (line, info, _))| Line {
+            product_id: line.product_id.clone(),
+            variant_id: q.variant_id.clone(),
+            sku: info.variant.sku.clone(),
+            product_title: info.product_title.clone(),
+            variant_title: info.variant.title.clone(),
+            quantity: q.quantity,
+            unit_price: q.unit_price.clone().into(),
+            subtotal: q.subtotal.clone().into(),
+            discount: q.discount.clone().into(),
+            tax: q.tax.clone().into(),
+        })
+        .collect();
+    Ok(Plan {
+        currency: quote.currency,
+        lines,
+        shipping: quote.shipping.map(|s| Shipping {
+            method_id: s.method_id,
+            name: s.name,
+            amount: s.amount.into(),
+            tax: s.tax.into(),
+        }),
+        taxes: quote
+            .taxes
+            .into_iter()
+            .map(|t| Tax {
+                label: t.label,
+                country: t.country,
+                rate_ppm: t.rate_ppm,
+                taxable_amount: t.taxable_amount.into(),
+                amount: t.amount.into(),
+            })
+            .collect(),
+        tax_mode: match quote.tax_mode {
+            Some(types::TaxMode::Inclusive) => "inclusive",
+            _ => "exclusive",
+        }
+        .to_owned(),
+        subtotal: quote.subtotal.into(),
+        discount_total: quote.discount_total.into(),
+        shipping_total: quote.shipping_total.into(),
+        tax_total: quote.tax_total.into(),
+        grand_total: quote.grand_total.into(),
+        shipping_address: co.shipping_address.clone(),
+        billing_address: co.billing_address.clone(),
+        email: co.email.clone(),
+    })
+}
+
+fn inventory_problem(e: inventory::Error) -> Stop {
+    match e {
+        inventory::Error::Storage(m) => Problem::unavailable(format!("inventory: {m}")).into(),
+        other => Problem::internal(format!("inventory: {other:?}")).into(),
+    }
+}
+
+fn orders_problem(e: orders::Error) -> Stop {
+    match e {
+        orders::Error::Storage(m) => Problem::unavailable(format!("orders: {m}")).into(),
+        other => Problem::internal(format!("orders: {other:?}")).into(),
+    }
+}
+
+fn payments_problem(e: payments::Error) -> Stop {
+    match e {
+        payments::Error::Storage(m) | payments::Error::ProviderUnavailable(m) => {
+            Problem::unavailable(format!("payments: {m}")).into()
+        }
+        other => Problem::internal(format!("payments: {other:?}")).into(),
+    }
+}
+
+fn key_reused() -> Stop {
+    Stop::Refused(Refusal::new(
+        422,
+        "idempotency-key-reused",
+        "Idempotency key reused",
+        "This Idempotency-Key was used for another checkout request; use a new key for a new request.",
+    ))
+}
+
+fn out_of_stock(shortages: &[inventory::Shortage], refunded: bool) -> Refusal {
+    let detail = if refunded {
+        "The stock ran out before the order could be completed; the payment was refunded."
+    } else {
+        "Not enough stock for some lines of the cart; nothing was charged."
+    };
+    Refusal::new(409, "out-of-stock", "Out of stock", detail).with(
+        "shortages",
+        Value::Array(
+            shortages
+                .iter()
+                .map(|s| json!({"variant_id": s.variant_id, "requested": s.requested, "available": s.available}))
+                .collect(),
+        ),
+    )
+}
+
+fn declined(d: &payments::Decline) -> Refusal {
+    Refusal::new(
+        402,
+        "payment-declined",
+        "Payment declined",
+        format!(
+            "{} Nothing was charged and the order was cancelled.",
+            d.message
+        ),
+    )
+    .with("decline_code", json!(dto::decline_code(d.code)))
+}
+
+fn cancelled(refunded: bool) -> Refusal {
+    let detail = if refunded {
+        "The checkout was cancelled before the order was completed; the payment was refunded."
+    } else {
+        "The checkout was cancelled before the payment went through; nothing was charged."
+    };
+    Refusal::new(409, "checkout-cancelled", "Checkout cancelled", detail)
+}
+
+/// Runs (or resumes) the saga of checkout `key` with its stored plan.
+fn run(key: &str, co: &Checkout, plan: &Plan) -> Result<Response, Stop> {
+    // 1. Reserve the stock.
+    let reservation = match inventory::reserve(&inventory::NewReservation {
+        idempotency_key: step_key(key, "reserve"),
+        lines: plan
+            .lines
+            .iter()
+            .map(|l| inventory::ReservationLine {
+                variant_id: l.variant_id.clone(),
+                quantity: l.quantity,
+            })
+            .collect(),
+        ttl_seconds: RESERVATION_TTL_SECONDS,
+    }) {
+        Ok(r) => r,
+        Err(inventory::Error::InsufficientStock(shortages)) => {
+            return Err(Stop::Refused(out_of_stock(&shortages, false)));
+        }
+        Err(inventory::Error::Conflict(_)) => return Err(key_reused()),
+        Err(e) => return Err(inventory_problem(e)),
+    };
+
+    // 2. Create the order, pending payment, holding the reservation.
+    let created =
+        match orders::create_order(&step_key(key, "order"), &plan.snapshot(&reservation.id)) {
+            Ok(created) => created,
+            Err(orders::Error::Conflict(_)) => return Err(key_reused()),
+            Err(orders::Error::InvalidInput(errors)) => {
+                // Undo step 1, then say which fields of the request were refused.
+                release(&reservation.id)?;
+                let errors = errors
+                    .into_iter()
+                    .map(|e| {
+                        let path = e
+                            .path
+                            .strip_prefix("/snapshot")
+                            .unwrap_or(&e.path)
+                            .to_owned();
+                        FieldError::new(path, e.message)
+                    })
+                    .collect();
+                return Err(Problem::invalid_input(errors).into());
+            }
+            Err(e) => return Err(orders_problem(e)),
+        };
+    let order = created.order;
+    let token = created.guest_token;
+    let payments_of_order = || -> Result<Vec<payments::Payment>, Stop> {
+        let page = payments_admin::list_payments(
+            &payments_admin::PaymentFilter {
+                status: None,
+                order_id: Some(order.id.clone()),
+            },
+            &types::PageRequest {
+                after: None,
+                limit: 0,
+            },
+        )
+        .map_err(payments_problem)?;
+        Ok(page.items)
+    };
+
+    match order.status {
+        orders::OrderStatus::PendingPayment => {}
+        orders::OrderStatus::Cancelled if order.paid_at.is_none() => {
+            // An earlier attempt (or a webhook) undid the checkout; finish undoing it.
+            release(&reservation.id)?;
+            let mut refunded = false;
+            let mut decline = None;
+            for p in payments_of_order()? {
+                if p.status == payments::PaymentStatus::Succeeded {
+                    refund(&order, &p)?;
+                    refunded = true;
+                }
+                if let Some(d) = &p.last_decline {
+                    decline = Some(declined(d));
+                }
+            }
+            return Err(Stop::Refused(match (refunded, decline) {
+                (false, Some(d)) => d,
+                (r, _) => cancelled(r),
+            }));
+        }
+        status => {
+            // Paid (or later): only the commit and the cart may be left to do. An order
+            // the shop owner cancelled after it was paid is shown as it is: its stock and
+            // money went back through the admin.
+            let payment = match &order.payment_id {
+                Some(id) => payments::get_payment(id).map_err(payments_problem)?,
+                None => return Err(Problem::internal("a paid order without a payment").into()),
+            };
+            if status == orders::OrderStatus::Cancelled {
+                return respond(201, "paid", order, token, payment);
+            }
+            return finish_paid(key, co, order, token, payment, &reservation);
+        }
+    }
+
+    // 3. Create the payment (no money moves yet).
+    let method = match &co.payment_method {
+        Method::TestCard {
+            number,
+            exp_month,
+            exp_year,
+            cvc,
+        } => payments::PaymentMethod::TestCard(payments::TestCard {
+            number: number.clone(),
+            exp_month: *exp_month,
+            exp_year: *exp_year,
+            cvc: cvc.clone(),
+        }),
+        Method::ProviderToken(t) => payments::PaymentMethod::ProviderToken(t.clone()),
+    };
+    let created_payment = payments::create_payment(&payments::NewPayment {
+        amount: types::Money::from(&plan.grand_total),
+        idempotency_key: step_key(key, "payment"),
+        method,
+        capture_mode: payments::CaptureMode::Automatic,
+        order_id: Some(order.id.clone()),
+        return_url: co.return_url.clone(),
+        statement_descriptor: None,
+    });
+    let payment = match created_payment {
+        Ok(p) => p,
+        Err(payments::Error::IdempotencyConflict) => return Err(key_reused()),
+        Err(payments::Error::InvalidInput(errors)) => {
+            // The payment method or return URL is refused: undo steps 2 and 1.
+            cancel_unpaid(&order.id, "the payment method was refused")?;
+            release(&reservation.id)?;
+            let errors: Vec<FieldError> = errors
+                .into_iter()
+                .map(|e| {
+                    let path = if e.path.starts_with("/return_url") {
+                        "/return_url".to_owned()
+                    } else {
+                        "/payment_method".to_owned()
+                    };
+                    FieldError::new(path, e.message)
+                })
+                .collect();
+            let mut r = Refusal::new(
+                400,
+                "invalid-input",
+                "Invalid input",
+                "The payment method was refused; nothing was charged and the order was cancelled.",
+            );
+            r = r.with(
+                "errors",
+                serde_json::to_value(errors).unwrap_or(Value::Null),
+            );
+            return Err(Stop::Refused(r));
+        }
+        Err(e) => return Err(payments_problem(e)),
+    };
+
+    // 4. Confirm it, or complete the 3-D Secure action the shopper was sent to.
+    let outcome = match payment.status {
+        payments::PaymentStatus::RequiresConfirmation => payments::confirm_payment(&payment.id),
+        payments::PaymentStatus::RequiresAction => payments::complete_action(&payment.id),
+        _ => Ok(payment),
+    };
+    let payment = match outcome {
+        Ok(p) => p,
+        Err(payments::Error::Declined(d)) => {
+            cancel_unpaid(&order.id, "the payment was declined")?;
+            release(&reservation.id)?;
+            return Err(Stop::Refused(declined(&d)));
+        }
+        Err(payments::Error::InvalidState(_)) => {
+            cancel_unpaid(&order.id, "the payment was cancelled")?;
+            release(&reservation.id)?;
+            return Err(Stop::Refused(cancelled(false)));
+        }
+        Err(e) => return Err(payments_problem(e)),
+    };
+    match payment.status {
+        payments::PaymentStatus::Succeeded => {}
+        payments::PaymentStatus::RequiresAction
+        | payments::PaymentStatus::Processing
+        | payments::PaymentStatus::RequiresCapture
+        | payments::PaymentStatus::RequiresConfirmation => {
+            // The shopper must act (or the provider is still working): answer 202; the
+            // reservation holds the stock meanwhile. The next call with the same key and
+            // body completes it (or a webhook does).
+            let status = dto::payment_status(payment.status);
+            return respond(202, status, order, token, payment);
+        }
+        payments::PaymentStatus::Failed => {
+            cancel_unpaid(&order.id, "the payment failed")?;
+            release(&reservation.id)?;
+            let refusal = match &payment.last_decline {
+                Some(d) => declined(d),
+                None => cancelled(false),
+            };
+            return Err(Stop::Refused(refusal));
+        }
+        payments::PaymentStatus::Cancelled => {
+            cancel_unpaid(&order.id, "the payment was cancelled")?;
+            release(&reservation.id)?;
+            return Err(Stop::Refused(cancelled(false)));
+        }
+    }
+
+    // 5. Mark the order paid.
+    let order = match orders::mark_paid(&order.id, &payment.id, &payment.amount) {
+        Ok(o) => o,
+        Err(orders::Error::IllegalTransition(_)) => {
+            // The order was cancelled meanwhile: give the money back.
+            release(&reservation.id)?;
+            refund(&order, &payment)?;
+            return Err(Stop::Refused(cancelled(true)));
+        }
+        Err(e) => return Err(orders_problem(e)),
+    };
+    finish_paid(key, co, order, token, payment, &reservation)
+}
+
+/// Steps 6 and 7 of a paid order: commit its stock (reserving again if the reservation
+/// lapsed) and delete the cart.
+fn finish_paid(
+    key: &str,
+    co: &Checkout,
+    order: orders::Order,
+    token: String,
+    payment: payments::Payment,
+    reservation: &inventory::Reservation,
+) -> Result<Response, Stop> {
+    match inventory::commit(&reservation.id) {
+        Ok(_) => {}
+        Err(inventory::Error::ReservationNotActive(_)) => {
+            // It expired (a long 3-D Secure challenge) or was released by a failure
+            // webhook of an earlier payment: take the stock again under a new key.
+            let again = inventory::reserve(&inventory::NewReservation {
+                idempotency_key: step_key(key, "reserve-again"),
+                lines: reservation.lines.clone(),
+                ttl_seconds: RESERVATION_TTL_SECONDS,
+            });
+            match again {
+                Ok(r) => match inventory::commit(&r.id) {
+                    Ok(_) => {}
+                    Err(e) => return Err(inventory_problem(e)),
+                },
+                Err(inventory::Error::InsufficientStock(shortages)) => {
+                    // Sold out meanwhile: cancel the paid order and refund it.
+                    cancel_paid(&order.id)?;
+                    refund(&order, &payment)?;
+                    return Err(Stop::Refused(out_of_stock(&shortages, true)));
+                }
+                Err(e) => return Err(inventory_problem(e)),
+            }
+        }
+        Err(e) => return Err(inventory_problem(e)),
+    }
+    // The cart has become an order. Deleting is idempotent; a failure leaves a cart that
+    // expires by itself, so it does not fail the paid checkout.
+    if let Err(e) = cart::delete_cart(&co.cart_token) {
+        eprintln!("checkout {key}: deleting the cart failed: {e:?}");
+    }
+    respond(201, "paid", order, token, payment)
+}
+
+fn respond(
+    status: u16,
+    state: &str,
+    order: orders::Order,
+    guest_token: String,
+    payment: payments::Payment,
+) -> Result<Response, Stop> {
+    let body = json!({
+        "status": state,
+        "order": dto::Order::from(order),
+        "guest_token": guest_token,
+        "payment": dto::Payment::from(payment),
+    });
+    let bytes = serde_json::to_vec(&body).map_err(Problem::internal)?;
+    Ok(Response::builder()
+        .status(status)
+        .header("content-type", api_kit::JSON)
+        .header("cache-control", "no-store")
+        .body(bytes)
+        .build())
+}
+
+/// Gives a reservation's stock back; idempotent (an expired one is already free).
+fn release(reservation_id: &str) -> Result<(), Stop> {
+    match inventory::release(reservation_id) {
+        // Committed (sold) stock comes back only through an admin adjustment.
+        Ok(_) | Err(inventory::Error::ReservationNotActive(_)) => Ok(()),
+        Err(e) => Err(inventory_problem(e)),
+    }
+}
+
+/// Cancels an unpaid order; idempotent.
+fn cancel_unpaid(order_id: &str, reason: &str) -> Result<(), Stop> {
+    match orders::cancel_unpaid(order_id, reason) {
+        Ok(_) => Ok(()),
+        Err(e) => Err(orders_problem(e)),
+    }
+}
+
+fn cancel_paid(order_id: &str) -> Result<(), Stop> {
+    match orders_admin::cancel(order_id, "out of stock after payment", "checkout") {
+        Ok(_) => Ok(()),
+        Err(e) => Err(orders_problem(e)),
+    }
+}
+
+/// Refunds what is left of `payment` and books it on the order. The refund's key names
+/// the payment alone, so the checkout and the webhook handler never refund one payment
+/// twice; idempotent.
+fn refund(order: &orders::Order, payment: &payments::Payment) -> Result<(), Stop> {
+    refund_payment(order, payment, "the checkout could not be completed").map_err(|e| match e {
+        RefundError::Payments(e) => payments_problem(e),
+        RefundError::Orders(e) => orders_problem(e),
+    })
+}
+
+/// Why a refund compensation failed.
+#[derive(Debug)]
+pub enum RefundError {
+    Payments(payments::Error),
+    Orders(orders::Error),
+}
+
+/// Refunds everything not yet refunded of `payment` (key `refund:<payment id>`) and books
+/// the refund on `order`. Idempotent: a payment already fully refunded is left alone.
+pub fn refund_payment(
+    order: &orders::Order,
+    payment: &payments::Payment,
+    reason: &str,
+) -> Result<(), RefundError> {
+    let refund = match payments_admin::create_refund(&payments_admin::NewRefund {
+        payment_id: payment.id.clone(),
+        amount: None,
+        reason: Some(reason.to_owned()),
+        idempotency_key: format!("refund:{}", payment.id),
+    }) {
+        Ok(r) => r,
+        // Nothing left to refund: an earlier attempt gave it all back.
+        Err(payments::Error::RefundExceeds(_)) => return Ok(()),
+        Err(e) => return Err(RefundError::Payments(e)),
+    };
+    record_refund(&order.id, &refund).map_err(RefundError::Orders)
+}
+
+/// Books a payments refund on its order; idempotent by the refund id.
+pub fn record_refund(order_id: &str, refund: &payments::Refund) -> Result<(), orders::Error> {
+    orders_admin::record_refund(
+        order_id,
+        &orders_admin::NewOrderRefund {
+            amount: refund.amount.clone(),
+            refund_id: Some(refund.id.clone()),
+            idempotency_key: refund.idempotency_key.clone(),
+            reason: refund.reason.clone(),
+            actor: "checkout".to_owned(),
+        },
+    )
+    .map(|_| ())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refusals_render_as_problems() {
+        let r =
+            Refusal::new(409, "out-of-stock", "Out of stock", "gone").with("shortages", json!([]));
+        let stored: Refusal = serde_json::from_str(&serde_json::to_string(&r).unwrap()).unwrap();
+        assert_eq!(stored.status, 409);
+        assert_eq!(stored.extra["shortages"], json!([]));
+        assert_eq!(step_key("k", "order"), "checkout:k:order");
+    }
+}

@@ -1,0 +1,752 @@
+//! The purchase through HTTP: `POST /api/checkout`, the guest order lookup and the payment
+//! webhooks of the checkout-api component, composed with the cart, catalog, pricing,
+//! inventory, orders and payments components exactly as spin.toml says.
+//!
+//! Carts are made through the cart API, products through the catalog component, stock
+//! through the inventory component and shipping and tax through pricing; everything about
+//! the purchase itself goes over HTTP. The crash tests tell the host to fail one SQLite call
+//! (`commerce_host::faults`) at every point of a checkout in turn.
+
+use bytes::Bytes;
+use commerce_host::faults::{self, FaultAction, SqliteFault};
+use commerce_tests::orders::{OrderFilter, OrderStatus, PageRequest};
+use commerce_tests::payments;
+use commerce_tests::pricing::{Money, ShippingMethodInput, TaxMode, TaxRate};
+use commerce_tests::{TestApp, TestResponse, product, spawn_app_with};
+use serde_json::{Value, json};
+use std::sync::Arc;
+
+/// The test provider's webhook signing secret the tests' apps run with.
+const WEBHOOK_SECRET: &str = "whsec_test_checkout_0123456789";
+
+const CARD_OK: &str = "4242424242424242";
+const CARD_DECLINED: &str = "4000000000000002";
+const CARD_3DS: &str = "4000002500003155";
+const CARD_3DS_DECLINED: &str = "4000008400001629";
+
+/// A shop with one product (two variants, 19.99 and 20.99 EUR), a shipping method (4.90 EUR)
+/// and German VAT (19 %, prices include it).
+struct Shop {
+    app: Arc<TestApp>,
+    variant: String,
+    shipping: String,
+}
+
+async fn shop(stock: i32) -> Shop {
+    let app = spawn_app_with(&[("payments_test_webhook_secret", WEBHOOK_SECRET)]);
+    let mut catalog = app.catalog().await;
+    let p = catalog.create_product(product("tee", 1999, vec![])).await;
+    let variant = p.variants[0].id.clone();
+    if stock > 0 {
+        app.inventory().await.receive(&variant, stock).await;
+    }
+    let mut pricing = app.pricing().await;
+    pricing
+        .set_tax_rate(&TaxRate {
+            country: "DE".into(),
+            rate_ppm: 190_000,
+            mode: TaxMode::Inclusive,
+            applies_to_shipping: true,
+            label: "VAT 19%".into(),
+        })
+        .await
+        .expect("tax rate");
+    let method = pricing
+        .create_shipping_method(&ShippingMethodInput {
+            name: "Standard".into(),
+            rates: vec![Money {
+                amount: 490,
+                currency: "EUR".into(),
+            }],
+            countries: vec![],
+            active: true,
+            position: 0,
+        })
+        .await
+        .expect("shipping method");
+    Shop {
+        app: Arc::new(app),
+        variant,
+        shipping: method.id,
+    }
+}
+
+async fn send(
+    app: &TestApp,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: Vec<u8>,
+) -> TestResponse {
+    let mut req = http::Request::builder().method(method).uri(path);
+    for (name, value) in headers {
+        req = req.header(*name, *value);
+    }
+    app.request(req.body(Bytes::from(body)).unwrap()).await
+}
+
+impl Shop {
+    /// A new EUR cart holding `quantity` of the shop's variant; its token.
+    async fn cart(&self, quantity: u32) -> String {
+        let created = send(
+            &self.app,
+            "POST",
+            "/api/carts",
+            &[("content-type", "application/json")],
+            json!({"currency": "EUR"}).to_string().into_bytes(),
+        )
+        .await;
+        assert_eq!(
+            created.status,
+            201,
+            "{}",
+            String::from_utf8_lossy(&created.body)
+        );
+        let token = created.json()["token"].as_str().unwrap().to_owned();
+        let added = send(
+            &self.app,
+            "POST",
+            &format!("/api/carts/{token}/lines"),
+            &[("content-type", "application/json")],
+            json!({"variant_id": self.variant, "quantity": quantity})
+                .to_string()
+                .into_bytes(),
+        )
+        .await;
+        assert!(
+            added.status < 300,
+            "{}",
+            String::from_utf8_lossy(&added.body)
+        );
+        token
+    }
+
+    fn body(&self, cart: &str, card: &str) -> Value {
+        json!({
+            "cart_token": cart,
+            "email": "ada@example.com",
+            "shipping_address": {
+                "name": "Ada Lovelace",
+                "line1": "Unter den Linden 1",
+                "city": "Berlin",
+                "postal_code": "10117",
+                "country": "DE"
+            },
+            "shipping_method_id": self.shipping,
+            "payment_method": {
+                "type": "test_card",
+                "number": card,
+                "exp_month": 12,
+                "exp_year": 2040,
+                "cvc": "123"
+            },
+            "return_url": "https://shop.example/checkout/return"
+        })
+    }
+
+    async fn checkout(&self, key: &str, body: &Value) -> TestResponse {
+        checkout(&self.app, key, body).await
+    }
+
+    async fn stock(&self) -> (u32, u32, u32) {
+        let s = self.app.inventory().await.stock(&self.variant).await;
+        (s.on_hand, s.reserved, s.available)
+    }
+
+    async fn orders_with(&self, status: OrderStatus) -> usize {
+        let mut orders = self.app.orders().await;
+        let mut n = 0;
+        let mut after = None;
+        loop {
+            let page = orders
+                .list_orders(
+                    &OrderFilter {
+                        statuses: vec![status],
+                        created_after: None,
+                        created_before: None,
+                        customer_id: None,
+                        search: None,
+                    },
+                    &PageRequest { after, limit: 100 },
+                )
+                .await
+                .expect("list orders");
+            n += page.items.len();
+            match page.page.next {
+                Some(next) => after = Some(next),
+                None => return n,
+            }
+        }
+    }
+}
+
+async fn checkout(app: &TestApp, key: &str, body: &Value) -> TestResponse {
+    send(
+        app,
+        "POST",
+        "/api/checkout",
+        &[
+            ("content-type", "application/json"),
+            ("idempotency-key", key),
+        ],
+        body.to_string().into_bytes(),
+    )
+    .await
+}
+
+fn problem_type(r: &TestResponse) -> String {
+    assert_eq!(
+        r.content_type(),
+        "application/problem+json",
+        "{}",
+        String::from_utf8_lossy(&r.body)
+    );
+    r.json()["type"].as_str().unwrap_or("").to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_checkout_pays_creates_the_order_commits_the_stock_and_empties_the_cart() {
+    let shop = shop(10).await;
+    let cart = shop.cart(2).await;
+    let body = shop.body(&cart, CARD_OK);
+    let r = shop.checkout("key-happy-1", &body).await;
+    assert_eq!(r.status, 201, "{}", String::from_utf8_lossy(&r.body));
+    let v = r.json();
+    assert_eq!(v["status"], "paid");
+    assert_eq!(v["order"]["status"], "paid");
+    assert_eq!(v["payment"]["status"], "succeeded");
+    // 2 × 19.99 + 4.90 shipping, VAT included.
+    assert_eq!(
+        v["order"]["grand_total"],
+        json!({"amount": 4488, "currency": "EUR"})
+    );
+    assert_eq!(
+        v["payment"]["amount"],
+        json!({"amount": 4488, "currency": "EUR"})
+    );
+    assert_eq!(v["order"]["lines"][0]["quantity"], 2);
+    assert_eq!(v["order"]["lines"][0]["unit_price"]["amount"], 1999);
+    assert!(v["guest_token"].as_str().unwrap().starts_with("ogt_"));
+    assert_eq!(shop.stock().await, (8, 0, 8));
+    // The cart became the order.
+    assert_eq!(
+        shop.app.get(&format!("/api/carts/{cart}")).await.status,
+        404
+    );
+
+    // The same key and body: the same answer, nothing done twice.
+    let again = shop.checkout("key-happy-1", &body).await;
+    assert_eq!(again.status, 201);
+    let w = again.json();
+    assert_eq!(w["order"]["id"], v["order"]["id"]);
+    assert_eq!(w["order"]["number"], v["order"]["number"]);
+    assert_eq!(w["payment"]["id"], v["payment"]["id"]);
+    assert_eq!(w["guest_token"], v["guest_token"]);
+    assert_eq!(shop.stock().await, (8, 0, 8));
+    assert_eq!(shop.orders_with(OrderStatus::Paid).await, 1);
+
+    // Guest lookup: the right token shows the order; a wrong token is the same 404 as an
+    // unknown number.
+    let number = v["order"]["number"].as_u64().unwrap();
+    let token = v["guest_token"].as_str().unwrap();
+    let found = shop
+        .app
+        .get(&format!("/api/orders/{number}?token={token}"))
+        .await;
+    assert_eq!(found.status, 200);
+    assert_eq!(found.json()["id"], v["order"]["id"]);
+    assert_eq!(found.json()["email"], "ada@example.com");
+    let wrong = shop
+        .app
+        .get(&format!(
+            "/api/orders/{number}?token=ogt_AAAAAAAAAAAAAAAAAAAAAA"
+        ))
+        .await;
+    let unknown = shop
+        .app
+        .get(&format!("/api/orders/{}?token={token}", number + 1))
+        .await;
+    assert_eq!(wrong.status, 404);
+    assert_eq!(unknown.status, 404);
+    assert_eq!(wrong.json()["detail"], unknown.json()["detail"]);
+    assert_eq!(problem_type(&wrong), problem_type(&unknown));
+    let missing = shop.app.get(&format!("/api/orders/{number}")).await;
+    assert_eq!(missing.status, 400);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_requests_change_nothing() {
+    let shop = shop(5).await;
+    let cart = shop.cart(1).await;
+    let body = shop.body(&cart, CARD_OK);
+    // No key.
+    let r = send(
+        &shop.app,
+        "POST",
+        "/api/checkout",
+        &[("content-type", "application/json")],
+        body.to_string().into_bytes(),
+    )
+    .await;
+    assert_eq!(r.status, 400);
+    assert_eq!(r.json()["errors"][0]["path"], "/headers/idempotency-key");
+    // Tampered prices are unknown fields; bad fields are all named.
+    let mut bad = body.clone();
+    bad["unit_price"] = json!(1);
+    bad["email"] = json!("not-an-email");
+    bad["shipping_address"]["country"] = json!("ZZ");
+    let r = shop.checkout("key-bad-1", &bad).await;
+    assert_eq!(r.status, 400);
+    let paths: Vec<String> = r.json()["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["path"].as_str().unwrap().to_owned())
+        .collect();
+    for p in ["/unit_price", "/email", "/shipping_address/country"] {
+        assert!(paths.iter().any(|x| x == p), "{p} in {paths:?}");
+    }
+    // An unknown cart.
+    let r = shop
+        .checkout("key-bad-2", &shop.body("ctk_unknown", CARD_OK))
+        .await;
+    assert_eq!(r.status, 400);
+    assert_eq!(r.json()["errors"][0]["path"], "/cart_token");
+    // A GET is 405.
+    let r = shop.app.get("/api/checkout").await;
+    assert_eq!(r.status, 405);
+    assert_eq!(shop.stock().await, (5, 0, 5));
+    assert_eq!(shop.orders_with(OrderStatus::PendingPayment).await, 0);
+    // The key of a refused request is still free.
+    let ok = shop.checkout("key-bad-1", &body).await;
+    assert_eq!(ok.status, 201, "{}", String::from_utf8_lossy(&ok.body));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_declined_card_cancels_the_order_and_releases_the_stock() {
+    let shop = shop(3).await;
+    let cart = shop.cart(2).await;
+    let body = shop.body(&cart, CARD_DECLINED);
+    let r = shop.checkout("key-declined", &body).await;
+    assert_eq!(r.status, 402, "{}", String::from_utf8_lossy(&r.body));
+    assert!(problem_type(&r).ends_with("/payment-declined"));
+    assert_eq!(r.json()["decline_code"], "card_declined");
+    assert_eq!(shop.stock().await, (3, 0, 3));
+    assert_eq!(shop.orders_with(OrderStatus::Paid).await, 0);
+    assert_eq!(shop.orders_with(OrderStatus::PendingPayment).await, 0);
+    assert_eq!(shop.orders_with(OrderStatus::Cancelled).await, 1);
+    // A retry gets the same answer; the cart is still there for another try with a new key.
+    let again = shop.checkout("key-declined", &body).await;
+    assert_eq!(again.status, 402);
+    assert_eq!(again.json()["decline_code"], "card_declined");
+    assert_eq!(
+        shop.app.get(&format!("/api/carts/{cart}")).await.status,
+        200
+    );
+    let ok = shop
+        .checkout("key-declined-2", &shop.body(&cart, CARD_OK))
+        .await;
+    assert_eq!(ok.status, 201, "{}", String::from_utf8_lossy(&ok.body));
+    assert_eq!(shop.stock().await, (1, 0, 1));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requires_action_answers_202_and_a_later_call_completes_it() {
+    let shop = shop(4).await;
+    let cart = shop.cart(1).await;
+    let body = shop.body(&cart, CARD_3DS);
+    let r = shop.checkout("key-3ds", &body).await;
+    assert_eq!(r.status, 202, "{}", String::from_utf8_lossy(&r.body));
+    let v = r.json();
+    assert_eq!(v["status"], "requires_action");
+    assert_eq!(v["order"]["status"], "pending_payment");
+    assert_eq!(v["payment"]["next_action"]["type"], "redirect_to_url");
+    // The stock is held while the shopper answers the challenge.
+    assert_eq!(shop.stock().await, (4, 1, 3));
+    let done = shop.checkout("key-3ds", &body).await;
+    assert_eq!(done.status, 201, "{}", String::from_utf8_lossy(&done.body));
+    assert_eq!(done.json()["order"]["id"], v["order"]["id"]);
+    assert_eq!(done.json()["order"]["status"], "paid");
+    assert_eq!(shop.stock().await, (3, 0, 3));
+
+    // A challenge that ends in a decline releases the stock.
+    let cart = shop.cart(1).await;
+    let body = shop.body(&cart, CARD_3DS_DECLINED);
+    assert_eq!(shop.checkout("key-3ds-no", &body).await.status, 202);
+    assert_eq!(shop.stock().await, (3, 1, 2));
+    let r = shop.checkout("key-3ds-no", &body).await;
+    assert_eq!(r.status, 402, "{}", String::from_utf8_lossy(&r.body));
+    assert_eq!(shop.stock().await, (3, 0, 3));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_key_reused_with_another_body_is_422_and_changes_nothing() {
+    let shop = shop(5).await;
+    let cart = shop.cart(1).await;
+    let body = shop.body(&cart, CARD_OK);
+    assert_eq!(shop.checkout("key-reuse", &body).await.status, 201);
+    let mut other = body.clone();
+    other["email"] = json!("someone@example.com");
+    let r = shop.checkout("key-reuse", &other).await;
+    assert_eq!(r.status, 422);
+    assert!(problem_type(&r).ends_with("/idempotency-key-reused"));
+    // The same body written differently is the same request.
+    let reordered: Value =
+        serde_json::from_str(&serde_json::to_string_pretty(&body).unwrap()).unwrap();
+    assert_eq!(shop.checkout("key-reuse", &reordered).await.status, 201);
+    assert_eq!(shop.stock().await, (4, 0, 4));
+    assert_eq!(shop.orders_with(OrderStatus::Paid).await, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_duplicates_of_one_key_make_one_order_and_one_charge() {
+    let shop = shop(5).await;
+    let cart = shop.cart(2).await;
+    let body = Arc::new(shop.body(&cart, CARD_OK));
+    let mut tasks = Vec::new();
+    for _ in 0..12 {
+        let app = shop.app.clone();
+        let body = body.clone();
+        tasks.push(tokio::spawn(async move {
+            checkout(&app, "key-dup", &body).await
+        }));
+    }
+    let mut orders = std::collections::BTreeSet::new();
+    let mut payments = std::collections::BTreeSet::new();
+    for t in tasks {
+        let r = t.await.unwrap();
+        assert_eq!(r.status, 201, "{}", String::from_utf8_lossy(&r.body));
+        orders.insert(r.json()["order"]["id"].as_str().unwrap().to_owned());
+        payments.insert(r.json()["payment"]["id"].as_str().unwrap().to_owned());
+    }
+    assert_eq!(orders.len(), 1);
+    assert_eq!(payments.len(), 1);
+    assert_eq!(shop.stock().await, (3, 0, 3));
+    assert_eq!(shop.orders_with(OrderStatus::Paid).await, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn no_oversell_200_concurrent_checkouts_for_10_units() {
+    const BUYERS: usize = 200;
+    let shop = shop(10).await;
+    let mut carts = Vec::new();
+    for _ in 0..BUYERS {
+        carts.push(shop.cart(1).await);
+    }
+    let mut tasks = Vec::new();
+    for (i, cart) in carts.iter().enumerate() {
+        let app = shop.app.clone();
+        let body = shop.body(cart, CARD_OK);
+        tasks.push(tokio::spawn(async move {
+            checkout(&app, &format!("key-rush-{i}"), &body).await
+        }));
+    }
+    let (mut paid, mut sold_out) = (0, 0);
+    for t in tasks {
+        let r = t.await.unwrap();
+        match r.status {
+            201 => paid += 1,
+            409 => {
+                assert!(problem_type(&r).ends_with("/out-of-stock"));
+                assert_eq!(r.json()["shortages"][0]["requested"], 1);
+                sold_out += 1;
+            }
+            other => panic!("unexpected {other}: {}", String::from_utf8_lossy(&r.body)),
+        }
+    }
+    assert_eq!(paid, 10);
+    assert_eq!(sold_out, BUYERS - 10);
+    assert_eq!(shop.stock().await, (0, 0, 0));
+    assert_eq!(shop.orders_with(OrderStatus::Paid).await, 10);
+    assert_eq!(shop.orders_with(OrderStatus::PendingPayment).await, 0);
+}
+
+/// The payment `id` as the payments component stores it (for its provider reference), read
+/// through a payments instance with checkout-api's grants.
+async fn stored_payment(app: &TestApp, id: &str) -> payments::Payment {
+    let mut lib = app
+        .app
+        .instantiate_library(&commerce_tests::wasm("payments"), "checkout-api")
+        .await
+        .expect("the payments component instantiates");
+    let bindings = payments::PaymentsComponent::new(&mut lib.store, &lib.instance).unwrap();
+    bindings
+        .commerce_shop_payments()
+        .call_get_payment(&mut lib.store, &id.to_owned())
+        .await
+        .expect("no trap")
+        .expect("the payment exists")
+}
+
+async fn webhook(app: &TestApp, body: &[u8], signature: Option<&str>) -> TestResponse {
+    let mut headers = vec![("content-type", "application/json")];
+    if let Some(s) = signature {
+        headers.push(("stripe-signature", s));
+    }
+    send(
+        app,
+        "POST",
+        "/api/payments/webhooks/test",
+        &headers,
+        body.to_vec(),
+    )
+    .await
+}
+
+fn signed(body: &[u8]) -> String {
+    payments::sign(WEBHOOK_SECRET, body, payments::now_secs())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_success_webhook_before_the_storefront_completes_pays_the_order_once() {
+    let shop = shop(5).await;
+    let cart = shop.cart(1).await;
+    let body = shop.body(&cart, CARD_3DS);
+    let r = shop.checkout("key-wh-ok", &body).await;
+    assert_eq!(r.status, 202, "{}", String::from_utf8_lossy(&r.body));
+    let v = r.json();
+    let number = v["order"]["number"].as_u64().unwrap();
+    let token = v["guest_token"].as_str().unwrap().to_owned();
+    let pay_id = v["payment"]["id"].as_str().unwrap();
+    let amount = v["payment"]["amount"]["amount"].as_i64().unwrap();
+    let reference = stored_payment(&shop.app, pay_id)
+        .await
+        .provider_reference
+        .unwrap();
+    assert_eq!(shop.stock().await, (5, 1, 4));
+
+    // Forged, unsigned and stale deliveries are refused and change nothing.
+    let event = payments::event(
+        "evt_wh_ok_1",
+        "payment_intent.succeeded",
+        payments::intent(&reference, "succeeded", amount, pay_id),
+    );
+    let forged = payments::sign("whsec_someone_else", &event, payments::now_secs());
+    let stale = payments::sign(WEBHOOK_SECRET, &event, payments::now_secs() - 600);
+    for signature in [Some(forged.as_str()), None, Some(stale.as_str())] {
+        let r = webhook(&shop.app, &event, signature).await;
+        assert_eq!(r.status, 400, "{}", String::from_utf8_lossy(&r.body));
+        assert_eq!(r.json()["errors"][0]["path"], "/headers/stripe-signature");
+    }
+    let tampered = String::from_utf8(event.clone())
+        .unwrap()
+        .replace(&format!("\"amount\":{amount}"), "\"amount\":1");
+    let r = webhook(&shop.app, tampered.as_bytes(), Some(&signed(&event))).await;
+    assert_eq!(r.status, 400);
+    let order = shop
+        .app
+        .get(&format!("/api/orders/{number}?token={token}"))
+        .await;
+    assert_eq!(order.json()["status"], "pending_payment");
+    assert_eq!(shop.stock().await, (5, 1, 4));
+
+    // The genuine one pays the order and commits the stock.
+    let r = webhook(&shop.app, &event, Some(&signed(&event))).await;
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    assert_eq!(r.json()["replayed"], false);
+    assert_eq!(r.json()["events"], 1);
+    let order = shop
+        .app
+        .get(&format!("/api/orders/{number}?token={token}"))
+        .await;
+    assert_eq!(order.json()["status"], "paid");
+    assert_eq!(shop.stock().await, (4, 0, 4));
+
+    // A replay is acknowledged and does nothing.
+    let r = webhook(&shop.app, &event, Some(&signed(&event))).await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.json()["replayed"], true);
+    assert_eq!(shop.stock().await, (4, 0, 4));
+
+    // The storefront's own retry, arriving after the webhook, finds it done.
+    let done = shop.checkout("key-wh-ok", &body).await;
+    assert_eq!(done.status, 201, "{}", String::from_utf8_lossy(&done.body));
+    assert_eq!(done.json()["order"]["number"], number);
+    assert_eq!(shop.stock().await, (4, 0, 4));
+    assert_eq!(shop.orders_with(OrderStatus::Paid).await, 1);
+
+    // An older event arriving late (out of order) does not move anything back.
+    let late = payments::event(
+        "evt_wh_ok_0",
+        "payment_intent.requires_action",
+        payments::intent(&reference, "requires_action", amount, pay_id),
+    );
+    let r = webhook(&shop.app, &late, Some(&signed(&late))).await;
+    assert_eq!(r.status, 200);
+    let order = shop
+        .app
+        .get(&format!("/api/orders/{number}?token={token}"))
+        .await;
+    assert_eq!(order.json()["status"], "paid");
+    assert_eq!(shop.stock().await, (4, 0, 4));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failure_webhook_cancels_the_unpaid_order_and_releases_the_stock() {
+    let shop = shop(5).await;
+    let cart = shop.cart(2).await;
+    let body = shop.body(&cart, CARD_3DS);
+    let r = shop.checkout("key-wh-fail", &body).await;
+    assert_eq!(r.status, 202);
+    let v = r.json();
+    let pay_id = v["payment"]["id"].as_str().unwrap();
+    let amount = v["payment"]["amount"]["amount"].as_i64().unwrap();
+    let reference = stored_payment(&shop.app, pay_id)
+        .await
+        .provider_reference
+        .unwrap();
+    assert_eq!(shop.stock().await, (5, 2, 3));
+    let mut object = payments::intent(&reference, "requires_payment_method", amount, pay_id);
+    object["last_payment_error"] = json!({
+        "type": "card_error", "code": "card_declined", "decline_code": "insufficient_funds",
+        "message": "Your card has insufficient funds."
+    });
+    let event = payments::event("evt_wh_fail_1", "payment_intent.payment_failed", object);
+    let r = webhook(&shop.app, &event, Some(&signed(&event))).await;
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    assert_eq!(shop.stock().await, (5, 0, 5));
+    assert_eq!(shop.orders_with(OrderStatus::Cancelled).await, 1);
+    // The storefront's retry learns the outcome and charges nothing.
+    let r = shop.checkout("key-wh-fail", &body).await;
+    assert_eq!(r.status, 402, "{}", String::from_utf8_lossy(&r.body));
+    assert_eq!(r.json()["decline_code"], "insufficient_funds");
+    assert_eq!(shop.stock().await, (5, 0, 5));
+    assert_eq!(shop.orders_with(OrderStatus::Paid).await, 0);
+    // A late success for the failed payment cannot pay the cancelled order.
+    let event = payments::event(
+        "evt_wh_fail_2",
+        "payment_intent.succeeded",
+        payments::intent(&reference, "succeeded", amount, pay_id),
+    );
+    let r = webhook(&shop.app, &event, Some(&signed(&event))).await;
+    assert_eq!(r.status, 200);
+    assert_eq!(shop.orders_with(OrderStatus::Paid).await, 0);
+    assert_eq!(shop.stock().await, (5, 0, 5));
+}
+
+/// The payments of `order_id`, as the payments component stores them.
+async fn payments_of(app: &TestApp, order_id: &str) -> Vec<payments::Payment> {
+    let mut lib = app
+        .app
+        .instantiate_library(&commerce_tests::wasm("payments"), "checkout-api")
+        .await
+        .expect("the payments component instantiates");
+    let bindings = payments::PaymentsComponent::new(&mut lib.store, &lib.instance).unwrap();
+    bindings
+        .commerce_shop_payments_admin()
+        .call_list_payments(
+            &mut lib.store,
+            &payments::PaymentFilter {
+                status: None,
+                order_id: Some(order_id.to_owned()),
+            },
+            &payments::PageRequest {
+                after: None,
+                limit: 0,
+            },
+        )
+        .await
+        .expect("no trap")
+        .expect("payments listed")
+        .items
+}
+
+/// Crashes (or fails) the checkout at every SQLite call in turn: run `n` fails the `n`th
+/// call matching `matching` after the checkout starts. After each, a retry with the same key
+/// and body must reach a consistent end: paid with one succeeded, unrefunded payment and the
+/// unit committed (a good card), or declined with no charge and the unit released.
+/// Returns how many runs had the fault fire.
+async fn crash_sweep(matching: &str, action: FaultAction, card: &str) -> u32 {
+    let shop = shop(1000).await;
+    let db = shop.app.state.path().join("sqlite_db.db");
+    let good_card = card == CARD_OK;
+    let mut sold = 0;
+    let mut n = 1;
+    loop {
+        let cart = shop.cart(1).await;
+        let body = shop.body(&cart, card);
+        let key = format!("crash-{n}");
+        faults::arm_sqlite(
+            &db,
+            SqliteFault {
+                matching: matching.to_owned(),
+                nth: n,
+                action,
+            },
+        );
+        let first = shop.checkout(&key, &body).await;
+        let fired = faults::disarm(&db);
+        if fired && action == FaultAction::Trap {
+            assert_eq!(first.status, 500, "run {n}: a crashed request is a 500");
+        }
+        let retry = shop.checkout(&key, &body).await;
+        if good_card {
+            assert_eq!(
+                retry.status,
+                201,
+                "run {n} (fired: {fired}, first {}): {}",
+                first.status,
+                String::from_utf8_lossy(&retry.body)
+            );
+            sold += 1;
+            let v = retry.json();
+            assert_eq!(v["order"]["status"], "paid", "run {n}");
+            let order_id = v["order"]["id"].as_str().unwrap();
+            let pays = payments_of(&shop.app, order_id).await;
+            assert_eq!(pays.len(), 1, "run {n}: one payment per order");
+            assert_eq!(pays[0].status, payments::PaymentStatus::Succeeded);
+            assert_eq!(pays[0].amount_refunded.amount, 0, "run {n}");
+            // Once more: the same answer.
+            let third = shop.checkout(&key, &body).await;
+            assert_eq!(third.status, 201);
+            assert_eq!(third.json()["order"]["id"], v["order"]["id"]);
+            assert_eq!(third.json()["payment"]["id"], v["payment"]["id"]);
+        } else {
+            assert_eq!(
+                retry.status,
+                402,
+                "run {n} (fired: {fired}): {}",
+                String::from_utf8_lossy(&retry.body)
+            );
+        }
+        assert_eq!(
+            shop.stock().await,
+            (1000 - sold, 0, 1000 - sold),
+            "run {n}: stock committed exactly once per sale and nothing left reserved"
+        );
+        assert_eq!(
+            shop.orders_with(OrderStatus::Paid).await,
+            sold as usize,
+            "run {n}"
+        );
+        assert_eq!(
+            shop.orders_with(OrderStatus::PendingPayment).await,
+            0,
+            "run {n}"
+        );
+        if !fired {
+            return n - 1;
+        }
+        n += 1;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_crash_before_any_statement_of_a_checkout_is_finished_by_a_retry() {
+    let runs = crash_sweep("", FaultAction::Trap, CARD_OK).await;
+    eprintln!("crash points: {runs}");
+    // Every statement of the whole saga was a crash point (reads, writes, BEGIN, COMMIT).
+    assert!(runs > 20, "only {runs} crash points");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_crash_in_a_declined_checkout_never_charges_and_releases_the_stock() {
+    let runs = crash_sweep("", FaultAction::Trap, CARD_DECLINED).await;
+    assert!(runs > 10, "only {runs} crash points");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failing_commit_anywhere_in_a_checkout_is_finished_by_a_retry() {
+    let runs = crash_sweep("COMMIT", FaultAction::Error, CARD_OK).await;
+    assert!(runs > 3, "only {runs} commits");
+}
