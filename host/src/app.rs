@@ -54,6 +54,19 @@ impl AppOptions {
 struct Routed {
     config: Arc<ComponentConfig>,
     pre: ProxyPre<HostState>,
+    /// Size in bytes of the composed component (the component with its dependencies).
+    composed_size: usize,
+}
+
+/// How long the two steps before a request's guest code runs took, for one instance.
+#[derive(Debug, Clone, Copy)]
+pub struct InstantiationTiming {
+    /// Building the per-request state and its `Store`.
+    pub store: std::time::Duration,
+    /// Instantiating the component from its `InstancePre` into that store.
+    pub instantiate: std::time::Duration,
+    /// Dropping the store: the instance's memories and tables go back to the pool.
+    pub teardown: std::time::Duration,
 }
 
 struct Inner {
@@ -136,13 +149,20 @@ impl App {
                 continue;
             }
             let config = component_config(&manifest, &variables, &state_dir, id)?;
-            let component = load_composed(&engine, &manifest, id)?;
+            let (component, composed_size) = load_composed(&engine, &manifest, id)?;
             let pre = ProxyPre::new(instantiate_pre(&engine, &component, id)?)
                 .map_err(anyhow::Error::from)
                 .with_context(|| {
                     format!("component {id:?} does not export wasi:http/incoming-handler")
                 })?;
-            components.insert(id.to_string(), Routed { config, pre });
+            components.insert(
+                id.to_string(),
+                Routed {
+                    config,
+                    pre,
+                    composed_size,
+                },
+            );
         }
 
         Ok(Self {
@@ -167,6 +187,40 @@ impl App {
     /// The router built from the manifest's HTTP triggers.
     pub fn router(&self) -> &Router {
         &self.inner.router
+    }
+
+    /// The routed components, each with the size in bytes of its composed component.
+    pub fn component_sizes(&self) -> BTreeMap<String, usize> {
+        self.inner
+            .components
+            .iter()
+            .map(|(id, r)| (id.clone(), r.composed_size))
+            .collect()
+    }
+
+    /// Makes one instance of routed component `id` the way a request does (fresh state, a
+    /// new `Store`, instantiation from the `InstancePre`), drops it without calling it, and
+    /// says how long each step took. For benchmarks.
+    pub async fn instantiate_timed(&self, id: &str) -> Result<InstantiationTiming> {
+        let routed = self
+            .inner
+            .components
+            .get(id)
+            .with_context(|| format!("no routed component {id:?}"))?;
+        let started = Instant::now();
+        let mut store = self.new_store(routed.config.clone())?;
+        let store_built = started.elapsed();
+        let started = Instant::now();
+        let _proxy = routed.pre.instantiate_async(&mut store).await?;
+        let instantiate = started.elapsed();
+        let started = Instant::now();
+        drop(store);
+        let teardown = started.elapsed();
+        Ok(InstantiationTiming {
+            store: store_built,
+            instantiate,
+            teardown,
+        })
     }
 
     /// The directory holding the app's key-value and SQLite files.
@@ -492,8 +546,9 @@ fn mount_files(
     Ok(mounts)
 }
 
-/// Reads component `id` and its dependencies and composes them.
-fn load_composed(engine: &Engine, manifest: &Manifest, id: &str) -> Result<Component> {
+/// Reads component `id` and its dependencies, composes them and compiles the result; also
+/// returns the composed component's size in bytes.
+fn load_composed(engine: &Engine, manifest: &Manifest, id: &str) -> Result<(Component, usize)> {
     let read = |path: &Path, whose: &str| {
         std::fs::read(path).with_context(|| {
             format!(
@@ -534,7 +589,11 @@ fn load_composed(engine: &Engine, manifest: &Manifest, id: &str) -> Result<Compo
     }
     let inherit = c.dependencies_inherit_configuration.unwrap_or(false);
     let composed = compose(id, bytes, deps, inherit)?;
-    compile(engine, &composed, &format!("component {id:?}"))
+    let size = composed.len();
+    Ok((
+        compile(engine, &composed, &format!("component {id:?}"))?,
+        size,
+    ))
 }
 
 /// Links a component against the host: WASI, wasi:http, the Spin interfaces and, for
