@@ -155,7 +155,16 @@ pub fn render(r: &Report) -> String {
             .map(|l| format!(" — {l}"))
             .unwrap_or_default()
     );
-    let args: Vec<String> = std::env::args().skip(1).collect();
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .map(|a| {
+            if a.contains(|c: char| c.is_whitespace() || "\"'`$|&;()<>".contains(c)) {
+                format!("'{}'", a.replace('\'', "'\\''"))
+            } else {
+                a
+            }
+        })
+        .collect();
     let _ = writeln!(
         s,
         "- Command: `cargo run --profile host -p commerce-bench -- {}`",
