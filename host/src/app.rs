@@ -288,7 +288,7 @@ impl App {
             (req, out)
         };
         let pre = routed.pre.clone();
-        let task = tokio::task::spawn(async move {
+        let guest = async move {
             let result = async {
                 let proxy = pre.instantiate_async(&mut store).await?;
                 proxy
@@ -299,25 +299,50 @@ impl App {
             .await;
             store.data().flush_output();
             result
-        });
-        match receiver.await {
-            Ok(Ok(response)) => {
-                // The guest may still be streaming the body; a trap after this point is
-                // logged by the task and ends the body early.
-                let component = m.component.clone();
-                tokio::spawn(async move {
-                    if let Ok(Err(e)) = task.await {
-                        tracing::error!(component = %component, "component trapped after responding: {e:?}");
+        };
+        // The guest runs on this task, not a task of its own: most guests set the response
+        // and write their body without waiting for anything, so they finish in this very
+        // poll and the request costs no spawn and no cross-thread wake-up. A guest that is
+        // still running when its response head is ready moves to a task of its own, which
+        // keeps it streaming the body while hyper sends it.
+        let mut guest = Box::pin(guest);
+        let mut receiver = receiver;
+        let outcome = tokio::select! {
+            biased;
+            result = &mut guest => match receiver.try_recv() {
+                Ok(head) => Outcome::Head(head, Some(result)),
+                Err(_) => Outcome::NoHead(result),
+            },
+            head = &mut receiver => match head {
+                Ok(head) => Outcome::Head(head, None),
+                Err(_) => Outcome::NoHead((&mut guest).await),
+            },
+        };
+        match outcome {
+            Outcome::Head(Ok(response), finished) => {
+                match finished {
+                    Some(Ok(())) => {}
+                    Some(Err(e)) => {
+                        tracing::error!(component = %m.component, "component trapped after responding: {e:?}");
                     }
-                });
+                    None => {
+                        // The guest may still be streaming the body; a trap after this
+                        // point is logged and ends the body early.
+                        let component = m.component.clone();
+                        tokio::spawn(async move {
+                            if let Err(e) = guest.await {
+                                tracing::error!(component = %component, "component trapped after responding: {e:?}");
+                            }
+                        });
+                    }
+                }
                 Ok(response)
             }
-            Ok(Err(code)) => bail!("component answered with an error code: {code:?}"),
-            Err(_) => match task.await {
-                Ok(Ok(())) => bail!("component returned without sending a response"),
-                Ok(Err(e)) => Err(anyhow::Error::from(e).context("component trapped")),
-                Err(e) => Err(anyhow::Error::from(e).context("component task panicked")),
-            },
+            Outcome::Head(Err(code), _) => {
+                bail!("component answered with an error code: {code:?}")
+            }
+            Outcome::NoHead(Ok(())) => bail!("component returned without sending a response"),
+            Outcome::NoHead(Err(e)) => Err(anyhow::Error::from(e).context("component trapped")),
         }
     }
 
@@ -377,6 +402,15 @@ impl App {
         let instance = pre.instantiate_async(&mut store).await?;
         Ok(LibraryInstance { store, instance })
     }
+}
+
+/// How a guest's handling of a request ended, as far as the response goes.
+enum Outcome<R, E> {
+    /// The guest set its response (or an error code); the guest's own result when it has
+    /// finished already.
+    Head(R, Option<wasmtime::Result<()>>),
+    /// The guest finished, or dropped its response outparam, without setting a response.
+    NoHead(Result<(), E>),
 }
 
 /// A library component instantiated on its own, for component unit tests.
