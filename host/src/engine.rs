@@ -45,6 +45,16 @@ pub fn new_engine() -> Result<Engine> {
         .decommit_batch_size(DECOMMIT_BATCH);
     config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
 
+    // wasmtime's errors capture a Rust backtrace of the host whenever RUST_BACKTRACE (or
+    // RUST_LIB_BACKTRACE) asks for one, and wasmtime 48 makes such an error every time a
+    // store drops (it disposes the store's idle worker fiber with a "future dropped"
+    // error): with RUST_BACKTRACE=1 that unwinding was 8% of the server's time per request.
+    // Guest traps keep their wasm backtraces, which are a separate mechanism;
+    // `COMMERCE_HOST_ERROR_BACKTRACE=1` keeps the host backtraces too, for debugging.
+    if std::env::var_os("COMMERCE_HOST_ERROR_BACKTRACE").is_none_or(|v| v != "1") {
+        wasmtime::error::disable_backtrace();
+    }
+
     // `COMMERCE_HOST_PERFMAP=1` writes /tmp/perf-<pid>.map so `perf report` can name the
     // compiled wasm functions (profiling only).
     if std::env::var_os("COMMERCE_HOST_PERFMAP").is_some_and(|v| v == "1") {

@@ -293,7 +293,13 @@ fn main() -> Result<()> {
 
     let micro = if cli.micro || cli.micro_only {
         eprintln!("micro-benchmarks");
-        Some(server_rt.block_on(micro::run(&app, &root, cli.micro_iterations))?)
+        // On a worker of the server runtime, where requests run.
+        let (app, root, iterations) = (app.clone(), root.clone(), cli.micro_iterations);
+        Some(
+            server_rt
+                .block_on(server_rt.spawn(async move { micro::run(&app, &root, iterations).await }))
+                .context("the micro-benchmarks panicked")??,
+        )
     } else {
         None
     };
