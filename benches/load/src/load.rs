@@ -12,6 +12,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::net::TcpStream;
 
+/// The name of the server runtime's threads.
+pub const SERVER_THREADS: &str = "server";
+
 /// One request a scenario sends.
 #[derive(Debug, Clone)]
 pub struct RequestSpec {
@@ -53,12 +56,36 @@ pub struct LoadResult {
     pub latency: Histogram<u64>,
     /// The first error seen, to show why.
     pub first_error: Option<String>,
+    /// CPU time the server's threads used during the measured window.
+    pub server_cpu: Option<Duration>,
 }
 
 impl LoadResult {
     pub fn requests_per_second(&self) -> f64 {
         self.requests as f64 / self.elapsed.as_secs_f64()
     }
+
+    /// Server CPU time per request: unlike throughput, barely moved by other processes
+    /// competing for the cores.
+    pub fn server_cpu_per_request(&self) -> Option<Duration> {
+        let cpu = self.server_cpu?;
+        (self.requests > 0).then(|| cpu / self.requests as u32)
+    }
+}
+
+/// CPU time so far of every thread of this process named `name` (from
+/// /proc/self/task/*/schedstat, nanosecond resolution); `None` off Linux.
+pub fn threads_cpu(name: &str) -> Option<Duration> {
+    let mut total = 0u64;
+    for task in std::fs::read_dir("/proc/self/task").ok()?.flatten() {
+        let comm = std::fs::read_to_string(task.path().join("comm")).unwrap_or_default();
+        if comm.trim_end() != name {
+            continue;
+        }
+        let stat = std::fs::read_to_string(task.path().join("schedstat")).unwrap_or_default();
+        total += stat.split_whitespace().next()?.parse::<u64>().ok()?;
+    }
+    Some(Duration::from_nanos(total))
 }
 
 /// Runs the load: the requests are spread round-robin over the connections, each connection
@@ -80,6 +107,10 @@ pub async fn run(
     let measure_from = start + cfg.warmup;
     let deadline = measure_from + cfg.duration;
     let budget = Arc::new(std::sync::atomic::AtomicU64::new(cfg.max_requests));
+    let cpu_at_start = tokio::spawn(async move {
+        tokio::time::sleep_until(measure_from.into()).await;
+        threads_cpu(SERVER_THREADS)
+    });
     let mut tasks = Vec::new();
     for c in 0..cfg.connections {
         let requests = requests.clone();
@@ -94,6 +125,7 @@ pub async fn run(
         elapsed: Duration::ZERO,
         latency: new_histogram(),
         first_error: None,
+        server_cpu: None,
     };
     for t in tasks {
         let r = t.await.context("a load connection panicked")??;
@@ -106,6 +138,10 @@ pub async fn run(
         if total.first_error.is_none() {
             total.first_error = r.first_error;
         }
+    }
+    let cpu_at_end = threads_cpu(SERVER_THREADS);
+    if let (Ok(Some(a)), Some(b)) = (cpu_at_start.await, cpu_at_end) {
+        total.server_cpu = Some(b.saturating_sub(a));
     }
     // The measured window ends at the deadline, or earlier when the budget ran out.
     let end = Instant::now().min(deadline);
@@ -149,6 +185,7 @@ async fn connection(
         elapsed: Duration::ZERO,
         latency: new_histogram(),
         first_error: None,
+        server_cpu: None,
     };
     let host = addr.to_string();
     let mut sender: Option<Sender> = None;

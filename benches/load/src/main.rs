@@ -266,7 +266,7 @@ fn main() -> Result<()> {
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
     let server_rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(server_threads)
-        .thread_name("server")
+        .thread_name(load::SERVER_THREADS)
         .enable_all()
         .build()?;
     let client_rt = tokio::runtime::Builder::new_multi_thread()

@@ -201,15 +201,15 @@ pub fn render(r: &Report) -> String {
     if !r.rows.is_empty() {
         let _ = writeln!(
             s,
-            "\n| Scenario | Conns | req/s | p50 | p90 | p99 | max | errors | vs floor |"
+            "\n| Scenario | Conns | req/s | p50 | p90 | p99 | max | errors | vs floor | server CPU/req |"
         );
-        let _ = writeln!(s, "|---|--:|--:|--:|--:|--:|--:|--:|--:|");
+        let _ = writeln!(s, "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|");
         for row in r.rows {
             match &row.result {
                 None => {
                     let _ = writeln!(
                         s,
-                        "| {} | {} | — | — | — | — | — | — | {} |",
+                        "| {} | {} | — | — | — | — | — | — | {} | — |",
                         row.scenario,
                         row.connections,
                         row.note.as_deref().unwrap_or("")
@@ -228,7 +228,7 @@ pub fn render(r: &Report) -> String {
                     let h = &res.latency;
                     let _ = writeln!(
                         s,
-                        "| {} | {} | {:.0} | {} | {} | {} | {} | {} | {} |",
+                        "| {} | {} | {:.0} | {} | {} | {} | {} | {} | {} | {} |",
                         row.scenario,
                         row.connections,
                         res.requests_per_second(),
@@ -237,7 +237,10 @@ pub fn render(r: &Report) -> String {
                         ms(h.value_at_quantile(0.99)),
                         ms(h.max()),
                         res.errors,
-                        ratio
+                        ratio,
+                        res.server_cpu_per_request()
+                            .map(|d| format!("{:.0} µs", d.as_secs_f64() * 1e6))
+                            .unwrap_or_else(|| "—".into())
                     );
                 }
             }
