@@ -1,19 +1,12 @@
 //! Component unit tests: the catalog component on its own in wasmtime, called through its
 //! WIT exports (`commerce:shop/catalog`, `commerce:shop/catalog-admin`) over fresh state.
 
-use commerce_tests::catalog::{Error, PageRequest, ProductQuery, ProductStatus};
+use commerce_tests::catalog::{Error, PageRequest, ProductQuery, ProductStatus, everything};
 use commerce_tests::{CatalogHandle, product, spawn_app};
 use std::collections::HashSet;
 
 fn first_page(limit: u32) -> PageRequest {
     PageRequest { after: None, limit }
-}
-
-fn everything() -> ProductQuery {
-    ProductQuery {
-        category: None,
-        currency: None,
-    }
 }
 
 async fn list(
@@ -300,14 +293,14 @@ async fn a_category_lists_its_own_and_its_descendants_products() {
 
     let in_clothing = ProductQuery {
         category: Some(clothing.id.clone()),
-        currency: None,
+        ..everything()
     };
     let mut slugs = all_slugs(&mut c, &in_clothing, 10).await;
     slugs.sort();
     assert_eq!(slugs, vec!["oxford-shirt", "scarf"]);
     let in_shirts = ProductQuery {
         category: Some(shirts.id.clone()),
-        currency: None,
+        ..everything()
     };
     assert_eq!(
         all_slugs(&mut c, &in_shirts, 10).await,
@@ -339,8 +332,8 @@ async fn the_currency_filter_keeps_products_priced_in_it() {
     }
     c.create_product(eur_only).await;
     let usd = ProductQuery {
-        category: None,
         currency: Some("USD".into()),
+        ..everything()
     };
     assert_eq!(all_slugs(&mut c, &usd, 10).await, vec!["both"]);
     let listed = list(&mut c, &everything(), &first_page(10)).await.unwrap();
@@ -351,4 +344,742 @@ async fn the_currency_filter_keeps_products_priced_in_it() {
         .find(|m| m.currency == "EUR")
         .unwrap();
     assert_eq!(eur_from.amount, 1000, "price-from is the cheapest variant");
+}
+
+// --- catalog-admin --------------------------------------------------------------------
+
+use commerce_tests::catalog::{
+    AdminProductFilter, Money, NewCategory, NewCollection, NewVariant, OptionValue, ProductPatch,
+};
+use commerce_tests::page;
+
+fn variant(sku: &str, size: &str, eur: i64) -> NewVariant {
+    NewVariant {
+        sku: sku.into(),
+        title: size.into(),
+        options: vec![OptionValue {
+            option: "size".into(),
+            value: size.into(),
+        }],
+        prices: vec![Money {
+            amount: eur,
+            currency: "EUR".into(),
+        }],
+        compare_at_prices: vec![],
+        weight_grams: None,
+        barcode: None,
+    }
+}
+
+fn no_patch() -> ProductPatch {
+    ProductPatch {
+        slug: None,
+        title: None,
+        description: None,
+        images: None,
+        attributes: None,
+        category_ids: None,
+    }
+}
+
+#[tokio::test]
+async fn put_product_creates_then_replaces_keeping_variant_ids_by_sku() {
+    let app = spawn_app();
+    let mut c = app.catalog().await;
+    let (created, was_new) = c
+        .bindings
+        .commerce_shop_catalog_admin()
+        .call_put_product(&mut c.lib.store, &product("tee", 1500, vec![]))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(was_new);
+    let mut again = product("tee", 1500, vec![]);
+    again.title = "Better Tee".into();
+    // Keep the S variant (same SKU), drop M, add L.
+    again.variants.truncate(1);
+    again.variants.push(variant("TEE-L", "L", 1900));
+    let (replaced, was_new) = c
+        .bindings
+        .commerce_shop_catalog_admin()
+        .call_put_product(&mut c.lib.store, &again)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(!was_new);
+    assert_eq!(replaced.id, created.id);
+    assert_eq!(replaced.created_at, created.created_at);
+    assert_eq!(replaced.title, "Better Tee");
+    let skus: Vec<&str> = replaced.variants.iter().map(|v| v.sku.as_str()).collect();
+    assert_eq!(skus, ["TEE-S", "TEE-L"]);
+    assert_eq!(replaced.variants[0].id, created.variants[0].id);
+    // The dropped SKU is free again, the kept one is not.
+    c.create_product(product("other", 100, vec![])).await;
+    let mut clash = product("clash", 100, vec![]);
+    clash.variants[0].sku = "TEE-S".into();
+    let got = c
+        .bindings
+        .commerce_shop_catalog_admin()
+        .call_create_product(&mut c.lib.store, &clash)
+        .await
+        .unwrap();
+    assert!(
+        matches!(&got, Err(Error::Conflict(w)) if w == "sku"),
+        "{got:?}"
+    );
+    let mut reuse = product("reuse", 100, vec![]);
+    reuse.variants[0].sku = "TEE-M".into();
+    assert!(
+        c.bindings
+            .commerce_shop_catalog_admin()
+            .call_create_product(&mut c.lib.store, &reuse)
+            .await
+            .unwrap()
+            .is_ok()
+    );
+    // The replaced product is searchable by its new title only.
+    let found = c
+        .list(
+            &ProductQuery {
+                text: Some("better".into()),
+                ..everything()
+            },
+            &page(None, 10),
+        )
+        .await
+        .unwrap();
+    assert_eq!(found.items.len(), 1);
+    // A put whose SKU belongs to another product writes nothing.
+    let mut stolen = again.clone();
+    stolen.title = "Stolen".into();
+    stolen.variants.push(variant("REUSE-M", "M", 100));
+    let got = c
+        .bindings
+        .commerce_shop_catalog_admin()
+        .call_put_product(&mut c.lib.store, &stolen)
+        .await
+        .unwrap();
+    assert!(
+        matches!(&got, Err(Error::Conflict(w)) if w == "sku"),
+        "{got:?}"
+    );
+    let kept = c
+        .bindings
+        .commerce_shop_catalog_admin()
+        .call_get_product_admin(&mut c.lib.store, "tee")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(kept.title, "Better Tee");
+}
+
+#[tokio::test]
+async fn absurd_prices_and_bad_patches_are_refused_with_paths() {
+    let app = spawn_app();
+    let mut c = app.catalog().await;
+    let mut absurd = product("gold", 100, vec![]);
+    absurd.variants[0].prices[0].amount = 100_000_000_001;
+    absurd.attributes = vec![
+        commerce_tests::catalog::Attribute {
+            name: "Brand".into(),
+            value: "x".into(),
+        },
+        commerce_tests::catalog::Attribute {
+            name: "brand".into(),
+            value: "y".into(),
+        },
+    ];
+    let got = c
+        .bindings
+        .commerce_shop_catalog_admin()
+        .call_create_product(&mut c.lib.store, &absurd)
+        .await
+        .unwrap();
+    let Err(Error::InvalidInput(errors)) = got else {
+        panic!("{got:?}")
+    };
+    let paths: Vec<&str> = errors.iter().map(|e| e.path.as_str()).collect();
+    assert!(paths.contains(&"/variants/0/prices/0/amount"), "{paths:?}");
+    assert!(paths.contains(&"/attributes/1/name"), "{paths:?}");
+
+    let p = c.create_product(product("plain", 100, vec![])).await;
+    let bad = ProductPatch {
+        slug: Some("Bad Slug".into()),
+        title: Some(" ".into()),
+        ..no_patch()
+    };
+    let got = c
+        .bindings
+        .commerce_shop_catalog_admin()
+        .call_update_product(&mut c.lib.store, &p.id, &bad)
+        .await
+        .unwrap();
+    let Err(Error::InvalidInput(errors)) = got else {
+        panic!("{got:?}")
+    };
+    let paths: Vec<&str> = errors.iter().map(|e| e.path.as_str()).collect();
+    assert_eq!(paths, ["/slug", "/title"]);
+    c.create_product(product("taken", 100, vec![])).await;
+    let got = c
+        .bindings
+        .commerce_shop_catalog_admin()
+        .call_update_product(
+            &mut c.lib.store,
+            &p.id,
+            &ProductPatch {
+                slug: Some("taken".into()),
+                ..no_patch()
+            },
+        )
+        .await
+        .unwrap();
+    assert!(
+        matches!(&got, Err(Error::Conflict(w)) if w == "slug"),
+        "{got:?}"
+    );
+    let got = c
+        .bindings
+        .commerce_shop_catalog_admin()
+        .call_update_product(&mut c.lib.store, &"prod_NOPE".to_string(), &no_patch())
+        .await
+        .unwrap();
+    assert!(matches!(got, Err(Error::NotFound)));
+    let renamed = c
+        .bindings
+        .commerce_shop_catalog_admin()
+        .call_update_product(
+            &mut c.lib.store,
+            &p.id,
+            &ProductPatch {
+                slug: Some("renamed".into()),
+                title: Some("Renamed".into()),
+                ..no_patch()
+            },
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (renamed.slug.as_str(), renamed.title.as_str()),
+        ("renamed", "Renamed")
+    );
+    assert!(renamed.updated_at >= p.updated_at);
+}
+
+#[tokio::test]
+async fn status_changes_publish_archive_and_delete() {
+    let app = spawn_app();
+    let mut c = app.catalog().await;
+    let mut draft = product("lamp", 100, vec![]);
+    draft.status = ProductStatus::Draft;
+    draft.variants[1].prices.clear();
+    let draft = c.create_product(draft).await;
+    // Publishing needs a price on every variant.
+    let got = c
+        .bindings
+        .commerce_shop_catalog_admin()
+        .call_set_product_status(&mut c.lib.store, &draft.id, ProductStatus::Published)
+        .await
+        .unwrap();
+    assert!(
+        matches!(&got, Err(Error::InvalidInput(e)) if e[0].path == "/variants/1/prices"),
+        "{got:?}"
+    );
+    c.bindings
+        .commerce_shop_catalog_admin()
+        .call_update_variant(
+            &mut c.lib.store,
+            &draft.variants[1].id,
+            &variant("LAMP-M", "M", 300),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    let published = c
+        .bindings
+        .commerce_shop_catalog_admin()
+        .call_set_product_status(&mut c.lib.store, &draft.id, ProductStatus::Published)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(published.status, ProductStatus::Published);
+    assert_eq!(
+        list(&mut c, &everything(), &first_page(0))
+            .await
+            .unwrap()
+            .items
+            .len(),
+        1
+    );
+    c.bindings
+        .commerce_shop_catalog_admin()
+        .call_set_product_status(&mut c.lib.store, &draft.id, ProductStatus::Archived)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        list(&mut c, &everything(), &first_page(0))
+            .await
+            .unwrap()
+            .items
+            .is_empty()
+    );
+    c.bindings
+        .commerce_shop_catalog_admin()
+        .call_delete_product(&mut c.lib.store, &draft.id)
+        .await
+        .unwrap()
+        .unwrap();
+    let got = c
+        .bindings
+        .commerce_shop_catalog_admin()
+        .call_get_product_admin(&mut c.lib.store, &draft.id)
+        .await
+        .unwrap();
+    assert!(matches!(got, Err(Error::NotFound)));
+    let got = c
+        .bindings
+        .commerce_shop_catalog_admin()
+        .call_delete_product(&mut c.lib.store, &draft.id)
+        .await
+        .unwrap();
+    assert!(matches!(got, Err(Error::NotFound)));
+    // Its SKUs are free again.
+    c.create_product(product("lamp", 100, vec![])).await;
+}
+
+#[tokio::test]
+async fn variants_are_added_updated_and_deleted_with_their_rules() {
+    let app = spawn_app();
+    let mut c = app.catalog().await;
+    let p = c.create_product(product("sock", 500, vec![])).await;
+    c.create_product(product("shoe", 500, vec![])).await;
+    let added = c
+        .bindings
+        .commerce_shop_catalog_admin()
+        .call_add_variant(&mut c.lib.store, &p.id, &variant("SOCK-L", "L", 700))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(added.variants.len(), 3);
+    for (input, expected) in [
+        (variant("SOCK-X", "M", 700), "options"),
+        (variant("SHOE-S", "XL", 700), "sku"),
+    ] {
+        let got = c
+            .bindings
+            .commerce_shop_catalog_admin()
+            .call_add_variant(&mut c.lib.store, &p.id, &input)
+            .await
+            .unwrap();
+        assert!(
+            matches!(&got, Err(Error::Conflict(w)) if w == expected),
+            "{got:?}"
+        );
+    }
+    let mut wrong = variant("SOCK-Q", "Q", -1);
+    wrong.options[0].option = "colour".into();
+    let got = c
+        .bindings
+        .commerce_shop_catalog_admin()
+        .call_add_variant(&mut c.lib.store, &p.id, &wrong)
+        .await
+        .unwrap();
+    let Err(Error::InvalidInput(errors)) = got else {
+        panic!("{got:?}")
+    };
+    let paths: Vec<&str> = errors.iter().map(|e| e.path.as_str()).collect();
+    assert!(paths.contains(&"/options/0/option"), "{paths:?}");
+    assert!(paths.contains(&"/prices/0/amount"), "{paths:?}");
+    // Updating a variant to its own combination and SKU is fine.
+    let l = added.variants[2].id.clone();
+    let updated = c
+        .bindings
+        .commerce_shop_catalog_admin()
+        .call_update_variant(&mut c.lib.store, &l, &variant("SOCK-L", "L", 650))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(updated.variants[2].prices[0].amount, 650);
+    assert_eq!(updated.variants[2].id, l);
+    for v in &updated.variants[1..] {
+        c.bindings
+            .commerce_shop_catalog_admin()
+            .call_delete_variant(&mut c.lib.store, &v.id)
+            .await
+            .unwrap()
+            .unwrap();
+    }
+    let got = c
+        .bindings
+        .commerce_shop_catalog_admin()
+        .call_delete_variant(&mut c.lib.store, &updated.variants[0].id)
+        .await
+        .unwrap();
+    assert!(matches!(got, Err(Error::InvalidInput(_))), "{got:?}");
+    let got = c
+        .bindings
+        .commerce_shop_catalog_admin()
+        .call_delete_variant(&mut c.lib.store, &"var_NOPE".to_string())
+        .await
+        .unwrap();
+    assert!(matches!(got, Err(Error::NotFound)));
+    // The price filter follows the variants' prices.
+    let cheap = ProductQuery {
+        currency: Some("EUR".into()),
+        price: Some(commerce_tests::catalog::PriceRange {
+            min: Some(500),
+            max: Some(500),
+        }),
+        ..everything()
+    };
+    let mut slugs = c.all_slugs(&cheap, 10).await;
+    slugs.sort();
+    assert_eq!(slugs, ["shoe", "sock"]);
+}
+
+#[tokio::test]
+async fn moving_a_category_moves_its_descendants_paths_and_products() {
+    let app = spawn_app();
+    let mut c = app.catalog().await;
+    let home = c.create_category("home", None).await;
+    let garden = c.create_category("garden", None).await;
+    let tools = c.create_category("tools", Some(home.id.clone())).await;
+    let spades = c.create_category("spades", Some(tools.id.clone())).await;
+    c.create_product(product("spade", 100, vec![spades.id.clone()]))
+        .await;
+    let moved = c
+        .bindings
+        .commerce_shop_catalog_admin()
+        .call_update_category(
+            &mut c.lib.store,
+            &tools.id,
+            &NewCategory {
+                slug: "garden-tools".into(),
+                name: "Garden tools".into(),
+                parent: Some(garden.id.clone()),
+                position: 3,
+            },
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(moved.path, "garden/garden-tools");
+    let api = c.bindings.commerce_shop_catalog();
+    let child = api
+        .call_get_category(&mut c.lib.store, "garden/garden-tools/spades")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(child.id, spades.id);
+    let old = api
+        .call_get_category(&mut c.lib.store, "home/tools/spades")
+        .await
+        .unwrap();
+    assert!(matches!(old, Err(Error::NotFound)));
+    // The spade is under garden now, and no longer under home.
+    let under = |id: &str| ProductQuery {
+        category: Some(id.to_owned()),
+        ..everything()
+    };
+    assert_eq!(c.all_slugs(&under(&garden.id), 10).await, ["spade"]);
+    assert!(c.all_slugs(&under(&home.id), 10).await.is_empty());
+    // Not under itself or its own descendant.
+    for parent in [&tools.id, &spades.id] {
+        let got = c
+            .bindings
+            .commerce_shop_catalog_admin()
+            .call_update_category(
+                &mut c.lib.store,
+                &tools.id,
+                &NewCategory {
+                    slug: "tools".into(),
+                    name: "Tools".into(),
+                    parent: Some(parent.clone()),
+                    position: 0,
+                },
+            )
+            .await
+            .unwrap();
+        assert!(
+            matches!(&got, Err(Error::InvalidInput(e)) if e[0].path == "/parent"),
+            "{got:?}"
+        );
+    }
+    // A sibling with the same slug conflicts.
+    let got = c
+        .bindings
+        .commerce_shop_catalog_admin()
+        .call_update_category(
+            &mut c.lib.store,
+            &home.id,
+            &NewCategory {
+                slug: "garden".into(),
+                name: "Home".into(),
+                parent: None,
+                position: 0,
+            },
+        )
+        .await
+        .unwrap();
+    assert!(
+        matches!(&got, Err(Error::Conflict(w)) if w == "slug"),
+        "{got:?}"
+    );
+    // A category with children cannot go; a leaf can, and its products leave it.
+    let got = c
+        .bindings
+        .commerce_shop_catalog_admin()
+        .call_delete_category(&mut c.lib.store, &garden.id)
+        .await
+        .unwrap();
+    assert!(matches!(got, Err(Error::InvalidInput(_))), "{got:?}");
+    c.bindings
+        .commerce_shop_catalog_admin()
+        .call_delete_category(&mut c.lib.store, &spades.id)
+        .await
+        .unwrap()
+        .unwrap();
+    let spade = c
+        .bindings
+        .commerce_shop_catalog_admin()
+        .call_get_product_admin(&mut c.lib.store, "spade")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(spade.category_ids.is_empty());
+    assert!(c.all_slugs(&under(&garden.id), 10).await.is_empty());
+}
+
+#[tokio::test]
+async fn collections_keep_their_order_and_their_products() {
+    let app = spawn_app();
+    let mut c = app.catalog().await;
+    let a = c.create_product(product("a-thing", 100, vec![])).await;
+    let b = c.create_product(product("b-thing", 100, vec![])).await;
+    let input = NewCollection {
+        slug: "summer".into(),
+        title: "Summer".into(),
+        description: "Hot picks".into(),
+        product_ids: vec![a.id.clone(), b.id.clone()],
+    };
+    let col = c
+        .bindings
+        .commerce_shop_catalog_admin()
+        .call_create_collection(&mut c.lib.store, &input)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(col.id.starts_with("col_"));
+    let in_col = ProductQuery {
+        collection: Some(col.id.clone()),
+        ..everything()
+    };
+    // Hand-picked order, not newest first.
+    assert_eq!(c.all_slugs(&in_col, 1).await, ["a-thing", "b-thing"]);
+    let got = c
+        .bindings
+        .commerce_shop_catalog_admin()
+        .call_create_collection(&mut c.lib.store, &input)
+        .await
+        .unwrap();
+    assert!(
+        matches!(&got, Err(Error::Conflict(w)) if w == "slug"),
+        "{got:?}"
+    );
+    let mut unknown = input.clone();
+    unknown.slug = "other".into();
+    unknown.product_ids.push("prod_NOPE".into());
+    let got = c
+        .bindings
+        .commerce_shop_catalog_admin()
+        .call_create_collection(&mut c.lib.store, &unknown)
+        .await
+        .unwrap();
+    assert!(matches!(got, Err(Error::NotFound)), "{got:?}");
+    let mut reversed = input.clone();
+    reversed.product_ids.reverse();
+    c.bindings
+        .commerce_shop_catalog_admin()
+        .call_update_collection(&mut c.lib.store, &col.id, &reversed)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(c.all_slugs(&in_col, 10).await, ["b-thing", "a-thing"]);
+    // Deleting a product takes it out of the collection.
+    c.bindings
+        .commerce_shop_catalog_admin()
+        .call_delete_product(&mut c.lib.store, &b.id)
+        .await
+        .unwrap()
+        .unwrap();
+    let api = c.bindings.commerce_shop_catalog();
+    let by_slug = api
+        .call_get_collection(&mut c.lib.store, "summer")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(by_slug.product_ids, std::slice::from_ref(&a.id));
+    let all = api
+        .call_list_collections(&mut c.lib.store)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(all.len(), 1);
+    c.bindings
+        .commerce_shop_catalog_admin()
+        .call_delete_collection(&mut c.lib.store, &col.id)
+        .await
+        .unwrap()
+        .unwrap();
+    let got = c
+        .bindings
+        .commerce_shop_catalog()
+        .call_get_collection(&mut c.lib.store, &col.id)
+        .await
+        .unwrap();
+    assert!(matches!(got, Err(Error::NotFound)));
+    let got = list(&mut c, &in_col, &first_page(0)).await;
+    assert!(matches!(got, Err(Error::NotFound)), "{got:?}");
+}
+
+#[tokio::test]
+async fn the_admin_listing_shows_every_status_and_filters_by_title_or_sku() {
+    let app = spawn_app();
+    let mut c = app.catalog().await;
+    for (k, status) in [
+        ProductStatus::Draft,
+        ProductStatus::Published,
+        ProductStatus::Archived,
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let mut p = product(&format!("thing-{k}"), 100, vec![]);
+        p.status = status;
+        c.create_product(p).await;
+    }
+    let filter = |status, text: Option<&str>| AdminProductFilter {
+        status,
+        text: text.map(Into::into),
+    };
+    let mut seen = Vec::new();
+    let mut after = None;
+    loop {
+        let p = c
+            .bindings
+            .commerce_shop_catalog_admin()
+            .call_list_products_admin(&mut c.lib.store, &filter(None, None), &page(after, 2))
+            .await
+            .unwrap()
+            .unwrap();
+        seen.extend(p.items.into_iter().map(|p| p.slug));
+        match p.page.next {
+            Some(next) => after = Some(next),
+            None => break,
+        }
+    }
+    assert_eq!(seen, ["thing-2", "thing-1", "thing-0"]);
+    let drafts = c
+        .bindings
+        .commerce_shop_catalog_admin()
+        .call_list_products_admin(
+            &mut c.lib.store,
+            &filter(Some(ProductStatus::Draft), None),
+            &page(None, 0),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(drafts.items.len(), 1);
+    let by_sku = c
+        .bindings
+        .commerce_shop_catalog_admin()
+        .call_list_products_admin(
+            &mut c.lib.store,
+            &filter(None, Some("thing-1-m")),
+            &page(None, 0),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(by_sku.items.len(), 1);
+    assert_eq!(by_sku.items[0].slug, "thing-1");
+    // A cursor of another filter is refused.
+    let first = c
+        .bindings
+        .commerce_shop_catalog_admin()
+        .call_list_products_admin(&mut c.lib.store, &filter(None, None), &page(None, 1))
+        .await
+        .unwrap()
+        .unwrap();
+    let got = c
+        .bindings
+        .commerce_shop_catalog_admin()
+        .call_list_products_admin(
+            &mut c.lib.store,
+            &filter(Some(ProductStatus::Draft), None),
+            &page(first.page.next, 1),
+        )
+        .await
+        .unwrap();
+    assert!(matches!(got, Err(Error::InvalidInput(_))), "{got:?}");
+}
+
+#[tokio::test]
+async fn migration_2_back_fills_a_version_1_catalog() {
+    let app = spawn_app();
+    let mut c = app.catalog().await;
+    let shirts = c.create_category("shirts", None).await;
+    let mut p = product("old-linen-shirt", 4900, vec![shirts.id.clone()]);
+    p.title = "Old Linen Shirt".into();
+    p.attributes = vec![commerce_tests::catalog::Attribute {
+        name: "brand".into(),
+        value: "Acme".into(),
+    }];
+    c.create_product(p).await;
+    drop(c);
+    // Back to the schema of version 1: the tables of migration 2 gone, the core rows kept.
+    let db = rusqlite::Connection::open(app.state.path().join("sqlite_db.db")).unwrap();
+    db.execute_batch(
+        "DROP TABLE catalog_category_tree; DROP TABLE catalog_product_prices;
+         DROP TABLE catalog_variant_options; DROP TABLE catalog_product_attributes;
+         DROP TABLE catalog_collection_products; DROP TABLE catalog_collections;
+         DROP TABLE catalog_search_terms; DROP TABLE catalog_search;
+         DROP INDEX catalog_products_by_title; DROP TABLE catalog_cache_state;
+         UPDATE catalog_schema_version SET version = 1;",
+    )
+    .unwrap();
+    drop(db);
+
+    let mut c = app.catalog().await;
+    let q = ProductQuery {
+        text: Some("linen".into()),
+        category: Some(shirts.id.clone()),
+        currency: Some("EUR".into()),
+        price: Some(commerce_tests::catalog::PriceRange {
+            min: Some(4900),
+            max: Some(4900),
+        }),
+        options: vec![commerce_tests::catalog::OptionValue {
+            option: "size".into(),
+            value: "M".into(),
+        }],
+        attributes: vec![commerce_tests::catalog::Attribute {
+            name: "brand".into(),
+            value: "acme".into(),
+        }],
+        ..everything()
+    };
+    let found = c.search(&q, &page(None, 10)).await.unwrap();
+    assert_eq!(found.total, 1);
+    assert_eq!(found.items[0].slug, "old-linen-shirt");
+    assert_eq!(found.items[0].price_from[0].amount, 4900);
+    let version: i64 = rusqlite::Connection::open(app.state.path().join("sqlite_db.db"))
+        .unwrap()
+        .query_row("SELECT version FROM catalog_schema_version", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert_eq!(version, 2);
 }

@@ -40,6 +40,14 @@ fn check(doc: &Value, method: &str, path: &str, res: &TestResponse) {
         response.is_object(),
         "{method} {template} does not document status {status}"
     );
+    if res.status == 304 {
+        assert!(res.body.is_empty(), "{method} {path}: a 304 has no body");
+        assert!(
+            response["content"].is_null(),
+            "{method} {template}: 304 has no content"
+        );
+        return;
+    }
     let content_type = res
         .content_type()
         .split(';')
@@ -60,15 +68,26 @@ fn check(doc: &Value, method: &str, path: &str, res: &TestResponse) {
         .with_draft(jsonschema::Draft::Draft202012)
         .build(&root)
         .expect("the document's schemas compile");
-    let body = res.json();
-    let errors: Vec<String> = validator
-        .iter_errors(&body)
-        .map(|e| format!("{} at {}", e, e.instance_path))
-        .collect();
-    assert!(
-        errors.is_empty(),
-        "{method} {path} {status}: {errors:#?}\n{body}"
-    );
+    // JSON Lines (an export): the schema is that of each line.
+    let bodies: Vec<Value> = if content_type == "application/x-ndjson" {
+        std::str::from_utf8(&res.body)
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).expect("each line is JSON"))
+            .collect()
+    } else {
+        vec![res.json()]
+    };
+    for body in bodies {
+        let errors: Vec<String> = validator
+            .iter_errors(&body)
+            .map(|e| format!("{} at {}", e, e.instance_path))
+            .collect();
+        assert!(
+            errors.is_empty(),
+            "{method} {path} {status}: {errors:#?}\n{body}"
+        );
+    }
 }
 
 #[test]
@@ -121,9 +140,35 @@ async fn real_responses_validate_against_the_documented_schemas() {
         c.create_product(product(&format!("spade-{i}"), 2500, vec![cat.id.clone()]))
             .await;
     }
+    let collection = c
+        .bindings
+        .commerce_shop_catalog_admin()
+        .call_create_collection(
+            &mut c.lib.store,
+            &commerce_tests::catalog::NewCollection {
+                slug: "tools".into(),
+                title: "Tools".into(),
+                description: "Our picks.".into(),
+                product_ids: vec![],
+            },
+        )
+        .await
+        .unwrap()
+        .unwrap();
     let first = app.get("/api/products?limit=2").await.json();
     let next = first["next"].as_str().unwrap().to_string();
     let id = first["items"][0]["id"].as_str().unwrap().to_string();
+    let search = app.get("/api/search?q=spade&currency=EUR&limit=1").await;
+    let search_next = search.json()["next"].as_str().unwrap().to_string();
+    let etag = app.get("/api/products/spade-1").await.headers["etag"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    let not_modified = app
+        .get_with("/api/products/spade-1", &[("if-none-match", &etag)])
+        .await;
+    assert_eq!(not_modified.status, 304);
+    check(&doc, "get", "/api/products/spade-1", &not_modified);
 
     let requests = [
         "/api/products".to_string(),
@@ -136,10 +181,382 @@ async fn real_responses_validate_against_the_documented_schemas() {
         "/api/products?limit=-1".to_string(),
         "/api/products?after=bogus".to_string(),
         "/api/categories".to_string(),
+        "/api/products?q=spade&sort=price_asc&currency=EUR&min_price=0&max_price=9000&option.size=S,M&brand=acme&attr.material=steel".to_string(),
+        "/api/products?sort=bogus&min_price=-1".to_string(),
+        "/api/search?q=spade&currency=EUR".to_string(),
+        format!("/api/search?q=spade&currency=EUR&limit=1&after={search_next}"),
+        "/api/search?q=%22*%20OR%20NEAR(".to_string(),
+        "/api/search?currency=usd".to_string(),
+        "/api/categories/garden".to_string(),
+        format!("/api/categories/{}?sort=title&limit=1", cat.id),
+        "/api/categories/nowhere".to_string(),
+        "/api/collections".to_string(),
+        "/api/collections/tools".to_string(),
+        format!("/api/collections/{}", collection.id),
+        "/api/collections/missing".to_string(),
         "/api/health".to_string(),
     ];
     for path in &requests {
         let res = app.get(path).await;
         check(&doc, "get", path, &res);
+    }
+}
+
+/// A request body and its content type.
+type Body<'a> = Option<(&'a str, String)>;
+
+/// A request to the admin API with its token (and a JSON body, or a raw one with its type).
+fn admin_request(method: &str, path: &str, body: Body) -> http::Request<bytes::Bytes> {
+    let mut req = http::Request::builder().method(method).uri(path).header(
+        "authorization",
+        format!("Bearer {}", commerce_tests::ADMIN_TOKEN),
+    );
+    let bytes = match body {
+        Some((content_type, body)) => {
+            req = req.header("content-type", content_type);
+            bytes::Bytes::from(body)
+        }
+        None => bytes::Bytes::new(),
+    };
+    req.body(bytes).unwrap()
+}
+
+#[tokio::test]
+async fn admin_responses_validate_against_the_documented_schemas() {
+    let doc = document();
+    let app = spawn_app();
+    let json = |v: Value| Some(("application/json", v.to_string()));
+    let product = serde_json::json!({
+        "slug": "trowel",
+        "title": "Trowel",
+        "status": "published",
+        "attributes": [{"name": "brand", "value": "Acme"}],
+        "options": ["size"],
+        "variants": [
+            {"sku": "TR-S", "title": "S", "options": [{"option": "size", "value": "S"}],
+             "prices": [{"amount": 1500, "currency": "EUR"}], "weight_grams": 400},
+            {"sku": "TR-M", "title": "M", "options": [{"option": "size", "value": "M"}],
+             "prices": [{"amount": 1700, "currency": "EUR"}], "compare_at_prices": [{"amount": 1900, "currency": "EUR"}]},
+        ],
+    });
+    let created = app
+        .request(admin_request(
+            "POST",
+            "/admin/products",
+            json(product.clone()),
+        ))
+        .await;
+    check(&doc, "post", "/admin/products", &created);
+    let created = created.json();
+    let id = created["id"].as_str().unwrap().to_string();
+    let variant = created["variants"][0]["id"].as_str().unwrap().to_string();
+    let category = app
+        .request(admin_request(
+            "POST",
+            "/admin/categories",
+            json(serde_json::json!({"slug": "garden", "name": "Garden"})),
+        ))
+        .await;
+    check(&doc, "post", "/admin/categories", &category);
+    let category_id = category.json()["id"].as_str().unwrap().to_string();
+    let collection = app
+        .request(admin_request(
+            "POST",
+            "/admin/collections",
+            json(serde_json::json!({"slug": "picks", "title": "Picks", "product_ids": [id]})),
+        ))
+        .await;
+    check(&doc, "post", "/admin/collections", &collection);
+    let import_file = format!(
+        "{}\n{}\n{{\"slug\": 1}}\n",
+        serde_json::json!({"category": {"path": "garden/tools", "name": "Tools"}}),
+        serde_json::json!({"slug": "rake", "title": "Rake", "variants": [{"sku": "RAKE", "title": "Rake"}], "category_paths": ["garden/tools"]}),
+    );
+    let new_variant = serde_json::json!({"sku": "TR-L", "title": "L", "options": [{"option": "size", "value": "L"}], "prices": [{"amount": 1800, "currency": "EUR"}]});
+
+    let requests: Vec<(&str, String, Body)> = vec![
+        ("get", "/admin/products".into(), None),
+        (
+            "get",
+            "/admin/products?status=published&q=trow&limit=1".into(),
+            None,
+        ),
+        ("get", "/admin/products?status=sold".into(), None),
+        ("get", format!("/admin/products/{id}"), None),
+        ("get", "/admin/products/trowel".into(), None),
+        ("get", "/admin/products/nothing".into(), None),
+        (
+            "patch",
+            format!("/admin/products/{id}"),
+            json(serde_json::json!({"title": "Garden Trowel"})),
+        ),
+        (
+            "patch",
+            format!("/admin/products/{id}"),
+            json(serde_json::json!({"title": 1, "colour": "red"})),
+        ),
+        (
+            "put",
+            format!("/admin/products/{id}/status"),
+            json(serde_json::json!({"status": "draft"})),
+        ),
+        ("post", format!("/admin/products/{id}/publish"), None),
+        ("post", format!("/admin/products/{id}/archive"), None),
+        (
+            "post",
+            format!("/admin/products/{id}/variants"),
+            json(new_variant.clone()),
+        ),
+        (
+            "post",
+            format!("/admin/products/{id}/variants"),
+            json(new_variant),
+        ),
+        (
+            "put",
+            format!("/admin/products/{id}/variants/{variant}"),
+            json(
+                serde_json::json!({"sku": "TR-S2", "title": "S", "options": [{"option": "size", "value": "S"}]}),
+            ),
+        ),
+        ("post", "/admin/products".into(), json(product)),
+        (
+            "post",
+            "/admin/products".into(),
+            Some(("text/plain", "x".into())),
+        ),
+        (
+            "post",
+            "/admin/products".into(),
+            Some(("application/json", " ".repeat(1024 * 1024 + 1))),
+        ),
+        (
+            "post",
+            "/admin/products/import".into(),
+            Some(("application/x-ndjson", import_file)),
+        ),
+        ("get", "/admin/products/export".into(), None),
+        ("get", "/admin/categories".into(), None),
+        ("get", format!("/admin/categories/{category_id}"), None),
+        (
+            "put",
+            format!("/admin/categories/{category_id}"),
+            json(serde_json::json!({"slug": "garden", "name": "The garden"})),
+        ),
+        ("get", "/admin/collections".into(), None),
+        ("get", "/admin/collections/picks".into(), None),
+        (
+            "put",
+            "/admin/collections/picks".into(),
+            json(serde_json::json!({"slug": "picks", "title": "Our picks"})),
+        ),
+        ("delete", "/admin/collections/picks".into(), None),
+        (
+            "delete",
+            format!("/admin/products/{id}/variants/{variant}"),
+            None,
+        ),
+        ("delete", format!("/admin/products/{id}"), None),
+    ];
+    for (method, path, body) in requests {
+        let res = app
+            .request(admin_request(&method.to_uppercase(), &path, body))
+            .await;
+        if res.status == 204 {
+            let op = &doc["paths"]
+                .as_object()
+                .unwrap()
+                .iter()
+                .find(|(t, _)| template_matches(t, path.split('?').next().unwrap()))
+                .unwrap()
+                .1[method];
+            assert!(op["responses"]["204"].is_object(), "{method} {path} 204");
+            continue;
+        }
+        check(&doc, method, &path, &res);
+    }
+    // Without a token, and with a wrong one.
+    let res = app.get("/admin/products").await;
+    check(&doc, "get", "/admin/products", &res);
+    let res = app
+        .request(
+            http::Request::get("/admin/products")
+                .header("authorization", "Bearer wrong-token-0000000000")
+                .body(bytes::Bytes::new())
+                .unwrap(),
+        )
+        .await;
+    check(&doc, "get", "/admin/products", &res);
+}
+
+#[tokio::test]
+async fn cart_responses_validate_against_the_documented_schemas() {
+    let doc = document();
+    let app = spawn_app();
+    let (tee, draft) = {
+        let mut c = app.catalog().await;
+        let tee = c.create_product(product("tee", 1999, vec![])).await;
+        let mut draft = product("draft", 500, vec![]);
+        draft.status = commerce_tests::catalog::ProductStatus::Draft;
+        let draft = c.create_product(draft).await;
+        (tee, draft)
+    };
+    let ship = {
+        let mut p = app.pricing().await;
+        p.set_tax_rate(&commerce_tests::pricing::TaxRate {
+            country: "DE".into(),
+            rate_ppm: 190_000,
+            mode: commerce_tests::pricing::TaxMode::Exclusive,
+            applies_to_shipping: true,
+            label: "VAT 19%".into(),
+        })
+        .await
+        .unwrap();
+        p.create_shipping_method(&commerce_tests::pricing::ShippingMethodInput {
+            name: "Standard".into(),
+            rates: vec![commerce_tests::pricing::Money {
+                amount: 490,
+                currency: "EUR".into(),
+            }],
+            countries: vec![],
+            active: true,
+            position: 0,
+        })
+        .await
+        .unwrap()
+        .id
+    };
+    let send = |method: &str, path: &str, body: Option<Value>| {
+        let mut req = http::Request::builder().method(method).uri(path);
+        let bytes = match body {
+            Some(b) => {
+                req = req.header("content-type", "application/json");
+                bytes::Bytes::from(b.to_string())
+            }
+            None => bytes::Bytes::new(),
+        };
+        req.body(bytes).unwrap()
+    };
+    let created = app
+        .request(send(
+            "POST",
+            "/api/carts",
+            Some(serde_json::json!({"currency": "EUR"})),
+        ))
+        .await;
+    check(&doc, "post", "/api/carts", &created);
+    let token = created.json()["token"].as_str().unwrap().to_owned();
+    let (v0, v1) = (tee.variants[0].id.clone(), tee.variants[1].id.clone());
+    let added = app
+        .request(send(
+            "POST",
+            &format!("/api/carts/{token}/lines"),
+            Some(serde_json::json!({"variant_id": v0, "quantity": 2})),
+        ))
+        .await;
+    let line = added.json()["lines"][0]["id"].as_str().unwrap().to_owned();
+    let j = |v: Value| Some(v);
+    let requests: Vec<(&str, String, Option<Value>)> = vec![
+        (
+            "post",
+            "/api/carts".into(),
+            j(serde_json::json!({"currency": "eur"})),
+        ),
+        (
+            "post",
+            "/api/carts".into(),
+            j(serde_json::json!({"currency": "EUR", "x": 1})),
+        ),
+        ("get", "/api/carts".into(), None),
+        ("get", format!("/api/carts/{token}"), None),
+        ("get", format!("/api/carts/{token}?x=1"), None),
+        ("get", "/api/carts/ctk_unknown".into(), None),
+        (
+            "post",
+            format!("/api/carts/{token}/lines"),
+            j(serde_json::json!({"variant_id": v1, "quantity": 1})),
+        ),
+        (
+            "post",
+            format!("/api/carts/{token}/lines"),
+            j(serde_json::json!({"variant_id": v1, "quantity": 1, "unit_price": 1})),
+        ),
+        (
+            "post",
+            format!("/api/carts/{token}/lines"),
+            j(serde_json::json!({"variant_id": draft.variants[0].id, "quantity": 1})),
+        ),
+        (
+            "post",
+            format!("/api/carts/{token}/lines"),
+            j(serde_json::json!({"variant_id": v1, "quantity": 1.5})),
+        ),
+        (
+            "post",
+            "/api/carts/ctk_unknown/lines".into(),
+            j(serde_json::json!({"variant_id": v1, "quantity": 1})),
+        ),
+        (
+            "patch",
+            format!("/api/carts/{token}/lines/{line}"),
+            j(serde_json::json!({"quantity": 5})),
+        ),
+        (
+            "patch",
+            format!("/api/carts/{token}/lines/{line}"),
+            j(serde_json::json!({"quantity": 100})),
+        ),
+        (
+            "patch",
+            format!("/api/carts/{token}/lines/line_NOPE"),
+            j(serde_json::json!({"quantity": 1})),
+        ),
+        ("get", format!("/api/carts/{token}/totals"), None),
+        (
+            "get",
+            format!("/api/carts/{token}/totals?country=DE&shipping_method={ship}"),
+            None,
+        ),
+        ("get", format!("/api/carts/{token}/totals?country=FR"), None),
+        (
+            "get",
+            format!("/api/carts/{token}/totals?shipping_method=ship_NOPE"),
+            None,
+        ),
+        (
+            "get",
+            "/api/shipping-methods?currency=EUR&country=DE".into(),
+            None,
+        ),
+        ("get", "/api/shipping-methods?currency=EUR".into(), None),
+        ("get", "/api/shipping-methods".into(), None),
+        ("post", "/api/shipping-methods".into(), None),
+        ("delete", format!("/api/carts/{token}/lines/{line}"), None),
+        ("get", format!("/api/carts/{token}/totals"), None),
+        ("put", format!("/api/carts/{token}"), None),
+        ("delete", format!("/api/carts/{token}"), None),
+        ("get", format!("/api/carts/{token}"), None),
+    ];
+    for (method, path, body) in requests {
+        let res = app.request(send(&method.to_uppercase(), &path, body)).await;
+        if res.status == 204 {
+            let op = &doc["paths"]
+                .as_object()
+                .unwrap()
+                .iter()
+                .find(|(t, _)| template_matches(t, path.split('?').next().unwrap()))
+                .unwrap()
+                .1[method];
+            assert!(op["responses"]["204"].is_object(), "{method} {path} 204");
+            continue;
+        }
+        if res.status == 405 {
+            // The documented operation does not exist for this method: the 405 is checked
+            // against the path's other operations' Problem schema.
+            assert_eq!(res.content_type(), "application/problem+json");
+            assert!(res.headers.contains_key("allow"));
+            continue;
+        }
+        check(&doc, method, &path, &res);
     }
 }

@@ -34,7 +34,7 @@ pub fn add_denied_imports(
         for (export, item) in instance.exports(engine) {
             match item.ty {
                 ComponentItem::Resource(_) => {
-                    inst.resource(export, ResourceType::host::<Denied>(), |_, _| Ok(()))?;
+                    inst.resource(export, resource_type(export), |_, _| Ok(()))?;
                 }
                 ComponentItem::ComponentFunc(func) => {
                     let answer = denial(&func);
@@ -52,6 +52,21 @@ pub fn add_denied_imports(
         }
     }
     Ok(())
+}
+
+/// The host type of a resource a denied instance mentions. `wasi:http/outgoing-handler`
+/// names resources of `wasi:http/types`, which stays granted: they must be the very types
+/// wasmtime-wasi-http defines there, or the import would not type-check. Resources of the
+/// denied Spin interfaces themselves (a key-value `store`, an SQLite `connection`) can never
+/// be made, so a type of their own is right.
+fn resource_type(name: &str) -> ResourceType {
+    use wasmtime_wasi_http::p2::types as http;
+    match name {
+        "outgoing-request" => ResourceType::host::<http::HostOutgoingRequest>(),
+        "request-options" => ResourceType::host::<wasmtime_wasi_http::RequestOptions>(),
+        "future-incoming-response" => ResourceType::host::<http::HostFutureIncomingResponse>(),
+        _ => ResourceType::host::<Denied>(),
+    }
 }
 
 /// The error value a function returns when denied, if its signature has one.

@@ -263,3 +263,36 @@ async fn the_server_answers_over_tcp_and_shuts_down_cleanly() {
     stop.send(()).unwrap();
     server.await.unwrap().unwrap();
 }
+
+#[tokio::test]
+async fn files_are_mounted_as_spin_mounts_them() {
+    let app = spawn_app();
+    // A `{ source, destination }` placement mounts the directory at the destination.
+    assert_eq!(
+        app.body("/probe/file/placed/readme.txt").await,
+        "mounted by placement\n"
+    );
+    // Glob patterns keep relative paths under `/`; exclude_files removes matches again.
+    assert_eq!(
+        app.body("/locked/file/files/docs/hello.txt").await,
+        "hello from a glob\n"
+    );
+    assert!(
+        app.body("/locked/file/files/docs/readme.txt")
+            .await
+            .starts_with("error")
+    );
+    assert!(
+        app.body("/locked/file/files/private/secret.md")
+            .await
+            .starts_with("error")
+    );
+    // Nothing outside the mounts is reachable, `..` included.
+    for outside in [
+        "/probe/file/placed/../../probe.toml",
+        "/probe/file/etc/passwd",
+        "/locked/file/files/../probe.toml",
+    ] {
+        assert!(app.body(outside).await.starts_with("error"), "{outside}");
+    }
+}

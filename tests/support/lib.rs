@@ -11,6 +11,10 @@ use commerce_host::{App, AppOptions, Output};
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
+pub mod cart;
+pub mod orders;
+pub mod payments;
+
 /// Typed host-side bindings of the catalog component's world, for component unit tests.
 pub mod catalog {
     commerce_host::wasmtime::component::bindgen!({
@@ -20,8 +24,26 @@ pub mod catalog {
         wasmtime_crate: commerce_host::wasmtime,
     });
     pub use commerce::shop::types::{Money, PageRequest};
-    pub use exports::commerce::shop::catalog::{Error, ProductQuery, ProductStatus};
-    pub use exports::commerce::shop::catalog_admin::{NewCategory, NewProduct, NewVariant};
+    pub use exports::commerce::shop::catalog::{
+        Attribute, Error, OptionValue, PriceRange, Product, ProductQuery, ProductStatus, SortOrder,
+    };
+    pub use exports::commerce::shop::catalog_admin::{
+        AdminProductFilter, NewCategory, NewCollection, NewProduct, NewVariant, ProductPatch,
+    };
+
+    /// A query for every published product, newest first.
+    pub fn everything() -> ProductQuery {
+        ProductQuery {
+            text: None,
+            category: None,
+            collection: None,
+            currency: None,
+            price: None,
+            options: vec![],
+            attributes: vec![],
+            sort: SortOrder::Relevance,
+        }
+    }
 }
 
 /// The repository root (where `spin.toml` lives).
@@ -90,13 +112,30 @@ pub fn options(manifest: &Path, state: &Path) -> AppOptions {
     options.state_dir = Some(state.to_path_buf());
     options.output = Output::Capture;
     options
+        .variables
+        .insert("admin_token".into(), ADMIN_TOKEN.into());
+    options
 }
+
+/// The admin API token the tests' apps run with (the `admin_token` variable).
+pub const ADMIN_TOKEN: &str = "test-admin-token-5f0c2a9e71d4";
 
 /// Starts the app from `spin.toml` with fresh state.
 pub fn spawn_app() -> TestApp {
+    spawn_app_with(&[])
+}
+
+/// Starts the app from `spin.toml` with fresh state and these application variables set.
+pub fn spawn_app_with(variables: &[(&str, &str)]) -> TestApp {
     build_components();
     let state = tempfile::tempdir().unwrap();
-    let app = App::load(options(&manifest_path(), state.path())).expect("the app loads");
+    let mut options = options(&manifest_path(), state.path());
+    for (name, value) in variables {
+        options
+            .variables
+            .insert((*name).to_owned(), (*value).to_owned());
+    }
+    let app = App::load(options).expect("the app loads");
     TestApp { app, state }
 }
 
@@ -116,6 +155,30 @@ impl TestApp {
     pub async fn get(&self, path: &str) -> TestResponse {
         self.request(http::Request::get(path).body(Bytes::new()).unwrap())
             .await
+    }
+
+    /// `GET path` with extra request headers.
+    pub async fn get_with(&self, path: &str, headers: &[(&str, &str)]) -> TestResponse {
+        let mut req = http::Request::get(path);
+        for (name, value) in headers {
+            req = req.header(*name, *value);
+        }
+        self.request(req.body(Bytes::new()).unwrap()).await
+    }
+
+    /// The keys of key-value store `default` starting with `prefix`, read from the host's
+    /// backing file (as `spin up` keeps it, `.spin/sqlite_key_value.db`).
+    pub fn kv_keys(&self, prefix: &str) -> Vec<String> {
+        let path = self.state.path().join("sqlite_key_value.db");
+        let conn = rusqlite::Connection::open(path).expect("the key-value file opens");
+        let mut stmt = conn
+            .prepare("SELECT key FROM spin_key_value WHERE store = 'default' ORDER BY key")
+            .unwrap();
+        stmt.query_map([], |row| row.get::<_, String>(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .filter(|k| k.starts_with(prefix))
+            .collect()
     }
 
     /// The catalog component on its own, over this app's state, with the grants of the
@@ -211,5 +274,284 @@ pub fn product(slug: &str, eur_cents: i64, categories: Vec<String>) -> catalog::
             })
             .collect(),
         category_ids: categories,
+    }
+}
+
+/// A page request.
+pub fn page(after: Option<String>, limit: u32) -> catalog::PageRequest {
+    catalog::PageRequest { after, limit }
+}
+
+impl CatalogHandle {
+    /// `list-products`.
+    pub async fn list(
+        &mut self,
+        query: &catalog::ProductQuery,
+        page: &catalog::PageRequest,
+    ) -> Result<catalog::exports::commerce::shop::catalog::ProductPage, catalog::Error> {
+        self.bindings
+            .commerce_shop_catalog()
+            .call_list_products(&mut self.lib.store, query, page)
+            .await
+            .expect("no trap")
+    }
+
+    /// `search`.
+    pub async fn search(
+        &mut self,
+        query: &catalog::ProductQuery,
+        page: &catalog::PageRequest,
+    ) -> Result<catalog::exports::commerce::shop::catalog::SearchResult, catalog::Error> {
+        self.bindings
+            .commerce_shop_catalog()
+            .call_search(&mut self.lib.store, query, page)
+            .await
+            .expect("no trap")
+    }
+
+    /// The slugs of every page of `query`, `limit` at a time, in order.
+    pub async fn all_slugs(&mut self, query: &catalog::ProductQuery, limit: u32) -> Vec<String> {
+        let mut slugs = Vec::new();
+        let mut after = None;
+        loop {
+            let p = self
+                .list(query, &page(after, limit))
+                .await
+                .unwrap_or_else(|e| panic!("list-products refused: {e:?}"));
+            assert!(p.items.len() <= limit as usize);
+            slugs.extend(p.items.into_iter().map(|i| i.slug));
+            match p.page.next {
+                Some(next) => after = Some(next),
+                None => return slugs,
+            }
+        }
+    }
+}
+
+pub mod pricing;
+
+/// Typed host-side bindings of the inventory component's world, for component unit tests.
+pub mod inventory {
+    commerce_host::wasmtime::component::bindgen!({
+        path: "../wit",
+        world: "inventory-component",
+        exports: { default: async },
+        additional_derives: [PartialEq, Eq],
+        wasmtime_crate: commerce_host::wasmtime,
+    });
+    pub use commerce::shop::types::{FieldError, PageInfo, PageRequest};
+    pub use exports::commerce::shop::inventory::{
+        Error, NewReservation, Reservation, ReservationLine, ReservationStatus, Shortage,
+        StockLevel,
+    };
+    pub use exports::commerce::shop::inventory_admin::{
+        MovementFilter, MovementPage, MovementReason, NewAdjustment, NewCount, ReservationFilter,
+        ReservationPage, StockFilter, StockMovement, StockPage,
+    };
+}
+
+/// Builds, once per test binary, a library component that no `spin.toml` component depends
+/// on yet (so no build command there builds it), with the same command the build commands
+/// use: `cargo build --target wasm32-wasip2 --release -p <package>`.
+pub fn build_library(package: &'static str) {
+    static BUILT: std::sync::Mutex<Vec<&'static str>> = std::sync::Mutex::new(Vec::new());
+    let mut built = BUILT.lock().unwrap_or_else(|e| e.into_inner());
+    if built.contains(&package) {
+        return;
+    }
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let status = std::process::Command::new(cargo)
+        .args([
+            "build",
+            "--target",
+            "wasm32-wasip2",
+            "--release",
+            "-p",
+            package,
+        ])
+        .current_dir(repo_root())
+        .status()
+        .expect("running cargo");
+    assert!(status.success(), "building {package} failed ({status})");
+    built.push(package);
+}
+
+impl TestApp {
+    /// The inventory component on its own, over this app's state. No HTTP component
+    /// composes it yet, so it gets the grants of `products-api` (the default SQLite
+    /// database), as the catalog does; each call is a fresh instance, as each Spin request
+    /// is.
+    pub async fn inventory(&self) -> InventoryHandle {
+        build_library("inventory");
+        let mut lib = self
+            .app
+            .instantiate_library(&wasm("inventory"), "products-api")
+            .await
+            .expect("the inventory component instantiates");
+        let bindings = inventory::InventoryComponent::new(&mut lib.store, &lib.instance)
+            .expect("the inventory component exports its world");
+        InventoryHandle { lib, bindings }
+    }
+}
+
+/// A live inventory component instance, with a method per export that panics on a trap
+/// and returns the component's answer.
+pub struct InventoryHandle {
+    pub lib: commerce_host::LibraryInstance,
+    pub bindings: inventory::InventoryComponent,
+}
+
+type InventoryResult<T> = Result<T, inventory::Error>;
+
+impl InventoryHandle {
+    pub async fn max_availability_batch(&mut self) -> u32 {
+        self.bindings
+            .commerce_shop_inventory()
+            .call_max_availability_batch(&mut self.lib.store)
+            .await
+            .expect("no trap")
+    }
+
+    pub async fn availability(
+        &mut self,
+        variant_ids: &[String],
+    ) -> InventoryResult<Vec<inventory::StockLevel>> {
+        self.bindings
+            .commerce_shop_inventory()
+            .call_availability(&mut self.lib.store, variant_ids)
+            .await
+            .expect("no trap")
+    }
+
+    pub async fn reserve(
+        &mut self,
+        request: &inventory::NewReservation,
+    ) -> InventoryResult<inventory::Reservation> {
+        self.bindings
+            .commerce_shop_inventory()
+            .call_reserve(&mut self.lib.store, request)
+            .await
+            .expect("no trap")
+    }
+
+    pub async fn commit(&mut self, id: &str) -> InventoryResult<inventory::Reservation> {
+        self.bindings
+            .commerce_shop_inventory()
+            .call_commit(&mut self.lib.store, &id.to_owned())
+            .await
+            .expect("no trap")
+    }
+
+    pub async fn release(&mut self, id: &str) -> InventoryResult<inventory::Reservation> {
+        self.bindings
+            .commerce_shop_inventory()
+            .call_release(&mut self.lib.store, &id.to_owned())
+            .await
+            .expect("no trap")
+    }
+
+    pub async fn get_reservation(&mut self, id: &str) -> InventoryResult<inventory::Reservation> {
+        self.bindings
+            .commerce_shop_inventory()
+            .call_get_reservation(&mut self.lib.store, &id.to_owned())
+            .await
+            .expect("no trap")
+    }
+
+    pub async fn max_page_size(&mut self) -> u32 {
+        self.bindings
+            .commerce_shop_inventory_admin()
+            .call_max_page_size(&mut self.lib.store)
+            .await
+            .expect("no trap")
+    }
+
+    pub async fn adjust(
+        &mut self,
+        adjustment: &inventory::NewAdjustment,
+    ) -> InventoryResult<inventory::StockMovement> {
+        self.bindings
+            .commerce_shop_inventory_admin()
+            .call_adjust(&mut self.lib.store, adjustment)
+            .await
+            .expect("no trap")
+    }
+
+    pub async fn set_on_hand(
+        &mut self,
+        count: &inventory::NewCount,
+    ) -> InventoryResult<inventory::StockMovement> {
+        self.bindings
+            .commerce_shop_inventory_admin()
+            .call_set_on_hand(&mut self.lib.store, count)
+            .await
+            .expect("no trap")
+    }
+
+    pub async fn list_movements(
+        &mut self,
+        filter: &inventory::MovementFilter,
+        page: &inventory::PageRequest,
+    ) -> InventoryResult<inventory::MovementPage> {
+        self.bindings
+            .commerce_shop_inventory_admin()
+            .call_list_movements(&mut self.lib.store, filter, page)
+            .await
+            .expect("no trap")
+    }
+
+    pub async fn list_stock(
+        &mut self,
+        filter: &inventory::StockFilter,
+        page: &inventory::PageRequest,
+    ) -> InventoryResult<inventory::StockPage> {
+        self.bindings
+            .commerce_shop_inventory_admin()
+            .call_list_stock(&mut self.lib.store, *filter, page)
+            .await
+            .expect("no trap")
+    }
+
+    pub async fn list_reservations(
+        &mut self,
+        filter: &inventory::ReservationFilter,
+        page: &inventory::PageRequest,
+    ) -> InventoryResult<inventory::ReservationPage> {
+        self.bindings
+            .commerce_shop_inventory_admin()
+            .call_list_reservations(&mut self.lib.store, filter, page)
+            .await
+            .expect("no trap")
+    }
+
+    pub async fn reclaim_expired(&mut self, limit: u32) -> InventoryResult<u32> {
+        self.bindings
+            .commerce_shop_inventory_admin()
+            .call_reclaim_expired(&mut self.lib.store, limit)
+            .await
+            .expect("no trap")
+    }
+
+    /// Adds `delta` units of `variant_id` as received goods, panicking if refused.
+    pub async fn receive(&mut self, variant_id: &str, delta: i32) -> inventory::StockMovement {
+        let adjustment = inventory::NewAdjustment {
+            variant_id: variant_id.into(),
+            delta,
+            reason: inventory::MovementReason::Received,
+            note: None,
+            actor: "test".into(),
+            idempotency_key: None,
+        };
+        self.adjust(&adjustment)
+            .await
+            .unwrap_or_else(|e| panic!("adjust refused: {e:?}"))
+    }
+
+    /// The stock of one variant, panicking if refused.
+    pub async fn stock(&mut self, variant_id: &str) -> inventory::StockLevel {
+        self.availability(&[variant_id.to_string()])
+            .await
+            .unwrap_or_else(|e| panic!("availability refused: {e:?}"))
+            .remove(0)
     }
 }

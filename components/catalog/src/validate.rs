@@ -6,8 +6,10 @@ use std::collections::{HashMap, HashSet};
 
 use capability_kit::validate::FieldErrors;
 
-use crate::exports::commerce::shop::catalog::ProductStatus;
-use crate::exports::commerce::shop::catalog_admin::{NewCategory, NewProduct, NewVariant};
+use crate::exports::commerce::shop::catalog::{Attribute, Image, ProductStatus};
+use crate::exports::commerce::shop::catalog_admin::{
+    NewCategory, NewCollection, NewProduct, NewVariant, ProductPatch,
+};
 
 const MAX_TITLE: usize = 200;
 const MAX_DESCRIPTION: usize = 20_000;
@@ -20,11 +22,12 @@ const MAX_SKU: usize = 64;
 const MAX_BARCODE: usize = 64;
 const MAX_IMAGES: usize = 50;
 const MAX_OPTIONS: usize = 10;
-const MAX_VARIANTS: usize = 250;
+pub const MAX_VARIANTS: usize = 250;
 const MAX_CATEGORIES: usize = 50;
-/// The largest price: 10^15 minor units, far above any real price, far below overflow
-/// when summed.
-pub const MAX_AMOUNT: i64 = 1_000_000_000_000_000;
+const MAX_COLLECTION_PRODUCTS: usize = 1000;
+/// The largest price: 10^11 minor units (a billion euros or dollars), far above any real
+/// price; more is a typo or an attack, and sums of many stay far from overflow.
+pub const MAX_AMOUNT: i64 = 100_000_000_000;
 
 /// The rules of `create-product`.
 pub fn new_product(p: &NewProduct) -> Vec<(String, String)> {
@@ -33,39 +36,8 @@ pub fn new_product(p: &NewProduct) -> Vec<(String, String)> {
     e.required_text("/title", &p.title, MAX_TITLE);
     e.max_chars("/description", &p.description, MAX_DESCRIPTION);
 
-    if p.images.len() > MAX_IMAGES {
-        e.push("/images", format!("must have at most {MAX_IMAGES} images"));
-    }
-    for (i, image) in p.images.iter().enumerate() {
-        let url = image.url.as_str();
-        if url.trim().is_empty() {
-            e.push(format!("/images/{i}/url"), "must not be empty");
-        } else if url.len() > MAX_URL
-            || !(url.starts_with("https://") || url.starts_with("http://") || url.starts_with('/'))
-            || url.chars().any(|c| c.is_whitespace() || c.is_control())
-        {
-            e.push(
-                format!("/images/{i}/url"),
-                format!(
-                    "must be an http(s) URL or an absolute path, without spaces, at most {MAX_URL} characters"
-                ),
-            );
-        }
-        e.required_text(&format!("/images/{i}/alt"), &image.alt, MAX_ALT);
-    }
-
-    let mut attribute_names = HashSet::new();
-    for (i, attribute) in p.attributes.iter().enumerate() {
-        e.required_text(&format!("/attributes/{i}/name"), &attribute.name, MAX_NAME);
-        e.required_text(
-            &format!("/attributes/{i}/value"),
-            &attribute.value,
-            MAX_ATTRIBUTE_VALUE,
-        );
-        if !attribute_names.insert(attribute.name.as_str()) {
-            e.push(format!("/attributes/{i}/name"), "is given twice");
-        }
-    }
+    images(&mut e, &p.images);
+    attributes(&mut e, &p.attributes);
 
     if p.options.len() > MAX_OPTIONS {
         e.push(
@@ -74,9 +46,11 @@ pub fn new_product(p: &NewProduct) -> Vec<(String, String)> {
         );
     }
     let mut option_names = HashSet::new();
+    let mut lower_names = HashSet::new();
     for (i, option) in p.options.iter().enumerate() {
         e.required_text(&format!("/options/{i}"), option, MAX_NAME);
-        if !option_names.insert(option.as_str()) {
+        // Names compare case-insensitively, as filters do.
+        if !lower_names.insert(option.to_lowercase()) || !option_names.insert(option.as_str()) {
             e.push(format!("/options/{i}"), "is given twice");
         }
     }
@@ -93,7 +67,13 @@ pub fn new_product(p: &NewProduct) -> Vec<(String, String)> {
     let mut combinations: HashMap<Vec<(&str, &str)>, usize> = HashMap::new();
     for (i, v) in p.variants.iter().enumerate() {
         let base = format!("/variants/{i}");
-        variant(&mut e, &base, v, p);
+        variant(
+            &mut e,
+            &base,
+            v,
+            &p.options,
+            p.status == ProductStatus::Published,
+        );
         if let Some(first) = skus.insert(v.sku.as_str(), i) {
             e.push(
                 format!("{base}/sku"),
@@ -120,22 +100,122 @@ pub fn new_product(p: &NewProduct) -> Vec<(String, String)> {
         }
     }
 
-    if p.category_ids.len() > MAX_CATEGORIES {
+    category_ids(&mut e, &p.category_ids);
+    e.into_vec()
+}
+
+fn images(e: &mut FieldErrors, images: &[Image]) {
+    if images.len() > MAX_IMAGES {
+        e.push("/images", format!("must have at most {MAX_IMAGES} images"));
+    }
+    for (i, image) in images.iter().enumerate() {
+        let url = image.url.as_str();
+        if url.trim().is_empty() {
+            e.push(format!("/images/{i}/url"), "must not be empty");
+        } else if url.len() > MAX_URL
+            || !(url.starts_with("https://") || url.starts_with("http://") || url.starts_with('/'))
+            || url.chars().any(|c| c.is_whitespace() || c.is_control())
+        {
+            e.push(
+                format!("/images/{i}/url"),
+                format!(
+                    "must be an http(s) URL or an absolute path, without spaces, at most {MAX_URL} characters"
+                ),
+            );
+        }
+        e.required_text(&format!("/images/{i}/alt"), &image.alt, MAX_ALT);
+    }
+}
+
+fn attributes(e: &mut FieldErrors, attributes: &[Attribute]) {
+    let mut names = HashSet::new();
+    for (i, attribute) in attributes.iter().enumerate() {
+        e.required_text(&format!("/attributes/{i}/name"), &attribute.name, MAX_NAME);
+        e.required_text(
+            &format!("/attributes/{i}/value"),
+            &attribute.value,
+            MAX_ATTRIBUTE_VALUE,
+        );
+        // Names compare case-insensitively, as filters do.
+        if !names.insert(attribute.name.to_lowercase()) {
+            e.push(format!("/attributes/{i}/name"), "is given twice");
+        }
+    }
+}
+
+fn category_ids(e: &mut FieldErrors, ids: &[String]) {
+    if ids.len() > MAX_CATEGORIES {
         e.push(
             "/category_ids",
             format!("must have at most {MAX_CATEGORIES} categories"),
         );
     }
-    let mut categories = HashSet::new();
-    for (i, id) in p.category_ids.iter().enumerate() {
-        if !categories.insert(id.as_str()) {
+    let mut seen = HashSet::new();
+    for (i, id) in ids.iter().enumerate() {
+        if !seen.insert(id.as_str()) {
             e.push(format!("/category_ids/{i}"), "is given twice");
+        }
+    }
+}
+
+/// The rules of `update-product`: those of `create-product` for each field given.
+pub fn product_patch(p: &ProductPatch) -> Vec<(String, String)> {
+    let mut e = FieldErrors::new();
+    if let Some(slug) = &p.slug {
+        e.slug("/slug", slug);
+    }
+    if let Some(title) = &p.title {
+        e.required_text("/title", title, MAX_TITLE);
+    }
+    if let Some(description) = &p.description {
+        e.max_chars("/description", description, MAX_DESCRIPTION);
+    }
+    if let Some(list) = &p.images {
+        images(&mut e, list);
+    }
+    if let Some(list) = &p.attributes {
+        attributes(&mut e, list);
+    }
+    if let Some(list) = &p.category_ids {
+        category_ids(&mut e, list);
+    }
+    e.into_vec()
+}
+
+/// The rules of `add-variant` and `update-variant` for a variant of a product with
+/// `options`, published or not; paths are relative to the variant (`/sku`).
+pub fn standalone_variant(
+    v: &NewVariant,
+    options: &[String],
+    published: bool,
+) -> Vec<(String, String)> {
+    let mut e = FieldErrors::new();
+    variant(&mut e, "", v, options, published);
+    e.into_vec()
+}
+
+/// The rules of `create-collection` and `update-collection`.
+pub fn new_collection(c: &NewCollection) -> Vec<(String, String)> {
+    let mut e = FieldErrors::new();
+    e.slug("/slug", &c.slug);
+    e.required_text("/title", &c.title, MAX_TITLE);
+    e.max_chars("/description", &c.description, MAX_DESCRIPTION);
+    if c.product_ids.len() > MAX_COLLECTION_PRODUCTS {
+        e.push(
+            "/product_ids",
+            format!("must have at most {MAX_COLLECTION_PRODUCTS} products"),
+        );
+    }
+    let mut seen = HashSet::new();
+    for (i, id) in c.product_ids.iter().enumerate() {
+        if !seen.insert(id.as_str()) {
+            e.push(format!("/product_ids/{i}"), "is given twice");
         }
     }
     e.into_vec()
 }
 
-fn variant(e: &mut FieldErrors, base: &str, v: &NewVariant, p: &NewProduct) {
+fn variant(e: &mut FieldErrors, base: &str, v: &NewVariant, options: &[String], published: bool) {
     let sku_ok = !v.sku.is_empty()
         && v.sku.len() <= MAX_SKU
         && v.sku
@@ -151,7 +231,7 @@ fn variant(e: &mut FieldErrors, base: &str, v: &NewVariant, p: &NewProduct) {
 
     let mut given = HashSet::new();
     for (k, ov) in v.options.iter().enumerate() {
-        if !p.options.contains(&ov.option) {
+        if !options.contains(&ov.option) {
             e.push(
                 format!("{base}/options/{k}/option"),
                 "is not one of the product's options",
@@ -166,7 +246,7 @@ fn variant(e: &mut FieldErrors, base: &str, v: &NewVariant, p: &NewProduct) {
         );
     }
     let mut reported = HashSet::new();
-    for option in p.options.iter().filter(|o| !given.contains(o.as_str())) {
+    for option in options.iter().filter(|o| !given.contains(o.as_str())) {
         // Unknown or repeated entries were reported above; a missing one is reported here,
         // once even if the product lists it twice.
         if !option.trim().is_empty() && reported.insert(option.as_str()) {
@@ -198,7 +278,7 @@ fn variant(e: &mut FieldErrors, base: &str, v: &NewVariant, p: &NewProduct) {
             prices.insert(m.currency.as_str(), m.amount);
         }
     }
-    if v.prices.is_empty() && p.status == ProductStatus::Published {
+    if v.prices.is_empty() && published {
         e.push(
             format!("{base}/prices"),
             "must have at least one price when the product is published",

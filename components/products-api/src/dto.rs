@@ -58,22 +58,105 @@ pub struct ProductList {
     pub next: Option<String>,
 }
 
+impl From<wit::ProductSummary> for ProductSummary {
+    fn from(p: wit::ProductSummary) -> Self {
+        Self {
+            id: p.id,
+            slug: p.slug,
+            title: p.title,
+            image: p.image.map(Image::from),
+            price_from: money(p.price_from),
+            created_at: p.created_at,
+        }
+    }
+}
+
 impl From<wit::ProductPage> for ProductList {
     fn from(page: wit::ProductPage) -> Self {
         Self {
-            items: page
-                .items
-                .into_iter()
-                .map(|p| ProductSummary {
-                    id: p.id,
-                    slug: p.slug,
-                    title: p.title,
-                    image: p.image.map(Image::from),
-                    price_from: money(p.price_from),
-                    created_at: p.created_at,
-                })
-                .collect(),
+            items: page.items.into_iter().map(ProductSummary::from).collect(),
             next: page.page.next,
+        }
+    }
+}
+
+#[derive(Serialize)]
+pub struct FacetValue {
+    pub value: String,
+    pub label: String,
+    pub count: u32,
+}
+
+fn facet_values(values: Vec<wit::FacetValue>) -> Vec<FacetValue> {
+    values
+        .into_iter()
+        .map(|v| FacetValue {
+            value: v.value,
+            label: v.label,
+            count: v.count,
+        })
+        .collect()
+}
+
+#[derive(Serialize)]
+pub struct OptionFacet {
+    pub option: String,
+    pub values: Vec<FacetValue>,
+}
+
+#[derive(Serialize)]
+pub struct PriceBucket {
+    pub min: i64,
+    pub max: Option<i64>,
+    pub count: u32,
+}
+
+#[derive(Serialize)]
+pub struct Facets {
+    pub categories: Vec<FacetValue>,
+    pub options: Vec<OptionFacet>,
+    pub price_buckets: Vec<PriceBucket>,
+    pub brands: Vec<FacetValue>,
+}
+
+/// `GET /api/search`
+#[derive(Serialize)]
+pub struct SearchResult {
+    pub items: Vec<ProductSummary>,
+    pub next: Option<String>,
+    pub total: u32,
+    pub facets: Facets,
+}
+
+impl From<wit::SearchResult> for SearchResult {
+    fn from(r: wit::SearchResult) -> Self {
+        Self {
+            items: r.items.into_iter().map(ProductSummary::from).collect(),
+            next: r.page.next,
+            total: r.total,
+            facets: Facets {
+                categories: facet_values(r.facets.categories),
+                options: r
+                    .facets
+                    .options
+                    .into_iter()
+                    .map(|o| OptionFacet {
+                        option: o.option,
+                        values: facet_values(o.values),
+                    })
+                    .collect(),
+                price_buckets: r
+                    .facets
+                    .price_buckets
+                    .into_iter()
+                    .map(|b| PriceBucket {
+                        min: b.min,
+                        max: b.max,
+                        count: b.count,
+                    })
+                    .collect(),
+                brands: facet_values(r.facets.brands),
+            },
         }
     }
 }
@@ -115,13 +198,34 @@ pub struct Product {
     pub options: Vec<String>,
     pub variants: Vec<Variant>,
     pub category_ids: Vec<String>,
+    /// The categories of `category_ids`, for breadcrumbs.
+    pub categories: Vec<CategoryRef>,
     pub created_at: i64,
     pub updated_at: i64,
 }
 
-impl From<wit::Product> for Product {
-    fn from(p: wit::Product) -> Self {
+#[derive(Serialize)]
+pub struct CategoryRef {
+    pub id: String,
+    pub name: String,
+    pub path: String,
+}
+
+impl Product {
+    /// The product, its categories looked up in the tree `all`.
+    pub fn new(p: wit::Product, all: &[wit::Category]) -> Self {
+        let categories = p
+            .category_ids
+            .iter()
+            .filter_map(|id| all.iter().find(|c| &c.id == id))
+            .map(|c| CategoryRef {
+                id: c.id.clone(),
+                name: c.name.clone(),
+                path: c.path.clone(),
+            })
+            .collect();
         Self {
+            categories,
             id: p.id,
             slug: p.slug,
             title: p.title,
@@ -185,20 +289,96 @@ pub struct CategoryList {
     pub items: Vec<Category>,
 }
 
+impl From<wit::Category> for Category {
+    fn from(c: wit::Category) -> Self {
+        Self {
+            id: c.id,
+            slug: c.slug,
+            name: c.name,
+            parent: c.parent,
+            path: c.path,
+            position: c.position,
+        }
+    }
+}
+
 impl From<Vec<wit::Category>> for CategoryList {
     fn from(categories: Vec<wit::Category>) -> Self {
         Self {
-            items: categories
-                .into_iter()
-                .map(|c| Category {
-                    id: c.id,
-                    slug: c.slug,
-                    name: c.name,
-                    parent: c.parent,
-                    path: c.path,
-                    position: c.position,
-                })
-                .collect(),
+            items: categories.into_iter().map(Category::from).collect(),
+        }
+    }
+}
+
+/// `GET /api/categories/{id-or-path}`
+#[derive(Serialize)]
+pub struct CategoryPage {
+    pub category: Category,
+    pub children: Vec<Category>,
+    pub products: ProductList,
+}
+
+impl CategoryPage {
+    pub fn new(
+        category: wit::Category,
+        children: Vec<wit::Category>,
+        page: wit::ProductPage,
+    ) -> Self {
+        Self {
+            category: category.into(),
+            children: children.into_iter().map(Category::from).collect(),
+            products: page.into(),
+        }
+    }
+}
+
+#[derive(Serialize)]
+pub struct Collection {
+    pub id: String,
+    pub slug: String,
+    pub title: String,
+    pub description: String,
+    pub product_ids: Vec<String>,
+}
+
+impl From<wit::Collection> for Collection {
+    fn from(c: wit::Collection) -> Self {
+        Self {
+            id: c.id,
+            slug: c.slug,
+            title: c.title,
+            description: c.description,
+            product_ids: c.product_ids,
+        }
+    }
+}
+
+/// `GET /api/collections`
+#[derive(Serialize)]
+pub struct CollectionList {
+    pub items: Vec<Collection>,
+}
+
+impl From<Vec<wit::Collection>> for CollectionList {
+    fn from(collections: Vec<wit::Collection>) -> Self {
+        Self {
+            items: collections.into_iter().map(Collection::from).collect(),
+        }
+    }
+}
+
+/// `GET /api/collections/{id-or-slug}`
+#[derive(Serialize)]
+pub struct CollectionPage {
+    pub collection: Collection,
+    pub products: ProductList,
+}
+
+impl CollectionPage {
+    pub fn new(collection: wit::Collection, page: wit::ProductPage) -> Self {
+        Self {
+            collection: collection.into(),
+            products: page.into(),
         }
     }
 }

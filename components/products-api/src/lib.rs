@@ -2,13 +2,21 @@
 //! catalog component through its `commerce:shop/catalog` import, which Spin satisfies with
 //! `catalog.wasm` (see `[component.products-api.dependencies]` in spin.toml).
 //!
-//! | Route                           | Answer                                   |
-//! |---------------------------------|------------------------------------------|
-//! | `GET /api/products`             | a page of published products             |
-//! | `GET /api/products/{id-or-slug}`| one published product with its variants  |
-//! | `GET /api/categories`           | the category tree                        |
+//! | Route                                 | Answer                                          |
+//! |---------------------------------------|-------------------------------------------------|
+//! | `GET /api/products`                   | a page of published products (filters, sort)    |
+//! | `GET /api/search`                     | the same with the total and facet counts        |
+//! | `GET /api/products/{id-or-slug}`      | one published product with its variants         |
+//! | `GET /api/categories`                 | the category tree                               |
+//! | `GET /api/categories/{id-or-path}`    | a category, its children, its products' page    |
+//! | `GET /api/collections`                | every collection                                |
+//! | `GET /api/collections/{id-or-slug}`   | a collection and its products' page             |
+//!
+//! Every 200 carries a strong `ETag` (a SHA-256 of the body) and `Cache-Control`; a
+//! request whose `If-None-Match` names the current tag gets a 304 without a body.
 
 mod dto;
+mod params;
 
 /// The generated WIT bindings. Their ABI glue is `unsafe` by nature; nothing else is.
 #[allow(unsafe_code)]
@@ -31,73 +39,145 @@ mod entry {
     }
 }
 
-use api_kit::{FieldError, Problem, Query, allow, json};
-use bindings::commerce::shop::catalog::{self, Error, ProductQuery};
-use bindings::commerce::shop::types::PageRequest;
+use api_kit::{FieldError, Problem, Query};
+use bindings::commerce::shop::catalog::{self, Error};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
 use spin_sdk::http::{Method, Request, Response};
 
+use params::{Fixed, Listing};
+
 const PRODUCTS: &str = "/api/products";
+const SEARCH: &str = "/api/search";
 const CATEGORIES: &str = "/api/categories";
+const COLLECTIONS: &str = "/api/collections";
+/// How long a client or shared cache may reuse an answer without asking again.
+const CACHE_CONTROL: &str = "public, max-age=60";
+
+/// The single path segment after `prefix` + `/`, percent-decoded.
+fn item<'a>(path: &'a str, prefix: &str) -> Option<&'a str> {
+    path.strip_prefix(prefix)
+        .and_then(|p| p.strip_prefix('/'))
+        .filter(|k| !k.is_empty())
+}
 
 /// Dispatches on the full request path.
 fn route(req: &Request, path: &str) -> Result<Response, Problem> {
+    let not_found = || Problem::not_found(format!("There is no resource at {path}."));
+    let get = || api_kit::allow(req, &[Method::Get]);
     if path == PRODUCTS {
-        allow(req, &[Method::Get])?;
+        get()?;
         return list_products(req);
     }
+    if path == SEARCH {
+        get()?;
+        return search(req);
+    }
     if path == CATEGORIES {
-        allow(req, &[Method::Get])?;
-        return list_categories(req);
+        get()?;
+        Query::parse(req.query(), &[]).finish()?;
+        let categories = catalog::list_categories().map_err(problem)?;
+        return ok(req, &dto::CategoryList::from(categories));
     }
-    if let Some(key) = path
-        .strip_prefix(PRODUCTS)
-        .and_then(|p| p.strip_prefix('/'))
-        && !key.is_empty()
-        && !key.contains('/')
-    {
-        allow(req, &[Method::Get])?;
-        return get_product(req, key);
+    if path == COLLECTIONS {
+        get()?;
+        Query::parse(req.query(), &[]).finish()?;
+        let collections = catalog::list_collections().map_err(problem)?;
+        return ok(req, &dto::CollectionList::from(collections));
     }
-    Err(Problem::not_found(format!(
-        "There is no resource at {path}."
-    )))
+    if let Some(key) = item(path, PRODUCTS) {
+        if key.contains('/') {
+            return Err(not_found());
+        }
+        get()?;
+        return get_product(req, &decode(key).ok_or_else(not_found)?);
+    }
+    if let Some(key) = item(path, CATEGORIES) {
+        get()?;
+        // A path may come with literal or percent-encoded slashes.
+        return get_category(req, &decode(key).ok_or_else(not_found)?);
+    }
+    if let Some(key) = item(path, COLLECTIONS) {
+        if key.contains('/') {
+            return Err(not_found());
+        }
+        get()?;
+        return get_collection(req, &decode(key).ok_or_else(not_found)?);
+    }
+    Err(not_found())
 }
 
-/// `GET /api/products?limit=&after=&category=&currency=`
-///
-/// The catalog owns the rules on values (page size, cursor, currency); this only parses.
-/// Errors of both are reported together, so a client sees every bad parameter at once.
-fn list_products(req: &Request) -> Result<Response, Problem> {
-    let mut q = Query::parse(req.query(), &["limit", "after", "category", "currency"]);
-    let limit = q.u32("limit");
-    let after = q.text("after");
-    let category = q.text("category");
-    let currency = q.text("currency");
-    let mut errors = q.into_errors();
-
-    let query = ProductQuery { category, currency };
-    let page = PageRequest {
-        after,
-        limit: limit.unwrap_or(0),
-    };
-    let catalog_errors = match catalog::list_products(&query, &page) {
-        Ok(page) if errors.is_empty() => return json(200, &dto::ProductList::from(page)),
-        Ok(_) => Vec::new(),
-        Err(Error::InvalidInput(found)) => found
-            .into_iter()
-            .map(|e| FieldError::new(e.path, e.message))
-            .collect(),
-        // The category is a query parameter: an unknown one is bad input, not a missing page.
-        Err(Error::NotFound) => vec![FieldError::new("/category", "is not the id of a category")],
-        Err(e) if errors.is_empty() => return Err(problem(e)),
-        Err(_) => Vec::new(),
-    };
-    for e in catalog_errors {
-        if !errors.iter().any(|known| known.path == e.path) {
-            errors.push(e);
+/// Percent-decodes a path segment; `None` when it is not valid UTF-8.
+fn decode(s: &str) -> Option<String> {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut k = 0;
+    while k < bytes.len() {
+        if bytes[k] == b'%' {
+            let hex = std::str::from_utf8(bytes.get(k + 1..k + 3)?).ok()?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            k += 3;
+        } else {
+            out.push(bytes[k]);
+            k += 1;
         }
     }
-    Err(Problem::invalid_input(errors))
+    String::from_utf8(out).ok()
+}
+
+/// A 200 JSON response with a strong `ETag` and `Cache-Control`, or a 304 when the
+/// request's `If-None-Match` names that tag.
+fn ok<T: Serialize>(req: &Request, body: &T) -> Result<Response, Problem> {
+    let bytes = serde_json::to_vec(body)
+        .map_err(|e| Problem::internal(format!("serialising a response: {e}")))?;
+    let digest = Sha256::digest(&bytes);
+    let etag = format!(
+        "\"{}\"",
+        digest[..16]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>()
+    );
+    let matches = req
+        .header("if-none-match")
+        .and_then(|v| v.as_str())
+        .is_some_and(|v| if_none_match(v, &etag));
+    let mut builder = Response::builder();
+    builder
+        .header("etag", etag.as_str())
+        .header("cache-control", CACHE_CONTROL);
+    if matches {
+        return Ok(builder.status(304).build());
+    }
+    Ok(builder
+        .status(200)
+        .header("content-type", api_kit::JSON)
+        .body(bytes)
+        .build())
+}
+
+/// Whether an `If-None-Match` value matches `etag` (RFC 9110: `*` or any listed tag, by
+/// weak comparison).
+fn if_none_match(header: &str, etag: &str) -> bool {
+    header
+        .split(',')
+        .map(str::trim)
+        .any(|tag| tag == "*" || tag.strip_prefix("W/").unwrap_or(tag) == etag)
+}
+
+/// `GET /api/products`: a page of products.
+fn list_products(req: &Request) -> Result<Response, Problem> {
+    let listing = Listing::parse(req.query(), Fixed::None)?;
+    let page =
+        catalog::list_products(&listing.query, &listing.page).map_err(|e| listing.problem(e))?;
+    ok(req, &dto::ProductList::from(page))
+}
+
+/// `GET /api/search`: a page of products with the total and the facets.
+fn search(req: &Request) -> Result<Response, Problem> {
+    let listing = Listing::parse(req.query(), Fixed::None)?;
+    let result = catalog::search(&listing.query, &listing.page).map_err(|e| listing.problem(e))?;
+    ok(req, &dto::SearchResult::from(result))
 }
 
 /// `GET /api/products/{id-or-slug}`: ids contain `_`, slugs never do.
@@ -112,14 +192,39 @@ fn get_product(req: &Request, key: &str) -> Result<Response, Problem> {
         Error::NotFound => Problem::not_found(format!("There is no product {key}.")),
         e => problem(e),
     })?;
-    json(200, &dto::Product::from(product))
+    let categories = catalog::list_categories().map_err(problem)?;
+    ok(req, &dto::Product::new(product, &categories))
 }
 
-/// `GET /api/categories`
-fn list_categories(req: &Request) -> Result<Response, Problem> {
-    Query::parse(req.query(), &[]).finish()?;
-    let categories = catalog::list_categories().map_err(problem)?;
-    json(200, &dto::CategoryList::from(categories))
+/// `GET /api/categories/{id-or-path}`: the category, its children and a page of its
+/// products (and its descendants').
+fn get_category(req: &Request, key: &str) -> Result<Response, Problem> {
+    let category = catalog::get_category(key).map_err(|e| match e {
+        Error::NotFound => Problem::not_found(format!("There is no category {key}.")),
+        e => problem(e),
+    })?;
+    let listing = Listing::parse(req.query(), Fixed::Category(category.id.clone()))?;
+    let page =
+        catalog::list_products(&listing.query, &listing.page).map_err(|e| listing.problem(e))?;
+    let children: Vec<catalog::Category> = catalog::list_categories()
+        .map_err(problem)?
+        .into_iter()
+        .filter(|c| c.parent.as_deref() == Some(category.id.as_str()))
+        .collect();
+    ok(req, &dto::CategoryPage::new(category, children, page))
+}
+
+/// `GET /api/collections/{id-or-slug}`: the collection and a page of its products, in the
+/// collection's order unless another is asked for.
+fn get_collection(req: &Request, key: &str) -> Result<Response, Problem> {
+    let collection = catalog::get_collection(key).map_err(|e| match e {
+        Error::NotFound => Problem::not_found(format!("There is no collection {key}.")),
+        e => problem(e),
+    })?;
+    let listing = Listing::parse(req.query(), Fixed::Collection(collection.id.clone()))?;
+    let page =
+        catalog::list_products(&listing.query, &listing.page).map_err(|e| listing.problem(e))?;
+    ok(req, &dto::CollectionPage::new(collection, page))
 }
 
 /// The problem for a catalog error; storage details go to the log only.
@@ -135,5 +240,29 @@ fn problem(e: Error) -> Problem {
         Error::Conflict(what) => Problem::conflict(&what),
         Error::Storage(log) => Problem::internal(format!("catalog storage: {log}")),
         Error::Other(log) => Problem::internal(format!("catalog: {log}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn if_none_match_compares_weakly_and_accepts_lists() {
+        let tag = "\"abc\"";
+        assert!(if_none_match("\"abc\"", tag));
+        assert!(if_none_match("\"x\", W/\"abc\"", tag));
+        assert!(if_none_match("*", tag));
+        assert!(!if_none_match("\"abd\"", tag));
+        assert!(!if_none_match("abc", tag));
+    }
+
+    #[test]
+    fn decodes_percent_escapes() {
+        assert_eq!(
+            decode("clothing%2Fshirts").as_deref(),
+            Some("clothing/shirts")
+        );
+        assert_eq!(decode("%zz"), None);
     }
 }

@@ -6,14 +6,29 @@
 //!   are a 400 problem listing every bad parameter).
 //! - [`serve`], [`allow`], [`request_path`]: the request path whatever the host, 405 with
 //!   `Allow`, and turning a handler's `Result` into a response.
+//! - [`check_bearer`]: `Authorization: Bearer` against a secret, compared in constant time
+//!   (401 with `WWW-Authenticate` without a token, 403 with a wrong one).
+//! - [`read_limited`]: a request body read with a size limit (413 over it), for handlers
+//!   that take the raw `IncomingRequest`; [`require_media_type`] (415).
+//! - [`JsonChecker`]: strict JSON bodies, every bad field (unknown, missing, wrong type, out
+//!   of range) reported by JSON pointer in one 400 problem.
 //!
 //! A handler is a function `fn(&Request, &str) -> Result<Response, Problem>` that gets the
 //! full request path; [`serve`] calls it and renders its problem, if any, with the path as
 //! the problem's `instance`.
 
+pub mod auth;
+mod body;
+mod check;
 mod problem;
 mod query;
 
+pub use auth::{check_bearer, constant_time_eq};
+pub use body::{
+    incoming_header, incoming_path, json_value_body, media_type, parse_json, read_limited,
+    require_media_type,
+};
+pub use check::{At, JsonChecker, Object};
 pub use problem::{FieldError, Problem, ProblemType};
 pub use query::Query;
 

@@ -12,12 +12,19 @@ pub const TYPE_BASE: &str = "https://spin-commerce.dev/problems/";
 pub enum ProblemType {
     /// 400: the request's parameters or body are invalid; `errors` says which and why.
     InvalidInput,
+    /// 401: the request carries no credentials (or malformed ones); `WWW-Authenticate`
+    /// says which scheme to use.
+    Unauthorized,
+    /// 403: the request's credentials are not good for this resource.
+    Forbidden,
     /// 404: nothing at this URL (unknown route, id or slug).
     NotFound,
     /// 405: the URL exists but not with this method; `Allow` lists the methods.
     MethodNotAllowed,
     /// 409: the request clashes with the current state (e.g. a taken slug).
     Conflict,
+    /// 413: the body is larger than the resource accepts.
+    PayloadTooLarge,
     /// 415: the body is not in a supported media type.
     UnsupportedMediaType,
     /// 500: the server failed; details are in its logs, not in the response.
@@ -31,6 +38,9 @@ impl ProblemType {
     pub fn slug(self) -> &'static str {
         match self {
             Self::InvalidInput => "invalid-input",
+            Self::Unauthorized => "unauthorized",
+            Self::Forbidden => "forbidden",
+            Self::PayloadTooLarge => "payload-too-large",
             Self::NotFound => "not-found",
             Self::MethodNotAllowed => "method-not-allowed",
             Self::Conflict => "conflict",
@@ -44,6 +54,9 @@ impl ProblemType {
     pub fn title(self) -> &'static str {
         match self {
             Self::InvalidInput => "Invalid input",
+            Self::Unauthorized => "Unauthorized",
+            Self::Forbidden => "Forbidden",
+            Self::PayloadTooLarge => "Payload too large",
             Self::NotFound => "Not found",
             Self::MethodNotAllowed => "Method not allowed",
             Self::Conflict => "Conflict",
@@ -57,6 +70,9 @@ impl ProblemType {
     pub fn status(self) -> u16 {
         match self {
             Self::InvalidInput => 400,
+            Self::Unauthorized => 401,
+            Self::Forbidden => 403,
+            Self::PayloadTooLarge => 413,
             Self::NotFound => 404,
             Self::MethodNotAllowed => 405,
             Self::Conflict => 409,
@@ -99,8 +115,9 @@ pub struct Problem {
     instance: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     errors: Option<Vec<FieldError>>,
+    /// Response headers the problem calls for (`Allow`, `WWW-Authenticate`).
     #[serde(skip)]
-    allow: Option<String>,
+    headers: Vec<(&'static str, String)>,
     #[serde(skip)]
     kind: ProblemType,
 }
@@ -115,7 +132,7 @@ impl Problem {
             detail: detail.into(),
             instance: String::new(),
             errors: None,
-            allow: None,
+            headers: Vec::new(),
             kind,
         }
     }
@@ -144,13 +161,34 @@ impl Problem {
             .map(ToString::to_string)
             .collect::<Vec<_>>()
             .join(", ");
-        Self {
-            allow: Some(allow.clone()),
-            ..Self::new(
-                ProblemType::MethodNotAllowed,
-                format!("{method} is not allowed here; allowed: {allow}."),
-            )
-        }
+        let detail = format!("{method} is not allowed here; allowed: {allow}.");
+        Self::new(ProblemType::MethodNotAllowed, detail).with_header("allow", allow)
+    }
+
+    /// 401 asking for a bearer token (`WWW-Authenticate: Bearer`, RFC 6750).
+    pub fn unauthorized(detail: impl Into<String>) -> Self {
+        Self::new(ProblemType::Unauthorized, detail).with_header("www-authenticate", "Bearer")
+    }
+
+    /// 403 for credentials that are not good here. Answered with `WWW-Authenticate:
+    /// Bearer error="invalid_token"` (RFC 6750) so clients know to fetch another token.
+    pub fn forbidden(detail: impl Into<String>) -> Self {
+        Self::new(ProblemType::Forbidden, detail)
+            .with_header("www-authenticate", r#"Bearer error="invalid_token""#)
+    }
+
+    /// 413 for a body over `limit` bytes.
+    pub fn payload_too_large(limit: usize) -> Self {
+        Self::new(
+            ProblemType::PayloadTooLarge,
+            format!("The body is larger than this resource accepts ({limit} bytes at most)."),
+        )
+    }
+
+    /// Adds a response header to the problem's response.
+    pub fn with_header(mut self, name: &'static str, value: impl Into<String>) -> Self {
+        self.headers.push((name, value.into()));
+        self
     }
 
     /// 409 naming what clashed, e.g. `"slug"`.
@@ -200,7 +238,13 @@ impl Problem {
         self
     }
 
-    /// The `application/problem+json` response, with `Allow` for a 405.
+    /// The response headers the problem adds, e.g. `("allow", "GET")`.
+    pub fn headers(&self) -> &[(&'static str, String)] {
+        &self.headers
+    }
+
+    /// The `application/problem+json` response, with `Allow` for a 405 and
+    /// `WWW-Authenticate` for a 401 or 403.
     pub fn into_response(self) -> Response {
         let body = serde_json::to_vec(&self).unwrap_or_else(|_| {
             // Serialising plain strings and numbers cannot fail; keep a valid body anyway.
@@ -210,8 +254,8 @@ impl Problem {
         builder
             .status(self.status)
             .header("content-type", crate::PROBLEM_JSON);
-        if let Some(allow) = &self.allow {
-            builder.header("allow", allow.as_str());
+        for (name, value) in &self.headers {
+            builder.header(*name, value.as_str());
         }
         builder.body(body).build()
     }

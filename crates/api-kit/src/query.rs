@@ -14,6 +14,13 @@ pub struct Query {
 impl Query {
     /// Parses `raw` (without the `?`), accepting only the parameters in `known`.
     pub fn parse(raw: &str, known: &[&str]) -> Self {
+        Self::parse_with_prefixes(raw, known, &[])
+    }
+
+    /// Like [`Query::parse`], also accepting every parameter whose name is one of
+    /// `prefixes` followed by a non-empty suffix (e.g. `option.size` for the prefix
+    /// `option.`); read them with [`Query::prefixed`].
+    pub fn parse_with_prefixes(raw: &str, known: &[&str], prefixes: &[&str]) -> Self {
         let mut query = Self {
             pairs: Vec::new(),
             errors: Vec::new(),
@@ -24,14 +31,18 @@ impl Query {
                 query.error(raw_name, "is not valid percent-encoded UTF-8");
                 continue;
             };
-            if !known.contains(&name.as_str()) {
+            let prefixed = prefixes
+                .iter()
+                .any(|p| name.len() > p.len() && name.starts_with(p));
+            if !known.contains(&name.as_str()) && !prefixed {
                 let message = if known.is_empty() {
                     "is not a parameter of this resource, which takes none".to_owned()
                 } else {
-                    format!(
-                        "is not a parameter of this resource; known: {}",
-                        known.join(", ")
-                    )
+                    let mut names = known.join(", ");
+                    for p in prefixes {
+                        names.push_str(&format!(", {p}<name>"));
+                    }
+                    format!("is not a parameter of this resource; known: {names}")
                 };
                 query.error(&name, message);
             } else if query.pairs.iter().any(|(n, _)| *n == name) {
@@ -56,6 +67,23 @@ impl Query {
             .iter()
             .find(|(n, _)| n == name)
             .map(|(_, v)| v.as_str())
+    }
+
+    /// The parameters named `prefix` + suffix, as (suffix, value) in the order given; an
+    /// empty value is an error.
+    pub fn prefixed(&mut self, prefix: &str) -> Vec<(String, String)> {
+        let found: Vec<(String, String)> = self
+            .pairs
+            .iter()
+            .filter(|(n, _)| n.len() > prefix.len() && n.starts_with(prefix))
+            .map(|(n, v)| (n[prefix.len()..].to_owned(), v.clone()))
+            .collect();
+        for (suffix, value) in &found {
+            if value.is_empty() {
+                self.error(&format!("{prefix}{suffix}"), "must not be empty");
+            }
+        }
+        found.into_iter().filter(|(_, v)| !v.is_empty()).collect()
     }
 
     /// A text parameter; an empty value is an error.
@@ -149,6 +177,19 @@ mod tests {
         let problem = q.finish().unwrap_err();
         let paths: Vec<_> = problem.errors().iter().map(|e| e.path.as_str()).collect();
         assert_eq!(paths, ["/foo", "/after", "/bad", "/limit"]);
+    }
+
+    #[test]
+    fn accepts_prefixed_parameters() {
+        let mut q = Query::parse_with_prefixes(
+            "option.size=M&option.colour=&brand=x&option.=1",
+            &["brand"],
+            &["option."],
+        );
+        assert_eq!(q.prefixed("option."), [("size".to_owned(), "M".to_owned())]);
+        let problem = q.finish().unwrap_err();
+        let paths: Vec<_> = problem.errors().iter().map(|e| e.path.as_str()).collect();
+        assert_eq!(paths, ["/option.", "/option.colour"]);
     }
 
     #[test]

@@ -6,10 +6,12 @@
 //! - [`clock`]: timestamps in milliseconds since the Unix epoch.
 //! - [`cursor`]: opaque, tagged keyset cursors for listings.
 //! - [`currency`]: the active ISO 4217 currencies and their minor units.
+//! - [`country`]: the assigned ISO 3166-1 alpha-2 country codes.
 //! - [`validate`]: a collector of field errors with JSON-pointer paths, and common rules.
 //! - [`db`]: SQLite migrations, transactions and row decoding over Spin's SQLite API.
 
 pub mod clock;
+pub mod country;
 pub mod currency;
 pub mod cursor;
 pub mod db;

@@ -1,7 +1,7 @@
 //! Field validation: every rule that fails adds one error with a JSON-pointer path, so a
 //! caller learns about all bad fields at once.
 
-use crate::currency;
+use crate::{country, currency};
 
 /// The longest slug accepted.
 pub const MAX_SLUG_CHARS: usize = 100;
@@ -73,6 +73,18 @@ impl FieldErrors {
         }
         ok
     }
+
+    /// Requires an assigned ISO 3166-1 alpha-2 country code. Returns whether it is one.
+    pub fn country(&mut self, path: &str, value: &str) -> bool {
+        let ok = country::is_assigned(value);
+        if !ok {
+            self.push(
+                path,
+                "must be an assigned ISO 3166-1 alpha-2 country code such as \"DE\"",
+            );
+        }
+        ok
+    }
 }
 
 /// Whether `s` is a slug: 1 to 100 lower-case ASCII letters, digits and hyphens, not
@@ -108,7 +120,12 @@ mod tests {
         e.slug("/slug", "Bad Slug");
         e.currency("/currency", "eur");
         e.max_chars("/description", "abc", 2);
+        assert!(!e.country("/country", "de"));
+        assert!(e.country("/country", "DE"));
         let paths: Vec<_> = e.into_vec().into_iter().map(|(p, _)| p).collect();
-        assert_eq!(paths, ["/title", "/slug", "/currency", "/description"]);
+        assert_eq!(
+            paths,
+            ["/title", "/slug", "/currency", "/description", "/country"]
+        );
     }
 }

@@ -12,6 +12,7 @@
 //! | `/var/<name>` | reads variable `<name>` | the value or the error case |
 //! | `/outbound?url=<url>` | sends a GET to `<url>` | `status <n>` or `error <why>` |
 //! | `/headers` | — | the request's `spin-*` headers as JSON |
+//! | `/file/<path>` | reads `/<path>` from the files mounted for it | the text, or `error <kind>` |
 //! | `/trap` | panics | (a trap) |
 //! | `/oom` | allocates without bound | (a trap) |
 
@@ -105,6 +106,10 @@ async fn probe(req: Request) -> anyhow::Result<impl IntoResponse> {
             }
             serde_json::Value::Object(map).to_string()
         }
+        ["file", rest @ ..] => match std::fs::read_to_string(format!("/{}", rest.join("/"))) {
+            Ok(text) => text,
+            Err(e) => format!("error {}", e.kind()),
+        },
         ["trap"] => panic!("the probe was asked to trap"),
         ["oom"] => {
             let mut hoard: Vec<Vec<u8>> = Vec::new();

@@ -1,0 +1,294 @@
+//! The JSON shapes of the cart API (snake_case), built from the cart, the catalog's
+//! variants and pricing's quotes.
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+
+use crate::bindings::commerce::shop::cart;
+use crate::bindings::commerce::shop::catalog::{ProductStatus, VariantInfo};
+use crate::bindings::commerce::shop::pricing;
+use crate::bindings::commerce::shop::types;
+
+/// An amount in minor units and its currency.
+#[derive(Debug, Clone, Serialize)]
+pub struct Money {
+    pub amount: i64,
+    pub currency: String,
+}
+
+impl Money {
+    pub fn to_wit(&self) -> types::Money {
+        types::Money {
+            amount: self.amount,
+            currency: self.currency.clone(),
+        }
+    }
+}
+
+impl From<types::Money> for Money {
+    fn from(m: types::Money) -> Self {
+        Self {
+            amount: m.amount,
+            currency: m.currency,
+        }
+    }
+}
+
+/// Whether a line can be bought right now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LineStatus {
+    /// Published, and priced in the cart's currency.
+    Available,
+    /// The product is no longer published, or the variant no longer exists.
+    Discontinued,
+    /// The variant has no price in the cart's currency any more.
+    Unpriced,
+}
+
+/// A cart line with the catalog's current data.
+#[derive(Debug, Serialize)]
+pub struct Line {
+    pub id: String,
+    pub product_id: String,
+    pub variant_id: String,
+    pub sku: Option<String>,
+    pub product_title: Option<String>,
+    pub variant_title: Option<String>,
+    pub quantity: u32,
+    pub status: LineStatus,
+    /// The current price of one unit in the cart's currency; `null` unless `available`.
+    pub unit_price: Option<Money>,
+    /// `unit_price` × `quantity`; `null` unless `available`.
+    pub line_total: Option<Money>,
+    pub added_at: i64,
+    pub updated_at: i64,
+}
+
+/// A cart as the shopper sees it.
+#[derive(Debug, Serialize)]
+pub struct Cart {
+    pub id: String,
+    pub currency: String,
+    pub lines: Vec<Line>,
+    /// The units of all lines.
+    pub item_count: u32,
+    /// The sum of the `available` lines' totals.
+    pub subtotal: Money,
+    /// At least one line, and every line `available`.
+    pub ready_for_checkout: bool,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub expires_at: i64,
+}
+
+impl Cart {
+    /// The cart with each line's current title and price from `variants`.
+    pub fn new(cart: cart::Cart, variants: &HashMap<String, VariantInfo>) -> Self {
+        let currency = cart.currency;
+        let lines: Vec<Line> = cart
+            .lines
+            .into_iter()
+            .map(|line| {
+                let info = variants.get(&line.variant_id);
+                let price = info.and_then(|i| {
+                    i.variant
+                        .prices
+                        .iter()
+                        .find(|p| p.currency == currency)
+                        .map(|p| p.amount)
+                });
+                let status = match info {
+                    Some(i) if i.status == ProductStatus::Published => {
+                        if price.is_some() {
+                            LineStatus::Available
+                        } else {
+                            LineStatus::Unpriced
+                        }
+                    }
+                    _ => LineStatus::Discontinued,
+                };
+                let unit_price = price.filter(|_| status == LineStatus::Available);
+                Line {
+                    id: line.id,
+                    product_id: line.product_id,
+                    variant_id: line.variant_id,
+                    sku: info.map(|i| i.variant.sku.clone()),
+                    product_title: info.map(|i| i.product_title.clone()),
+                    variant_title: info.map(|i| i.variant.title.clone()),
+                    quantity: line.quantity,
+                    status,
+                    unit_price: unit_price.map(|amount| Money {
+                        amount,
+                        currency: currency.clone(),
+                    }),
+                    line_total: unit_price.map(|amount| Money {
+                        amount: amount.saturating_mul(i64::from(line.quantity)),
+                        currency: currency.clone(),
+                    }),
+                    added_at: line.added_at,
+                    updated_at: line.updated_at,
+                }
+            })
+            .collect();
+        let subtotal = lines
+            .iter()
+            .filter_map(|l| l.line_total.as_ref())
+            .fold(0i64, |sum, m| sum.saturating_add(m.amount));
+        let ready = !lines.is_empty() && lines.iter().all(|l| l.status == LineStatus::Available);
+        Self {
+            id: cart.id,
+            currency: currency.clone(),
+            lines,
+            item_count: cart.item_count,
+            subtotal: Money {
+                amount: subtotal,
+                currency,
+            },
+            ready_for_checkout: ready,
+            created_at: cart.created_at,
+            updated_at: cart.updated_at,
+            expires_at: cart.expires_at,
+        }
+    }
+}
+
+/// A new cart and its token, which is shown only here.
+#[derive(Debug, Serialize)]
+pub struct NewCart {
+    pub token: String,
+    pub cart: Cart,
+}
+
+#[derive(Debug, Serialize)]
+pub struct TotalsLine {
+    pub line_id: String,
+    pub variant_id: String,
+    pub quantity: u32,
+    pub unit_price: Money,
+    pub subtotal: Money,
+    pub discount: Money,
+    pub tax: Money,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Shipping {
+    pub method_id: String,
+    pub name: String,
+    pub amount: Money,
+    pub tax: Money,
+}
+
+#[derive(Debug, Serialize)]
+pub struct TaxLine {
+    pub label: String,
+    pub country: String,
+    pub rate_ppm: u32,
+    pub taxable_amount: Money,
+    pub amount: Money,
+}
+
+/// A priced cart: pricing's quote of its `available` lines.
+#[derive(Debug, Serialize)]
+pub struct Totals {
+    pub currency: String,
+    pub lines: Vec<TotalsLine>,
+    /// Lines left out because they cannot be bought now.
+    pub excluded_line_ids: Vec<String>,
+    pub shipping: Option<Shipping>,
+    pub taxes: Vec<TaxLine>,
+    /// `inclusive` or `exclusive`; `null` without a country.
+    pub tax_mode: Option<&'static str>,
+    pub subtotal: Money,
+    pub discount_total: Money,
+    pub shipping_total: Money,
+    pub tax_total: Money,
+    pub grand_total: Money,
+}
+
+impl Totals {
+    pub fn new(quote: pricing::Quote, excluded_line_ids: Vec<String>) -> Self {
+        Self {
+            currency: quote.currency,
+            lines: quote
+                .lines
+                .into_iter()
+                .map(|l| TotalsLine {
+                    line_id: l.key,
+                    variant_id: l.variant_id,
+                    quantity: l.quantity,
+                    unit_price: l.unit_price.into(),
+                    subtotal: l.subtotal.into(),
+                    discount: l.discount.into(),
+                    tax: l.tax.into(),
+                })
+                .collect(),
+            excluded_line_ids,
+            shipping: quote.shipping.map(|s| Shipping {
+                method_id: s.method_id,
+                name: s.name,
+                amount: s.amount.into(),
+                tax: s.tax.into(),
+            }),
+            taxes: quote
+                .taxes
+                .into_iter()
+                .map(|t| TaxLine {
+                    label: t.label,
+                    country: t.country,
+                    rate_ppm: t.rate_ppm,
+                    taxable_amount: t.taxable_amount.into(),
+                    amount: t.amount.into(),
+                })
+                .collect(),
+            tax_mode: quote.tax_mode.map(|m| match m {
+                types::TaxMode::Inclusive => "inclusive",
+                types::TaxMode::Exclusive => "exclusive",
+            }),
+            subtotal: quote.subtotal.into(),
+            discount_total: quote.discount_total.into(),
+            shipping_total: quote.shipping_total.into(),
+            tax_total: quote.tax_total.into(),
+            grand_total: quote.grand_total.into(),
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct ShippingMethod {
+    pub id: String,
+    pub name: String,
+    /// The flat rate in the asked currency.
+    pub price: Money,
+    /// The countries it ships to; empty means every country the shop sells to.
+    pub countries: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ShippingMethods {
+    pub items: Vec<ShippingMethod>,
+    /// The `after` of the next page; `null` on the last.
+    pub next: Option<String>,
+}
+
+impl ShippingMethods {
+    pub fn new(page: pricing::ShippingMethodPage, currency: &str) -> Self {
+        Self {
+            items: page
+                .items
+                .into_iter()
+                .filter_map(|m| {
+                    let rate = m.rates.into_iter().find(|r| r.currency == currency)?;
+                    Some(ShippingMethod {
+                        id: m.id,
+                        name: m.name,
+                        price: rate.into(),
+                        countries: m.countries,
+                    })
+                })
+                .collect(),
+            next: page.page.next,
+        }
+    }
+}

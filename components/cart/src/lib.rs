@@ -1,0 +1,156 @@
+//! The cart capability component: the glue between the WIT export `commerce:shop/cart` and
+//! the cart's rules ([`validate`]) and tables ([`store`], [`schema`]).
+//!
+//! The cart imports nothing but Spin and WASI: its caller reads the catalog and passes the
+//! variant as it found it (`variant-check`); see "Who checks what" in `wit/cart.wit`.
+//! Every Spin request gets a fresh instance and the SQLite database is shared, so nothing
+//! here keeps state between calls.
+
+mod schema;
+mod store;
+mod validate;
+
+/// The generated WIT bindings. Their ABI glue is `unsafe` by nature; nothing else is.
+#[allow(unsafe_code)]
+mod bindings {
+    wit_bindgen::generate!({
+        path: "../../wit",
+        world: "cart-component",
+    });
+
+    use super::Component;
+    export!(Component);
+}
+
+pub(crate) use bindings::{commerce, exports};
+
+use capability_kit::{clock, ids};
+use commerce::shop::types::FieldError;
+use exports::commerce::shop::cart::{Cart, CartLimits, Error, Guest, NewCart, VariantCheck};
+
+pub(crate) const CART_PREFIX: &str = "cart";
+pub(crate) const LINE_PREFIX: &str = "line";
+
+struct Component;
+
+impl From<spin_sdk::sqlite::Error> for Error {
+    fn from(e: spin_sdk::sqlite::Error) -> Self {
+        Error::Storage(format!("cart sqlite: {e}"))
+    }
+}
+
+pub(crate) fn invalid(errors: Vec<(String, String)>) -> Error {
+    Error::InvalidInput(
+        errors
+            .into_iter()
+            .map(|(path, message)| FieldError { path, message })
+            .collect(),
+    )
+}
+
+fn check(errors: Vec<(String, String)>) -> Result<(), Error> {
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(invalid(errors))
+    }
+}
+
+/// The idle time from the Spin variable (the default when the component has none).
+fn idle_ttl_seconds() -> Result<u32, Error> {
+    let value = match spin_sdk::variables::get(validate::TTL_VARIABLE) {
+        Ok(value) => Some(value),
+        Err(spin_sdk::variables::Error::Undefined(_)) => None,
+        Err(e) => {
+            return Err(Error::Other(format!(
+                "reading {}: {e}",
+                validate::TTL_VARIABLE
+            )));
+        }
+    };
+    validate::idle_ttl(value.as_deref()).map_err(Error::Other)
+}
+
+/// Now and the idle time, for one call.
+fn clock() -> Result<store::Clock, Error> {
+    Ok(store::Clock {
+        now: clock::now_ms(),
+        ttl_ms: i64::from(idle_ttl_seconds()?) * 1000,
+    })
+}
+
+/// The token's hash, or `not-found` without a lookup when it is not shaped like a token.
+fn token_hash(token: &str) -> Result<String, Error> {
+    if validate::is_token(token) {
+        Ok(validate::token_hash(token))
+    } else {
+        Err(Error::NotFound)
+    }
+}
+
+impl Guest for Component {
+    fn limits() -> Result<CartLimits, Error> {
+        Ok(CartLimits {
+            max_line_quantity: validate::MAX_LINE_QUANTITY,
+            max_cart_quantity: validate::MAX_CART_QUANTITY,
+            max_lines: validate::MAX_LINES,
+            idle_ttl_seconds: idle_ttl_seconds()?,
+        })
+    }
+
+    fn create_cart(currency: String) -> Result<NewCart, Error> {
+        check(validate::new_cart(&currency))?;
+        let clock = clock()?;
+        let token = validate::new_token();
+        let cart = store::Store::open()?.create(&currency, &validate::token_hash(&token), clock)?;
+        Ok(NewCart { token, cart })
+    }
+
+    fn get_cart(token: String) -> Result<Cart, Error> {
+        let hash = token_hash(&token)?;
+        let clock = clock()?;
+        store::Store::open()?.with_cart(&hash, clock, |_, _| Ok(false))
+    }
+
+    fn add_line(token: String, variant: VariantCheck, quantity: u32) -> Result<Cart, Error> {
+        let hash = token_hash(&token)?;
+        check(validate::add_line(&variant, quantity))?;
+        let clock = clock()?;
+        store::Store::open()?.with_cart(&hash, clock, |conn, cart| {
+            store::add_line(conn, cart, &variant, quantity, clock.now)
+        })
+    }
+
+    fn set_quantity(
+        token: String,
+        line_id: String,
+        quantity: u32,
+        variant: VariantCheck,
+    ) -> Result<Cart, Error> {
+        let hash = token_hash(&token)?;
+        check(validate::set_quantity(&variant))?;
+        let clock = clock()?;
+        let line_shaped = ids::is_id_of(&line_id, LINE_PREFIX);
+        store::Store::open()?.with_cart(&hash, clock, |conn, cart| {
+            if !line_shaped {
+                return Err(Error::NotFound);
+            }
+            store::set_quantity(conn, cart, &line_id, quantity, &variant, clock.now)
+        })
+    }
+
+    fn remove_line(token: String, line_id: String) -> Result<Cart, Error> {
+        let hash = token_hash(&token)?;
+        let clock = clock()?;
+        store::Store::open()?.with_cart(&hash, clock, |conn, cart| {
+            store::remove_line(conn, cart, &line_id)
+        })
+    }
+
+    fn delete_cart(token: String) -> Result<(), Error> {
+        if !validate::is_token(&token) {
+            return Ok(());
+        }
+        store::Store::open()?.delete(&validate::token_hash(&token))
+    }
+}

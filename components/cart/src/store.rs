@@ -1,0 +1,390 @@
+//! The cart's SQL. Every value reaches SQLite as a parameter; every statement is a constant.
+//!
+//! Concurrency: Spin runs each request in a fresh instance over one shared database, so all
+//! correctness comes from SQLite. Every call that names a token runs in one `BEGIN
+//! IMMEDIATE` transaction: it finds the live cart, checks the change against the cart as it
+//! is inside that transaction, writes, marks the cart used and reads it back. Two tabs
+//! adding to one cart queue on the write lock; neither can slip past a limit.
+//!
+//! Expiry: a cart is live while `used_at + ttl > now`. A call that finds an expired cart
+//! deletes it and answers `not-found`; `create` also deletes a bounded batch of expired
+//! carts, so abandoned carts do not pile up without a background worker.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use capability_kit::db::{self, i, int, t, text};
+use capability_kit::ids;
+use spin_sdk::sqlite::{Connection, Value};
+
+use crate::exports::commerce::shop::cart::{Cart, Error, Limit, LimitKind, Line, VariantCheck};
+use crate::validate::{MAX_CART_QUANTITY, MAX_LINE_QUANTITY, MAX_LINES};
+use crate::{CART_PREFIX, LINE_PREFIX, invalid, schema};
+
+/// Set once this instance has checked the schema.
+static SCHEMA_READY: AtomicBool = AtomicBool::new(false);
+
+/// How many expired carts one `create` deletes at most.
+const PURGE_BATCH: i64 = 50;
+
+/// An open cart database with an up-to-date schema.
+pub struct Store {
+    conn: Connection,
+}
+
+/// The time rules of one call: now, and the idle time in milliseconds.
+#[derive(Clone, Copy)]
+pub struct Clock {
+    pub now: i64,
+    pub ttl_ms: i64,
+}
+
+impl Clock {
+    /// The oldest `used_at` of a live cart is after this.
+    fn cutoff(self) -> i64 {
+        self.now - self.ttl_ms
+    }
+}
+
+/// A cart row.
+struct Row {
+    id: String,
+    currency: String,
+    created_at: i64,
+    updated_at: i64,
+}
+
+/// A line row.
+struct LineRow {
+    id: String,
+    variant_id: String,
+    quantity: u32,
+}
+
+fn quantity(n: i64) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+impl Store {
+    /// Opens the default database, migrating it on this instance's first use.
+    pub fn open() -> Result<Self, Error> {
+        let conn = Connection::open_default()?;
+        if !SCHEMA_READY.load(Ordering::Relaxed) {
+            db::migrate(&conn, schema::VERSION_TABLE, schema::MIGRATIONS)?;
+            SCHEMA_READY.store(true, Ordering::Relaxed);
+        }
+        Ok(Self { conn })
+    }
+
+    /// Creates an empty cart whose token hashes to `token_hash`.
+    pub fn create(&self, currency: &str, token_hash: &str, clock: Clock) -> Result<Cart, Error> {
+        db::transaction(&self.conn, |conn| {
+            purge_expired(conn, clock)?;
+            let id = ids::new_id(CART_PREFIX);
+            conn.execute(
+                "INSERT INTO cart_carts (id, token_hash, currency, created_at, updated_at, \
+                 used_at) VALUES (?, ?, ?, ?, ?, ?)",
+                &[
+                    t(&id),
+                    t(token_hash),
+                    t(currency),
+                    i(clock.now),
+                    i(clock.now),
+                    i(clock.now),
+                ],
+            )?;
+            read(conn, &id, clock)
+        })
+    }
+
+    /// Runs `change` on the live cart of `token_hash` in one transaction, then marks the
+    /// cart used and returns it as it is then. `change` answers whether it changed lines.
+    pub fn with_cart(
+        &self,
+        token_hash: &str,
+        clock: Clock,
+        change: impl FnOnce(&Connection, &CartRef) -> Result<bool, Error>,
+    ) -> Result<Cart, Error> {
+        db::transaction(&self.conn, |conn| {
+            let cart = live(conn, token_hash, clock)?;
+            let changed = change(conn, &cart)?;
+            if changed {
+                conn.execute(
+                    "UPDATE cart_carts SET used_at = ?, updated_at = ? WHERE id = ?",
+                    &[i(clock.now), i(clock.now), t(&cart.id)],
+                )?;
+            } else {
+                conn.execute(
+                    "UPDATE cart_carts SET used_at = ? WHERE id = ?",
+                    &[i(clock.now), t(&cart.id)],
+                )?;
+            }
+            read(conn, &cart.id, clock)
+        })
+    }
+
+    /// Deletes the cart of `token_hash`, live or expired; nothing when there is none.
+    pub fn delete(&self, token_hash: &str) -> Result<(), Error> {
+        db::transaction(&self.conn, |conn| {
+            let found = conn.execute(
+                "SELECT id FROM cart_carts WHERE token_hash = ?",
+                &[t(token_hash)],
+            )?;
+            if let Some(row) = found.rows.first() {
+                delete_cart(conn, &text(row, 0)?)?;
+            }
+            Ok(())
+        })
+    }
+}
+
+/// The cart a call works on.
+pub struct CartRef {
+    pub id: String,
+    pub currency: String,
+}
+
+/// The live cart of `token_hash`; an expired one is deleted and answers `not-found`.
+fn live(conn: &Connection, token_hash: &str, clock: Clock) -> Result<CartRef, Error> {
+    let found = conn.execute(
+        "SELECT id, currency, used_at FROM cart_carts WHERE token_hash = ?",
+        &[t(token_hash)],
+    )?;
+    let Some(row) = found.rows.first() else {
+        return Err(Error::NotFound);
+    };
+    let id = text(row, 0)?;
+    if int(row, 2)? <= clock.cutoff() {
+        delete_cart(conn, &id)?;
+        // The deletion must be kept although the call fails: commit it here, and open a
+        // new transaction for the caller's rollback to end.
+        conn.execute("COMMIT", &[])?;
+        conn.execute("BEGIN IMMEDIATE", &[])?;
+        return Err(Error::NotFound);
+    }
+    Ok(CartRef {
+        id,
+        currency: text(row, 1)?,
+    })
+}
+
+fn delete_cart(conn: &Connection, id: &str) -> Result<(), Error> {
+    conn.execute("DELETE FROM cart_lines WHERE cart_id = ?", &[t(id)])?;
+    conn.execute("DELETE FROM cart_carts WHERE id = ?", &[t(id)])?;
+    Ok(())
+}
+
+/// Deletes up to `PURGE_BATCH` expired carts, oldest first.
+fn purge_expired(conn: &Connection, clock: Clock) -> Result<(), Error> {
+    let expired = conn.execute(
+        "SELECT id FROM cart_carts WHERE used_at <= ? ORDER BY used_at LIMIT ?",
+        &[i(clock.cutoff()), i(PURGE_BATCH)],
+    )?;
+    for row in &expired.rows {
+        delete_cart(conn, &text(row, 0)?)?;
+    }
+    Ok(())
+}
+
+/// The cart `id` as stored, with its lines, expiring `ttl` after now (it was just used).
+fn read(conn: &Connection, id: &str, clock: Clock) -> Result<Cart, Error> {
+    let found = conn.execute(
+        "SELECT id, currency, created_at, updated_at FROM cart_carts WHERE id = ?",
+        &[t(id)],
+    )?;
+    let row = found
+        .rows
+        .first()
+        .ok_or_else(|| Error::Storage("cart: the cart vanished inside its transaction".into()))?;
+    let cart = Row {
+        id: text(row, 0)?,
+        currency: text(row, 1)?,
+        created_at: int(row, 2)?,
+        updated_at: int(row, 3)?,
+    };
+    let rows = conn.execute(
+        "SELECT id, product_id, variant_id, quantity, added_at, updated_at FROM cart_lines \
+         WHERE cart_id = ? ORDER BY seq",
+        &[t(id)],
+    )?;
+    let mut lines = Vec::with_capacity(rows.rows.len());
+    for row in &rows.rows {
+        lines.push(Line {
+            id: text(row, 0)?,
+            product_id: text(row, 1)?,
+            variant_id: text(row, 2)?,
+            quantity: quantity(int(row, 3)?),
+            added_at: int(row, 4)?,
+            updated_at: int(row, 5)?,
+        });
+    }
+    let item_count = lines
+        .iter()
+        .fold(0u32, |sum, l| sum.saturating_add(l.quantity));
+    Ok(Cart {
+        id: cart.id,
+        currency: cart.currency,
+        lines,
+        item_count,
+        created_at: cart.created_at,
+        updated_at: cart.updated_at,
+        expires_at: clock.now.saturating_add(clock.ttl_ms),
+    })
+}
+
+/// The number of lines and the sum of their quantities.
+fn totals(conn: &Connection, cart_id: &str) -> Result<(u32, u32), Error> {
+    let found = conn.execute(
+        "SELECT COUNT(*), COALESCE(SUM(quantity), 0) FROM cart_lines WHERE cart_id = ?",
+        &[t(cart_id)],
+    )?;
+    let row = found
+        .rows
+        .first()
+        .ok_or_else(|| Error::Storage("cart: no totals row".into()))?;
+    Ok((quantity(int(row, 0)?), quantity(int(row, 1)?)))
+}
+
+fn line_by(conn: &Connection, sql: &str, params: &[Value]) -> Result<Option<LineRow>, Error> {
+    let found = conn.execute(sql, params)?;
+    found
+        .rows
+        .first()
+        .map(|row| {
+            Ok(LineRow {
+                id: text(row, 0)?,
+                variant_id: text(row, 1)?,
+                quantity: quantity(int(row, 2)?),
+            })
+        })
+        .transpose()
+}
+
+/// Whether the variant may be bought in `currency`: `unavailable` or `no-price` if not.
+fn for_sale(variant: &VariantCheck, currency: &str) -> Result<(), Error> {
+    if !variant.published {
+        return Err(Error::Unavailable(variant.variant_id.clone()));
+    }
+    if !variant.prices.iter().any(|p| p.currency == currency) {
+        return Err(Error::NoPrice(currency.to_owned()));
+    }
+    Ok(())
+}
+
+fn exceeded(kind: LimitKind, max: u32) -> Error {
+    Error::LimitExceeded(Limit { kind, max })
+}
+
+/// `add-line` inside the cart's transaction.
+pub fn add_line(
+    conn: &Connection,
+    cart: &CartRef,
+    variant: &VariantCheck,
+    qty: u32,
+    now: i64,
+) -> Result<bool, Error> {
+    for_sale(variant, &cart.currency)?;
+    let existing = line_by(
+        conn,
+        "SELECT id, variant_id, quantity FROM cart_lines WHERE cart_id = ? AND variant_id = ?",
+        &[t(&cart.id), t(&variant.variant_id)],
+    )?;
+    let (lines, units) = totals(conn, &cart.id)?;
+    let line_quantity = u64::from(existing.as_ref().map_or(0, |l| l.quantity)) + u64::from(qty);
+    if line_quantity > u64::from(MAX_LINE_QUANTITY) {
+        return Err(exceeded(LimitKind::LineQuantity, MAX_LINE_QUANTITY));
+    }
+    if u64::from(units) + u64::from(qty) > u64::from(MAX_CART_QUANTITY) {
+        return Err(exceeded(LimitKind::CartQuantity, MAX_CART_QUANTITY));
+    }
+    match existing {
+        Some(line) => {
+            conn.execute(
+                "UPDATE cart_lines SET quantity = ?, product_id = ?, updated_at = ? WHERE id = ?",
+                &[
+                    i(line_quantity as i64),
+                    t(&variant.product_id),
+                    i(now),
+                    t(&line.id),
+                ],
+            )?;
+        }
+        None => {
+            if lines >= MAX_LINES {
+                return Err(exceeded(LimitKind::LineCount, MAX_LINES));
+            }
+            conn.execute(
+                "INSERT INTO cart_lines (id, cart_id, seq, variant_id, product_id, quantity, \
+                 added_at, updated_at) VALUES (?, ?, \
+                 (SELECT COALESCE(MAX(seq), 0) + 1 FROM cart_lines WHERE cart_id = ?), \
+                 ?, ?, ?, ?, ?)",
+                &[
+                    t(ids::new_id(LINE_PREFIX)),
+                    t(&cart.id),
+                    t(&cart.id),
+                    t(&variant.variant_id),
+                    t(&variant.product_id),
+                    i(qty),
+                    i(now),
+                    i(now),
+                ],
+            )?;
+        }
+    }
+    Ok(true)
+}
+
+/// `set-quantity` inside the cart's transaction.
+pub fn set_quantity(
+    conn: &Connection,
+    cart: &CartRef,
+    line_id: &str,
+    qty: u32,
+    variant: &VariantCheck,
+    now: i64,
+) -> Result<bool, Error> {
+    let line = line_by(
+        conn,
+        "SELECT id, variant_id, quantity FROM cart_lines WHERE id = ? AND cart_id = ?",
+        &[t(line_id), t(&cart.id)],
+    )?
+    .ok_or(Error::NotFound)?;
+    if line.variant_id != variant.variant_id {
+        return Err(invalid(vec![(
+            "/variant/variant_id".into(),
+            format!("must be the line's variant, {}", line.variant_id),
+        )]));
+    }
+    if qty == line.quantity {
+        return Ok(false);
+    }
+    if qty == 0 {
+        conn.execute("DELETE FROM cart_lines WHERE id = ?", &[t(&line.id)])?;
+        return Ok(true);
+    }
+    if qty > line.quantity {
+        for_sale(variant, &cart.currency)?;
+        if qty > MAX_LINE_QUANTITY {
+            return Err(exceeded(LimitKind::LineQuantity, MAX_LINE_QUANTITY));
+        }
+        let (_, units) = totals(conn, &cart.id)?;
+        if u64::from(units) - u64::from(line.quantity) + u64::from(qty)
+            > u64::from(MAX_CART_QUANTITY)
+        {
+            return Err(exceeded(LimitKind::CartQuantity, MAX_CART_QUANTITY));
+        }
+    }
+    conn.execute(
+        "UPDATE cart_lines SET quantity = ?, updated_at = ? WHERE id = ?",
+        &[i(qty), i(now), t(&line.id)],
+    )?;
+    Ok(true)
+}
+
+/// `remove-line` inside the cart's transaction.
+pub fn remove_line(conn: &Connection, cart: &CartRef, line_id: &str) -> Result<bool, Error> {
+    let deleted = conn.execute(
+        "DELETE FROM cart_lines WHERE id = ? AND cart_id = ? RETURNING id",
+        &[t(line_id), t(&cart.id)],
+    )?;
+    Ok(!deleted.rows.is_empty())
+}

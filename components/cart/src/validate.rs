@@ -1,0 +1,173 @@
+//! The cart's input rules and tokens. Each rule returns every broken rule as (path,
+//! message), the path a JSON pointer using the snake_case names of the WIT fields, e.g.
+//! `/variant/variant_id`.
+
+use capability_kit::ids;
+use capability_kit::validate::FieldErrors;
+use sha2::{Digest, Sha256};
+
+use crate::exports::commerce::shop::cart::VariantCheck;
+
+/// Most units of one variant in a cart.
+pub const MAX_LINE_QUANTITY: u32 = 99;
+/// Most units in a cart, all lines together.
+pub const MAX_CART_QUANTITY: u32 = 500;
+/// Most lines in a cart.
+pub const MAX_LINES: u32 = 50;
+/// The idle time when `cart_idle_ttl_seconds` is not set: 7 days.
+pub const DEFAULT_IDLE_TTL_SECONDS: u32 = 7 * 24 * 60 * 60;
+/// The longest idle time the variable may set: one year.
+pub const MAX_IDLE_TTL_SECONDS: u32 = 365 * 24 * 60 * 60;
+/// The Spin variable holding the idle time.
+pub const TTL_VARIABLE: &str = "cart_idle_ttl_seconds";
+
+/// The prefix of cart tokens.
+pub const TOKEN_PREFIX: &str = "ctk_";
+/// Random bytes in a token: 256 bits (the WIT asks for at least 128).
+const TOKEN_BYTES: usize = 32;
+/// Characters after the prefix: unpadded base64url of `TOKEN_BYTES` bytes.
+const TOKEN_CHARS: usize = (TOKEN_BYTES * 8).div_ceil(6);
+
+/// The idle time from the variable's value (`None` when the variable is not defined).
+pub fn idle_ttl(value: Option<&str>) -> Result<u32, String> {
+    let Some(value) = value else {
+        return Ok(DEFAULT_IDLE_TTL_SECONDS);
+    };
+    let trimmed = value.trim();
+    match trimmed.parse::<u32>() {
+        Ok(n)
+            if (1..=MAX_IDLE_TTL_SECONDS).contains(&n)
+                && trimmed.bytes().all(|b| b.is_ascii_digit()) =>
+        {
+            Ok(n)
+        }
+        _ => Err(format!(
+            "the Spin variable {TTL_VARIABLE} must be a whole number of seconds from 1 to \
+             {MAX_IDLE_TTL_SECONDS}, not {value:?}"
+        )),
+    }
+}
+
+/// The currency of a new cart.
+pub fn new_cart(currency: &str) -> Vec<(String, String)> {
+    let mut e = FieldErrors::new();
+    e.currency("/currency", currency);
+    e.into_vec()
+}
+
+fn quantity(e: &mut FieldErrors, quantity: u32, zero_allowed: bool) {
+    if quantity == 0 && !zero_allowed {
+        e.push("/quantity", "must be at least 1");
+    }
+}
+
+fn check(e: &mut FieldErrors, check: &VariantCheck) {
+    if !ids::is_id_of(&check.variant_id, "var") {
+        e.push(
+            "/variant/variant_id",
+            "must be a variant id: \"var_\" followed by 1 to 64 ASCII letters or digits",
+        );
+    }
+    if !ids::is_id_of(&check.product_id, "prod") {
+        e.push(
+            "/variant/product_id",
+            "must be a product id: \"prod_\" followed by 1 to 64 ASCII letters or digits",
+        );
+    }
+}
+
+/// The input of `add-line`.
+pub fn add_line(variant: &VariantCheck, qty: u32) -> Vec<(String, String)> {
+    let mut e = FieldErrors::new();
+    check(&mut e, variant);
+    quantity(&mut e, qty, false);
+    e.into_vec()
+}
+
+/// The input of `set-quantity` (zero removes the line).
+pub fn set_quantity(variant: &VariantCheck) -> Vec<(String, String)> {
+    let mut e = FieldErrors::new();
+    check(&mut e, variant);
+    e.into_vec()
+}
+
+/// Whether `token` is shaped like a cart token; any other string names no cart.
+pub fn is_token(token: &str) -> bool {
+    token.strip_prefix(TOKEN_PREFIX).is_some_and(|rest| {
+        rest.len() == TOKEN_CHARS
+            && rest
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    })
+}
+
+/// A fresh token: the prefix and 256 random bits in unpadded base64url.
+///
+/// # Panics
+///
+/// When the host has no source of randomness, which a WASI host always has.
+pub fn new_token() -> String {
+    let mut bytes = [0u8; TOKEN_BYTES];
+    getrandom::fill(&mut bytes).expect("the host provides randomness (wasi:random)");
+    let mut token = String::from(TOKEN_PREFIX);
+    token.push_str(&base64url(&bytes));
+    token
+}
+
+/// What the tables keep of a token: its SHA-256 in lower-case hex. A lookup by this hash
+/// is an index lookup on a value an attacker cannot steer, so it leaks nothing about other
+/// tokens through timing.
+pub fn token_hash(token: &str) -> String {
+    let digest = Sha256::digest(token.as_bytes());
+    let mut s = String::with_capacity(64);
+    for b in digest {
+        s.push(char::from(HEX[usize::from(b >> 4)]));
+        s.push(char::from(HEX[usize::from(b & 15)]));
+    }
+    s
+}
+
+const HEX: &[u8; 16] = b"0123456789abcdef";
+const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+/// Unpadded base64url (RFC 4648 §5).
+fn base64url(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, b)| n | (u32::from(*b) << (16 - 8 * i)));
+        let chars = chunk.len() + 1;
+        for k in 0..chars {
+            out.push(char::from(B64[((n >> (18 - 6 * k)) & 63) as usize]));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64url_matches_rfc_4648_vectors() {
+        assert_eq!(base64url(b""), "");
+        assert_eq!(base64url(b"f"), "Zg");
+        assert_eq!(base64url(b"fo"), "Zm8");
+        assert_eq!(base64url(b"foo"), "Zm9v");
+        assert_eq!(base64url(b"foob"), "Zm9vYg");
+        assert_eq!(base64url(&[0xfb, 0xff]), "-_8");
+    }
+
+    #[test]
+    fn ttl_variable() {
+        assert_eq!(idle_ttl(None), Ok(DEFAULT_IDLE_TTL_SECONDS));
+        assert_eq!(idle_ttl(Some("60")), Ok(60));
+        assert!(idle_ttl(Some("0")).is_err());
+        assert!(idle_ttl(Some("-1")).is_err());
+        assert!(idle_ttl(Some("+5")).is_err());
+        assert!(idle_ttl(Some("1.5")).is_err());
+        assert!(idle_ttl(Some("31536001")).is_err());
+    }
+}
