@@ -54,6 +54,19 @@ impl AppOptions {
 struct Routed {
     config: Arc<ComponentConfig>,
     pre: ProxyPre<HostState>,
+    /// Size in bytes of the composed component (the component with its dependencies).
+    composed_size: usize,
+}
+
+/// How long the two steps before a request's guest code runs took, for one instance.
+#[derive(Debug, Clone, Copy)]
+pub struct InstantiationTiming {
+    /// Building the per-request state and its `Store`.
+    pub store: std::time::Duration,
+    /// Instantiating the component from its `InstancePre` into that store.
+    pub instantiate: std::time::Duration,
+    /// Dropping the store: the instance's memories and tables go back to the pool.
+    pub teardown: std::time::Duration,
 }
 
 struct Inner {
@@ -136,13 +149,20 @@ impl App {
                 continue;
             }
             let config = component_config(&manifest, &variables, &state_dir, id)?;
-            let component = load_composed(&engine, &manifest, id)?;
+            let (component, composed_size) = load_composed(&engine, &manifest, id)?;
             let pre = ProxyPre::new(instantiate_pre(&engine, &component, id)?)
                 .map_err(anyhow::Error::from)
                 .with_context(|| {
                     format!("component {id:?} does not export wasi:http/incoming-handler")
                 })?;
-            components.insert(id.to_string(), Routed { config, pre });
+            components.insert(
+                id.to_string(),
+                Routed {
+                    config,
+                    pre,
+                    composed_size,
+                },
+            );
         }
 
         Ok(Self {
@@ -167,6 +187,40 @@ impl App {
     /// The router built from the manifest's HTTP triggers.
     pub fn router(&self) -> &Router {
         &self.inner.router
+    }
+
+    /// The routed components, each with the size in bytes of its composed component.
+    pub fn component_sizes(&self) -> BTreeMap<String, usize> {
+        self.inner
+            .components
+            .iter()
+            .map(|(id, r)| (id.clone(), r.composed_size))
+            .collect()
+    }
+
+    /// Makes one instance of routed component `id` the way a request does (fresh state, a
+    /// new `Store`, instantiation from the `InstancePre`), drops it without calling it, and
+    /// says how long each step took. For benchmarks.
+    pub async fn instantiate_timed(&self, id: &str) -> Result<InstantiationTiming> {
+        let routed = self
+            .inner
+            .components
+            .get(id)
+            .with_context(|| format!("no routed component {id:?}"))?;
+        let started = Instant::now();
+        let mut store = self.new_store(routed.config.clone())?;
+        let store_built = started.elapsed();
+        let started = Instant::now();
+        let _proxy = routed.pre.instantiate_async(&mut store).await?;
+        let instantiate = started.elapsed();
+        let started = Instant::now();
+        drop(store);
+        let teardown = started.elapsed();
+        Ok(InstantiationTiming {
+            store: store_built,
+            instantiate,
+            teardown,
+        })
     }
 
     /// The directory holding the app's key-value and SQLite files.
@@ -234,7 +288,7 @@ impl App {
             (req, out)
         };
         let pre = routed.pre.clone();
-        let task = tokio::task::spawn(async move {
+        let guest = async move {
             let result = async {
                 let proxy = pre.instantiate_async(&mut store).await?;
                 proxy
@@ -245,25 +299,50 @@ impl App {
             .await;
             store.data().flush_output();
             result
-        });
-        match receiver.await {
-            Ok(Ok(response)) => {
-                // The guest may still be streaming the body; a trap after this point is
-                // logged by the task and ends the body early.
-                let component = m.component.clone();
-                tokio::spawn(async move {
-                    if let Ok(Err(e)) = task.await {
-                        tracing::error!(component = %component, "component trapped after responding: {e:?}");
+        };
+        // The guest runs on this task, not a task of its own: most guests set the response
+        // and write their body without waiting for anything, so they finish in this very
+        // poll and the request costs no spawn and no cross-thread wake-up. A guest that is
+        // still running when its response head is ready moves to a task of its own, which
+        // keeps it streaming the body while hyper sends it.
+        let mut guest = Box::pin(guest);
+        let mut receiver = receiver;
+        let outcome = tokio::select! {
+            biased;
+            result = &mut guest => match receiver.try_recv() {
+                Ok(head) => Outcome::Head(head, Some(result)),
+                Err(_) => Outcome::NoHead(result),
+            },
+            head = &mut receiver => match head {
+                Ok(head) => Outcome::Head(head, None),
+                Err(_) => Outcome::NoHead((&mut guest).await),
+            },
+        };
+        match outcome {
+            Outcome::Head(Ok(response), finished) => {
+                match finished {
+                    Some(Ok(())) => {}
+                    Some(Err(e)) => {
+                        tracing::error!(component = %m.component, "component trapped after responding: {e:?}");
                     }
-                });
+                    None => {
+                        // The guest may still be streaming the body; a trap after this
+                        // point is logged and ends the body early.
+                        let component = m.component.clone();
+                        tokio::spawn(async move {
+                            if let Err(e) = guest.await {
+                                tracing::error!(component = %component, "component trapped after responding: {e:?}");
+                            }
+                        });
+                    }
+                }
                 Ok(response)
             }
-            Ok(Err(code)) => bail!("component answered with an error code: {code:?}"),
-            Err(_) => match task.await {
-                Ok(Ok(())) => bail!("component returned without sending a response"),
-                Ok(Err(e)) => Err(anyhow::Error::from(e).context("component trapped")),
-                Err(e) => Err(anyhow::Error::from(e).context("component task panicked")),
-            },
+            Outcome::Head(Err(code), _) => {
+                bail!("component answered with an error code: {code:?}")
+            }
+            Outcome::NoHead(Ok(())) => bail!("component returned without sending a response"),
+            Outcome::NoHead(Err(e)) => Err(anyhow::Error::from(e).context("component trapped")),
         }
     }
 
@@ -323,6 +402,15 @@ impl App {
         let instance = pre.instantiate_async(&mut store).await?;
         Ok(LibraryInstance { store, instance })
     }
+}
+
+/// How a guest's handling of a request ended, as far as the response goes.
+enum Outcome<R, E> {
+    /// The guest set its response (or an error code); the guest's own result when it has
+    /// finished already.
+    Head(R, Option<wasmtime::Result<()>>),
+    /// The guest finished, or dropped its response outparam, without setting a response.
+    NoHead(Result<(), E>),
 }
 
 /// A library component instantiated on its own, for component unit tests.
@@ -492,8 +580,9 @@ fn mount_files(
     Ok(mounts)
 }
 
-/// Reads component `id` and its dependencies and composes them.
-fn load_composed(engine: &Engine, manifest: &Manifest, id: &str) -> Result<Component> {
+/// Reads component `id` and its dependencies, composes them and compiles the result; also
+/// returns the composed component's size in bytes.
+fn load_composed(engine: &Engine, manifest: &Manifest, id: &str) -> Result<(Component, usize)> {
     let read = |path: &Path, whose: &str| {
         std::fs::read(path).with_context(|| {
             format!(
@@ -534,7 +623,11 @@ fn load_composed(engine: &Engine, manifest: &Manifest, id: &str) -> Result<Compo
     }
     let inherit = c.dependencies_inherit_configuration.unwrap_or(false);
     let composed = compose(id, bytes, deps, inherit)?;
-    compile(engine, &composed, &format!("component {id:?}"))
+    let size = composed.len();
+    Ok((
+        compile(engine, &composed, &format!("component {id:?}"))?,
+        size,
+    ))
 }
 
 /// Links a component against the host: WASI, wasi:http, the Spin interfaces and, for

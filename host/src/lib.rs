@@ -41,7 +41,7 @@ pub(crate) mod bindings {
     include!(concat!(env!("OUT_DIR"), "/spin_bindings.rs"));
 }
 
-pub use app::{App, AppOptions, LibraryInstance};
+pub use app::{App, AppOptions, InstantiationTiming, LibraryInstance};
 pub use state::{HostState, Output};
 /// The wasmtime this host is built on, for tests that generate typed bindings of their own.
 pub use wasmtime;

@@ -1,0 +1,440 @@
+//! `commerce-bench`: spin-commerce's benchmark in one command.
+//!
+//! Builds the components of `benches/bench.toml` (the shop plus the benchmark floor), loads
+//! the app in commerce-host in this process (its own multi-threaded tokio runtime), seeds the
+//! catalog through its WIT exports, then drives every scenario over loopback with keep-alive
+//! HTTP/1.1 connections from a separate client runtime, and prints a Markdown report (or
+//! writes it into BENCHMARKS.md with `--write`).
+//!
+//! ```text
+//! cargo run --profile host -p commerce-bench -- --products 500 --duration 10s
+//! ```
+
+#![forbid(unsafe_code)]
+
+mod load;
+mod micro;
+mod report;
+mod seed;
+
+use anyhow::{Context, Result, bail};
+use clap::Parser;
+use commerce_host::{App, AppOptions, Output};
+use load::{LoadConfig, LoadResult, RequestSpec};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+#[derive(Parser, Debug, Clone)]
+#[command(about = "Benchmarks spin-commerce on commerce-host over loopback")]
+pub struct Cli {
+    /// Products to seed the catalog with before measuring.
+    #[arg(long, default_value_t = 500)]
+    products: usize,
+    /// Measured duration of each scenario (e.g. 10s, 500ms).
+    #[arg(long, default_value = "10s", value_parser = parse_duration)]
+    duration: Duration,
+    /// Warm-up before each measurement (not recorded).
+    #[arg(long, default_value = "2s", value_parser = parse_duration)]
+    warmup: Duration,
+    /// Concurrent connections to run each scenario at.
+    #[arg(long, value_delimiter = ',', default_value = "1,32")]
+    connections: Vec<usize>,
+    /// Scenarios to run (the floor always runs): floor, health, product-by-slug,
+    /// product-list, product-list-deep, search-facets, add-to-cart, checkout.
+    #[arg(long, value_delimiter = ',')]
+    scenarios: Option<Vec<String>>,
+    /// Upper bound on measured requests per scenario and connection count.
+    #[arg(long, default_value_t = 2_000_000)]
+    max_requests: u64,
+    /// Worker threads of the server's runtime (default: every core).
+    #[arg(long)]
+    server_threads: Option<usize>,
+    /// Worker threads of the load generator's runtime.
+    #[arg(long, default_value_t = 1)]
+    client_threads: usize,
+    /// Also run the micro-benchmarks (instantiation, key-value, SQLite, sizes).
+    #[arg(long)]
+    micro: bool,
+    /// Only the micro-benchmarks, no load.
+    #[arg(long)]
+    micro_only: bool,
+    /// Iterations of each micro-benchmark.
+    #[arg(long, default_value_t = 2000)]
+    micro_iterations: usize,
+    /// Log every request as `commerce-host up` does (formatted, into a sink), to measure
+    /// what logging costs.
+    #[arg(long)]
+    log: bool,
+    /// The benchmark manifest.
+    #[arg(long, default_value = "benches/bench.toml")]
+    manifest: PathBuf,
+    /// Do not run the build commands (serve the .wasm files as they are).
+    #[arg(long)]
+    no_build: bool,
+    /// A label for this run in the report (e.g. "before: per-request logging").
+    #[arg(long)]
+    label: Option<String>,
+    /// Write the report into this Markdown file between the markers
+    /// `<!-- commerce-bench:begin -->` and `<!-- commerce-bench:end -->` (appended if absent).
+    #[arg(long)]
+    write: Option<PathBuf>,
+}
+
+fn parse_duration(s: &str) -> Result<Duration, String> {
+    let (num, unit) = s
+        .find(|c: char| !c.is_ascii_digit() && c != '.')
+        .map(|i| s.split_at(i))
+        .unwrap_or((s, "s"));
+    let n: f64 = num.parse().map_err(|_| format!("bad duration {s:?}"))?;
+    let secs = match unit {
+        "ms" => n / 1000.0,
+        "s" => n,
+        "m" => n * 60.0,
+        _ => return Err(format!("bad duration unit in {s:?} (use ms, s or m)")),
+    };
+    if !(0.0..=600.0).contains(&secs) {
+        return Err(format!("{s:?} is out of range (at most 10 minutes)"));
+    }
+    Ok(Duration::from_secs_f64(secs))
+}
+
+/// Every scenario, in report order. Those the shop cannot serve yet say why.
+pub const SCENARIOS: &[&str] = &[
+    "floor",
+    "health",
+    "product-by-slug",
+    "product-list",
+    "product-list-deep",
+    "search-facets",
+    "add-to-cart",
+    "checkout",
+];
+
+/// A scenario ready to run, or the reason it cannot run in this build.
+pub enum Prepared {
+    Ready {
+        what: String,
+        requests: Vec<RequestSpec>,
+    },
+    NotYet(&'static str),
+}
+
+/// One measured row.
+pub struct Row {
+    pub scenario: &'static str,
+    pub what: String,
+    pub connections: usize,
+    pub result: Option<LoadResult>,
+    pub note: Option<String>,
+}
+
+/// What the scenarios need to know about the running app.
+struct Ctx<'a> {
+    app: &'a App,
+    rt: &'a tokio::runtime::Runtime,
+    products: usize,
+}
+
+fn prepare(name: &str, ctx: &Ctx) -> Result<Prepared> {
+    Ok(match name {
+        "floor" => Prepared::Ready {
+            what: "GET /bench/hello (spin-sdk hello component)".into(),
+            requests: vec![RequestSpec::get("/bench/hello")],
+        },
+        "health" => Prepared::Ready {
+            what: "GET /api/health (SQLite + key-value check)".into(),
+            requests: vec![RequestSpec::get("/api/health")],
+        },
+        "product-by-slug" => {
+            anyhow::ensure!(ctx.products > 0, "product-by-slug needs --products > 0");
+            // Cycle through up to 256 different products so no single row is hot.
+            let n = ctx.products.min(256);
+            Prepared::Ready {
+                what: format!("GET /api/products/{{slug}}, {n} different slugs"),
+                requests: (0..n)
+                    .map(|i| RequestSpec::get(format!("/api/products/{}", seed::slug(i))))
+                    .collect(),
+            }
+        }
+        "product-list" => Prepared::Ready {
+            what: "GET /api/products (first page, 20 products)".into(),
+            requests: vec![RequestSpec::get("/api/products")],
+        },
+        "product-list-deep" => {
+            let (page, cursor) = ctx.rt.block_on(last_page_cursor(ctx.app))?;
+            match cursor {
+                None => Prepared::NotYet("needs more than one page of products (--products > 20)"),
+                Some(c) => Prepared::Ready {
+                    what: format!("GET /api/products?after=… (page {page}, the last)"),
+                    requests: vec![RequestSpec::get(format!(
+                        "/api/products?after={}",
+                        percent_encode(&c)
+                    ))],
+                },
+            }
+        }
+        "search-facets" => Prepared::NotYet("not yet available: no search API in this build"),
+        "add-to-cart" => Prepared::NotYet("not yet available: no cart API in this build"),
+        "checkout" => Prepared::NotYet("not yet available: no checkout API in this build"),
+        other => bail!(
+            "unknown scenario {other:?} (known: {})",
+            SCENARIOS.join(", ")
+        ),
+    })
+}
+
+/// Walks the product list page by page (20 a page) and returns the last page's number and
+/// the cursor that fetches it.
+async fn last_page_cursor(app: &App) -> Result<(usize, Option<String>)> {
+    let mut cursor: Option<String> = None;
+    let mut page = 1;
+    loop {
+        let path = match &cursor {
+            None => "/api/products".to_string(),
+            Some(c) => format!("/api/products?after={}", percent_encode(c)),
+        };
+        let res = app
+            .send(http::Request::get(path.as_str()).body(bytes::Bytes::new())?)
+            .await?;
+        anyhow::ensure!(res.status() == 200, "{path} answered {}", res.status());
+        let json: serde_json::Value = serde_json::from_slice(res.body())?;
+        match json.get("next").and_then(|n| n.as_str()) {
+            Some(next) => {
+                cursor = Some(next.to_string());
+                page += 1;
+            }
+            None => return Ok((page, cursor)),
+        }
+        anyhow::ensure!(page < 100_000, "the product list does not end");
+    }
+}
+
+fn percent_encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// The repository root: the nearest ancestor of the current directory with `spin.toml`.
+fn repo_root() -> Result<PathBuf> {
+    let cwd = std::env::current_dir()?;
+    cwd.ancestors()
+        .find(|d| d.join("spin.toml").is_file() && d.join("benches").is_dir())
+        .map(Path::to_path_buf)
+        .context("run commerce-bench inside the spin-commerce repository")
+}
+
+fn main() -> Result<()> {
+    let cli = Cli::parse();
+    let root = repo_root()?;
+    let manifest_path = if cli.manifest.is_absolute() {
+        cli.manifest.clone()
+    } else {
+        root.join(&cli.manifest)
+    };
+    if cli.log {
+        tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::new(
+                "info,wasmtime=warn,cranelift=warn",
+            ))
+            .with_target(false)
+            .with_writer(std::io::sink)
+            .init();
+    }
+
+    let manifest = commerce_host::manifest::Manifest::from_file(&manifest_path)?;
+    let missing = missing_shop_routes(&root, &manifest)?;
+    for route in &missing {
+        eprintln!("warning: {route} is routed in spin.toml but not in the bench manifest");
+    }
+    if !cli.no_build {
+        eprintln!("building the components of {}", manifest_path.display());
+        commerce_host::builder::build_all(&manifest)?;
+    }
+
+    let machine_before = report::Machine::probe(&root);
+    let server_threads = cli
+        .server_threads
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
+    let server_rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(server_threads)
+        .thread_name(load::SERVER_THREADS)
+        .enable_all()
+        .build()?;
+    let client_rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(cli.client_threads.max(1))
+        .thread_name("client")
+        .enable_all()
+        .build()?;
+
+    let state = tempfile::tempdir()?;
+    let mut options = AppOptions::new(&manifest_path);
+    options.state_dir = Some(state.path().to_path_buf());
+    options.output = Output::Inherit;
+    let load_started = std::time::Instant::now();
+    let app = App::load(options)?;
+    let load_time = load_started.elapsed();
+
+    let catalog_wasm = root.join("target/wasm32-wasip2/release/catalog.wasm");
+    if cli.products > 0 {
+        eprintln!("seeding {} products", cli.products);
+        let started = std::time::Instant::now();
+        server_rt.block_on(seed::seed_products(&app, &catalog_wasm, cli.products))?;
+        eprintln!("seeded in {:.1?}", started.elapsed());
+    }
+
+    let micro = if cli.micro || cli.micro_only {
+        eprintln!("micro-benchmarks");
+        // On a worker of the server runtime, where requests run.
+        let (app, root, iterations) = (app.clone(), root.clone(), cli.micro_iterations);
+        Some(
+            server_rt
+                .block_on(server_rt.spawn(async move { micro::run(&app, &root, iterations).await }))
+                .context("the micro-benchmarks panicked")??,
+        )
+    } else {
+        None
+    };
+
+    let mut rows = Vec::new();
+    if !cli.micro_only {
+        let listener = server_rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))?;
+        let addr: SocketAddr = listener.local_addr()?;
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let server = server_rt.spawn(commerce_host::server::serve(
+            app.clone(),
+            listener,
+            async move {
+                let _ = stopped.await;
+            },
+        ));
+
+        let wanted: Vec<&'static str> = SCENARIOS
+            .iter()
+            .copied()
+            .filter(|s| {
+                *s == "floor"
+                    || cli
+                        .scenarios
+                        .as_ref()
+                        .is_none_or(|list| list.iter().any(|w| w == s))
+            })
+            .collect();
+        if let Some(list) = &cli.scenarios {
+            for s in list {
+                if !SCENARIOS.contains(&s.as_str()) {
+                    bail!("unknown scenario {s:?} (known: {})", SCENARIOS.join(", "));
+                }
+            }
+        }
+        let ctx = Ctx {
+            app: &app,
+            rt: &server_rt,
+            products: cli.products,
+        };
+        let mut prepared = Vec::new();
+        for name in wanted {
+            prepared.push((name, prepare(name, &ctx)?));
+        }
+        for &connections in &cli.connections {
+            anyhow::ensure!(
+                (1..=1024).contains(&connections),
+                "connections must be 1..=1024"
+            );
+            for (name, p) in &prepared {
+                match p {
+                    Prepared::NotYet(why) => rows.push(Row {
+                        scenario: name,
+                        what: String::new(),
+                        connections,
+                        result: None,
+                        note: Some(why.to_string()),
+                    }),
+                    Prepared::Ready { what, requests } => {
+                        eprintln!("{name} at {connections} connection(s)");
+                        let cfg = LoadConfig {
+                            connections,
+                            warmup: cli.warmup,
+                            duration: cli.duration,
+                            max_requests: cli.max_requests,
+                        };
+                        let result =
+                            client_rt.block_on(load::run(addr, Arc::new(requests.clone()), cfg))?;
+                        eprintln!(
+                            "  {:.0} req/s, p50 {:.2} ms, p99 {:.2} ms, {} errors",
+                            result.requests_per_second(),
+                            result.latency.value_at_quantile(0.5) as f64 / 1000.0,
+                            result.latency.value_at_quantile(0.99) as f64 / 1000.0,
+                            result.errors
+                        );
+                        let note = result
+                            .first_error
+                            .clone()
+                            .map(|e| format!("first error: {e}"));
+                        rows.push(Row {
+                            scenario: name,
+                            what: what.clone(),
+                            connections,
+                            result: Some(result),
+                            note,
+                        });
+                    }
+                }
+            }
+        }
+        let _ = stop.send(());
+        server_rt.block_on(server)??;
+    }
+    let memory = report::Memory::probe();
+    let machine_after = report::Machine::probe(&root);
+    drop(client_rt);
+
+    let text = report::render(&report::Report {
+        cli: &cli,
+        machine_before: &machine_before,
+        machine_after: &machine_after,
+        server_threads,
+        load_time,
+        rows: &rows,
+        micro: micro.as_ref(),
+        memory: &memory,
+        missing_routes: &missing,
+    });
+    println!("{text}");
+    if let Some(path) = &cli.write {
+        report::write_into(path, &text)?;
+        eprintln!("wrote the report into {}", path.display());
+    }
+    drop(server_rt);
+    Ok(())
+}
+
+/// Routes of the shop's spin.toml that the bench manifest does not serve.
+fn missing_shop_routes(
+    root: &Path,
+    bench: &commerce_host::manifest::Manifest,
+) -> Result<Vec<String>> {
+    let shop = commerce_host::manifest::Manifest::from_file(&root.join("spin.toml"))?;
+    let routes = |m: &commerce_host::manifest::Manifest| -> Vec<String> {
+        m.http_triggers
+            .iter()
+            .filter_map(|t| match &t.route {
+                commerce_host::manifest::Route::Pattern(p) => Some(p.clone()),
+                _ => None,
+            })
+            .collect()
+    };
+    let served = routes(bench);
+    Ok(routes(&shop)
+        .into_iter()
+        .filter(|r| !served.contains(r))
+        .collect())
+}
