@@ -750,3 +750,82 @@ async fn a_failing_commit_anywhere_in_a_checkout_is_finished_by_a_retry() {
     let runs = crash_sweep("COMMIT", FaultAction::Error, CARD_OK).await;
     assert!(runs > 3, "only {runs} commits");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lapsed_reservation_is_taken_again_or_the_charge_is_refunded() {
+    let shop = shop(2).await;
+    // A 3-D Secure checkout holds one unit; its hold is then lost (as on expiry).
+    let cart = shop.cart(1).await;
+    let body = shop.body(&cart, CARD_3DS);
+    let r = shop.checkout("key-lapse-1", &body).await;
+    assert_eq!(r.status, 202);
+    let order_id = r.json()["order"]["id"].as_str().unwrap().to_owned();
+    let reservation = shop
+        .app
+        .orders()
+        .await
+        .get_order(&order_id)
+        .await
+        .unwrap()
+        .snapshot
+        .reservation_id
+        .unwrap();
+    shop.app
+        .inventory()
+        .await
+        .release(&reservation)
+        .await
+        .unwrap();
+    assert_eq!(shop.stock().await, (2, 0, 2));
+    // Completing it takes the stock again and sells it.
+    let done = shop.checkout("key-lapse-1", &body).await;
+    assert_eq!(done.status, 201, "{}", String::from_utf8_lossy(&done.body));
+    assert_eq!(shop.stock().await, (1, 0, 1));
+
+    // The same, but the last unit is sold to someone else meanwhile: the shopper's charge
+    // is refunded and the order cancelled, never a payment without an order.
+    let cart = shop.cart(1).await;
+    let body = shop.body(&cart, CARD_3DS);
+    let r = shop.checkout("key-lapse-2", &body).await;
+    assert_eq!(r.status, 202);
+    let order_id = r.json()["order"]["id"].as_str().unwrap().to_owned();
+    let mut orders = shop.app.orders().await;
+    let reservation = orders
+        .get_order(&order_id)
+        .await
+        .unwrap()
+        .snapshot
+        .reservation_id
+        .unwrap();
+    shop.app
+        .inventory()
+        .await
+        .release(&reservation)
+        .await
+        .unwrap();
+    let other = shop.cart(1).await;
+    let sold = shop
+        .checkout("key-lapse-other", &shop.body(&other, CARD_OK))
+        .await;
+    assert_eq!(sold.status, 201);
+    let r = shop.checkout("key-lapse-2", &body).await;
+    assert_eq!(r.status, 409, "{}", String::from_utf8_lossy(&r.body));
+    assert!(problem_type(&r).ends_with("/out-of-stock"));
+    assert!(r.json()["detail"].as_str().unwrap().contains("refunded"));
+    let order = orders.get_order(&order_id).await.unwrap();
+    assert_eq!(order.status, OrderStatus::Cancelled);
+    assert_eq!(
+        order.refunded_total.amount,
+        order.snapshot.grand_total.amount
+    );
+    let pays = payments_of(&shop.app, &order_id).await;
+    assert_eq!(pays.len(), 1);
+    assert_eq!(pays[0].status, payments::PaymentStatus::Succeeded);
+    assert_eq!(pays[0].amount_refunded, pays[0].amount_captured);
+    assert_eq!(shop.stock().await, (0, 0, 0));
+    // A retry answers the same and refunds nothing more.
+    let again = shop.checkout("key-lapse-2", &body).await;
+    assert_eq!(again.status, 409);
+    let pays = payments_of(&shop.app, &order_id).await;
+    assert_eq!(pays[0].amount_refunded, pays[0].amount_captured);
+}
