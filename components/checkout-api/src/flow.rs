@@ -113,17 +113,26 @@ pub fn checkout(req: &Request, path: &str) -> Result<Response, Problem> {
     let stored = store::get(&conn, &key).map_err(storage)?;
     let attempt = match stored {
         Some(attempt) => attempt,
-        None => {
-            let plan = match plan(&co) {
-                Ok(plan) => plan,
-                Err(Stop::Problem(p)) => return Err(p),
-                // A cart that cannot be bought yet: nothing was stored, the shopper fixes
-                // the cart and retries with the same key.
-                Err(Stop::Refused(r)) => return Ok(r.into_response(path)),
-            };
-            let plan = serde_json::to_string(&plan).map_err(Problem::internal)?;
-            store::claim(&conn, &key, &co.hash, &plan).map_err(storage)?
-        }
+        None => match plan(&co) {
+            Ok(plan) => {
+                let plan = serde_json::to_string(&plan).map_err(Problem::internal)?;
+                store::claim(&conn, &key, &co.hash, &plan).map_err(storage)?
+            }
+            // A concurrent duplicate of this request may have claimed the key while this one
+            // read the cart, and may even have finished and deleted the cart: its attempt,
+            // not the missing cart, is the answer.
+            Err(stop) => match store::get(&conn, &key).map_err(storage)? {
+                Some(attempt) => attempt,
+                None => {
+                    return match stop {
+                        Stop::Problem(p) => Err(p),
+                        // A cart that cannot be bought yet: nothing was stored, the shopper
+                        // fixes the cart and retries with the same key.
+                        Stop::Refused(r) => Ok(r.into_response(path)),
+                    };
+                }
+            },
+        },
     };
     if attempt.request_hash != co.hash {
         return Ok(Refusal::new(
