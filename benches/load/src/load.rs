@@ -115,8 +115,11 @@ pub async fn run(
     for c in 0..cfg.connections {
         let requests = requests.clone();
         let budget = budget.clone();
+        // Each connection starts at its own share of the request list, so a scenario whose
+        // requests change state (add-to-cart) spreads them evenly over its targets.
+        let first = c * requests.len() / cfg.connections;
         tasks.push(tokio::spawn(async move {
-            connection(addr, requests, c, measure_from, deadline, budget).await
+            connection(addr, requests, c, first, measure_from, deadline, budget).await
         }));
     }
     let mut total = LoadResult {
@@ -174,6 +177,7 @@ async fn connection(
     addr: SocketAddr,
     requests: Arc<Vec<RequestSpec>>,
     index: usize,
+    first: usize,
     measure_from: Instant,
     deadline: Instant,
     budget: Arc<std::sync::atomic::AtomicU64>,
@@ -190,7 +194,7 @@ async fn connection(
     let host = addr.to_string();
     let mut sender: Option<Sender> = None;
     let mut reconnects = 0u32;
-    let mut i = index;
+    let mut i = first;
     loop {
         let now = Instant::now();
         if now >= deadline {

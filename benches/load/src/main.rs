@@ -70,6 +70,13 @@ pub struct Cli {
     /// The benchmark manifest.
     #[arg(long, default_value = "benches/bench.toml")]
     manifest: PathBuf,
+    /// The catalog's key-value cache (the Spin variable `catalog_cache`): on or off.
+    #[arg(long, default_value = "on", value_parser = ["on", "off"])]
+    pub cache: String,
+    /// Variable overrides for the app, NAME=VALUE (repeatable), as `commerce-host up` takes
+    /// them; `admin_token` gets a random value per run unless given here.
+    #[arg(long = "var", value_parser = parse_var)]
+    vars: Vec<(String, String)>,
     /// Do not run the build commands (serve the .wasm files as they are).
     #[arg(long)]
     no_build: bool,
@@ -80,6 +87,33 @@ pub struct Cli {
     /// `<!-- commerce-bench:begin -->` and `<!-- commerce-bench:end -->` (appended if absent).
     #[arg(long)]
     write: Option<PathBuf>,
+}
+
+fn parse_var(s: &str) -> Result<(String, String), String> {
+    let (name, value) = s
+        .split_once('=')
+        .ok_or_else(|| format!("{s:?} is not NAME=VALUE"))?;
+    if name.is_empty() {
+        return Err(format!("{s:?} has no variable name"));
+    }
+    Ok((name.to_ascii_lowercase(), value.to_string()))
+}
+
+/// A token for the admin API that differs per run (the benchmark never calls it, but the app
+/// does not start without one).
+fn random_token() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    let mut out = String::from("bench-");
+    for _ in 0..2 {
+        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+        h.write_u128(
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_nanos()),
+        );
+        out.push_str(&format!("{:016x}", h.finish()));
+    }
+    out
 }
 
 fn parse_duration(s: &str) -> Result<Duration, String> {
@@ -135,6 +169,71 @@ struct Ctx<'a> {
     app: &'a App,
     rt: &'a tokio::runtime::Runtime,
     products: usize,
+    /// Requests a state-changing scenario may have to absorb in the whole run (all rows).
+    expected_requests: u64,
+}
+
+/// Variants each add-to-cart cart is filled with.
+const CART_VARIANTS: usize = 5;
+
+async fn get_json(app: &App, path: &str) -> Result<serde_json::Value> {
+    let res = app
+        .send(http::Request::get(path).body(bytes::Bytes::new())?)
+        .await?;
+    anyhow::ensure!(res.status() == 200, "{path} answered {}", res.status());
+    Ok(serde_json::from_slice(res.body())?)
+}
+
+/// Pre-creates enough EUR carts that add-to-cart never meets the cart's limits (at most 99
+/// units a line and 500 a cart): request `i` adds one unit of variant `(i / carts) % 5` to
+/// cart `i % carts`, so each cart gets a fifth of its requests per variant.
+async fn cart_requests(ctx: &Ctx<'_>) -> Result<Vec<RequestSpec>> {
+    let mut variants = Vec::new();
+    for i in 0..CART_VARIANTS.min(ctx.products) {
+        let json = get_json(ctx.app, &format!("/api/products/{}", seed::slug(i))).await?;
+        let id = json["variants"][0]["id"]
+            .as_str()
+            .with_context(|| format!("product {} has no variant id: {json}", seed::slug(i)))?;
+        variants.push(id.to_string());
+    }
+    // 90 units per line leaves headroom below 99 for uneven spreading over connections.
+    let per_cart = (90 * variants.len()).min(450) as u64;
+    let carts = ctx.expected_requests.div_ceil(per_cart).clamp(1, 20_000) as usize;
+    eprintln!("creating {carts} carts for add-to-cart");
+    let mut tokens = Vec::with_capacity(carts);
+    for _ in 0..carts {
+        let res = ctx
+            .app
+            .send(
+                http::Request::post("/api/carts")
+                    .header("content-type", "application/json")
+                    .body(bytes::Bytes::from_static(br#"{"currency":"EUR"}"#))?,
+            )
+            .await?;
+        anyhow::ensure!(
+            res.status() == 201,
+            "POST /api/carts answered {}",
+            res.status()
+        );
+        let json: serde_json::Value = serde_json::from_slice(res.body())?;
+        let token = json["token"]
+            .as_str()
+            .with_context(|| format!("POST /api/carts gave no token: {json}"))?;
+        tokens.push(token.to_string());
+    }
+    let mut requests = Vec::with_capacity(carts * variants.len());
+    for v in &variants {
+        let body = bytes::Bytes::from(format!(r#"{{"variant_id":"{v}","quantity":1}}"#));
+        for t in &tokens {
+            requests.push(RequestSpec {
+                method: http::Method::POST,
+                path: format!("/api/carts/{}/lines", percent_encode(t)),
+                body: Some(("application/json".into(), body.clone())),
+                expect_status: 200,
+            });
+        }
+    }
+    Ok(requests)
 }
 
 fn prepare(name: &str, ctx: &Ctx) -> Result<Prepared> {
@@ -175,8 +274,37 @@ fn prepare(name: &str, ctx: &Ctx) -> Result<Prepared> {
                 },
             }
         }
-        "search-facets" => Prepared::NotYet("not yet available: no search API in this build"),
-        "add-to-cart" => Prepared::NotYet("not yet available: no cart API in this build"),
+        "search-facets" => {
+            anyhow::ensure!(ctx.products > 0, "search-facets needs --products > 0");
+            let path = format!(
+                "/api/search?q={}&currency=EUR&option.size=M",
+                seed::ADJECTIVES[0]
+            );
+            // Check once that the answer really carries facets.
+            let json = ctx.rt.block_on(get_json(ctx.app, &path))?;
+            anyhow::ensure!(
+                json.get("facets").is_some() && json.get("total").is_some(),
+                "{path} answered without facets or total: {json}"
+            );
+            Prepared::Ready {
+                what: format!(
+                    "GET {path} (text, currency and option filter; {} matches, facets)",
+                    json["total"]
+                ),
+                requests: vec![RequestSpec::get(path)],
+            }
+        }
+        "add-to-cart" => {
+            anyhow::ensure!(ctx.products > 0, "add-to-cart needs --products > 0");
+            let requests = ctx.rt.block_on(cart_requests(ctx))?;
+            Prepared::Ready {
+                what: format!(
+                    "POST /api/carts/{{token}}/lines, 1 unit of one of {CART_VARIANTS} variants, over {} pre-created EUR carts",
+                    requests.len() / CART_VARIANTS
+                ),
+                requests,
+            }
+        }
         "checkout" => Prepared::NotYet("not yet available: no checkout API in this build"),
         other => bail!(
             "unknown scenario {other:?} (known: {})",
@@ -279,17 +407,27 @@ fn main() -> Result<()> {
     let mut options = AppOptions::new(&manifest_path);
     options.state_dir = Some(state.path().to_path_buf());
     options.output = Output::Inherit;
+    options
+        .variables
+        .insert("catalog_cache".into(), cli.cache.clone());
+    options
+        .variables
+        .insert("admin_token".into(), random_token());
+    for (name, value) in &cli.vars {
+        options.variables.insert(name.clone(), value.clone());
+    }
     let load_started = std::time::Instant::now();
     let app = App::load(options)?;
     let load_time = load_started.elapsed();
 
     let catalog_wasm = root.join("target/wasm32-wasip2/release/catalog.wasm");
+    let started = std::time::Instant::now();
     if cli.products > 0 {
         eprintln!("seeding {} products", cli.products);
-        let started = std::time::Instant::now();
         server_rt.block_on(seed::seed_products(&app, &catalog_wasm, cli.products))?;
         eprintln!("seeded in {:.1?}", started.elapsed());
     }
+    let seed_time = started.elapsed();
 
     let micro = if cli.micro || cli.micro_only {
         eprintln!("micro-benchmarks");
@@ -339,6 +477,12 @@ fn main() -> Result<()> {
             app: &app,
             rt: &server_rt,
             products: cli.products,
+            // A generous bound: 10,000 requests/s over every row's warm-up and measurement.
+            expected_requests: ((cli.warmup + cli.duration).as_secs_f64()
+                * 10_000.0
+                * cli.connections.len() as f64)
+                .min(cli.max_requests as f64 * cli.connections.len() as f64)
+                as u64,
         };
         let mut prepared = Vec::new();
         for name in wanted {
@@ -403,6 +547,7 @@ fn main() -> Result<()> {
         machine_after: &machine_after,
         server_threads,
         load_time,
+        seed_time,
         rows: &rows,
         micro: micro.as_ref(),
         memory: &memory,

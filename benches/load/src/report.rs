@@ -124,6 +124,8 @@ pub struct Report<'a> {
     pub machine_after: &'a Machine,
     pub server_threads: usize,
     pub load_time: Duration,
+    /// How long seeding the products took.
+    pub seed_time: Duration,
     pub rows: &'a [Row],
     pub micro: Option<&'a Micro>,
     pub memory: &'a Memory,
@@ -178,12 +180,14 @@ pub fn render(r: &Report) -> String {
     );
     let _ = writeln!(
         s,
-        "- Setup: commerce-host in-process ({} server worker threads), load generator on its own runtime ({} thread(s)), keep-alive HTTP/1.1 over loopback; warm-up {:.1?}, measured {:.1?} per row; {} products seeded through the catalog's WIT exports; wasm opt-level {}; app loaded in {:.0?}{}",
+        "- Setup: commerce-host in-process ({} server worker threads), load generator on its own runtime ({} thread(s)), keep-alive HTTP/1.1 over loopback; warm-up {:.1?}, measured {:.1?} per row; {} products seeded through the catalog's WIT exports in {:.1?}; catalog key-value cache {}; wasm opt-level {}; app loaded in {:.0?}{}",
         r.server_threads,
         r.cli.client_threads,
         r.cli.warmup,
         r.cli.duration,
         r.cli.products,
+        r.seed_time,
+        r.cli.cache,
         m.opt_level,
         r.load_time,
         if r.cli.log {

@@ -16,7 +16,7 @@ mod bindings {
 }
 
 use bindings::commerce::shop::types::Money;
-use bindings::exports::commerce::shop::catalog::{OptionValue, ProductStatus};
+use bindings::exports::commerce::shop::catalog::{Attribute, OptionValue, ProductStatus};
 use bindings::exports::commerce::shop::catalog_admin::{NewProduct, NewVariant};
 
 /// The slug of the `i`-th seeded product.
@@ -24,7 +24,28 @@ pub fn slug(i: usize) -> String {
     format!("bench-product-{i:05}")
 }
 
-/// Creates `count` published products (two variants each, priced in EUR and USD).
+/// Words the seeded titles are made of: product `i` is "{ADJECTIVES[i % 12]} {NOUNS[i % 10]}
+/// {i}", so a one-word search for an adjective matches one product in twelve.
+pub const ADJECTIVES: [&str; 12] = [
+    "linen", "woollen", "leather", "cotton", "canvas", "silk", "denim", "velvet", "suede",
+    "cashmere", "bamboo", "hemp",
+];
+const NOUNS: [&str; 10] = [
+    "shirt", "scarf", "jacket", "bag", "cap", "sweater", "belt", "apron", "tote", "glove",
+];
+const BRANDS: [&str; 8] = [
+    "Northwind",
+    "Harbour",
+    "Fjell",
+    "Oakridge",
+    "Lumen",
+    "Kestrel",
+    "Marlow",
+    "Tidewater",
+];
+
+/// Creates `count` published products (a brand attribute; two variants, S and M, each priced
+/// in EUR and USD).
 pub async fn seed_products(app: &App, catalog_wasm: &Path, count: usize) -> Result<()> {
     let mut lib = app
         .instantiate_library(catalog_wasm, "products-api")
@@ -34,15 +55,25 @@ pub async fn seed_products(app: &App, catalog_wasm: &Path, count: usize) -> Resu
         .map_err(anyhow::Error::from)
         .context("the catalog component exports its world")?;
     for i in 0..count {
+        if i > 0 && i % 5000 == 0 {
+            eprintln!("  seeded {i} products");
+        }
         let slug = slug(i);
         let price = 1000 + (i as i64 % 90) * 100;
         let input = NewProduct {
             slug: slug.clone(),
-            title: format!("Bench product {i}"),
+            title: format!(
+                "{} {} {i}",
+                ADJECTIVES[i % ADJECTIVES.len()],
+                NOUNS[i % NOUNS.len()]
+            ),
             description: format!("Product number {i}, seeded by commerce-bench."),
             status: ProductStatus::Published,
             images: vec![],
-            attributes: vec![],
+            attributes: vec![Attribute {
+                name: "brand".into(),
+                value: BRANDS[i % BRANDS.len()].into(),
+            }],
             options: vec!["size".into()],
             variants: ["S", "M"]
                 .iter()
