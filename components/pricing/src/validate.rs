@@ -163,38 +163,17 @@ pub fn country_param(code: &str) -> Vec<(String, String)> {
 }
 
 /// A checked page request: where to start and how many.
-pub struct Page {
-    /// The (key, id) of the last item of the previous page.
-    pub after: Option<(i64, String)>,
-    /// At least 1, at most [`MAX_PAGE_SIZE`].
-    pub limit: u32,
-}
+pub use capability_kit::cursor::Page;
 
 /// The rules of a listing's page request, whose cursors carry the tag `tag`.
 pub fn page(page: &PageRequest, tag: &str) -> Result<Page, Vec<(String, String)>> {
-    let mut e = FieldErrors::new();
-    if page.limit > MAX_PAGE_SIZE {
-        e.push("/limit", format!("must be at most {MAX_PAGE_SIZE}"));
-    }
-    let after = match page.after.as_deref() {
-        None => None,
-        Some(c) => {
-            let position = cursor::decode(tag, c);
-            if position.is_none() {
-                e.push("/after", "is not a cursor of this listing");
-            }
-            position
-        }
-    };
-    if !e.is_empty() {
-        return Err(e.into_vec());
-    }
-    let limit = if page.limit == 0 {
-        DEFAULT_PAGE_SIZE
-    } else {
-        page.limit
-    };
-    Ok(Page { after, limit })
+    cursor::check_page(
+        page.limit,
+        page.after.as_deref(),
+        tag,
+        MAX_PAGE_SIZE,
+        DEFAULT_PAGE_SIZE,
+    )
 }
 
 /// Whether a decoded tax-rate cursor names a country (its id part); a cursor that does not

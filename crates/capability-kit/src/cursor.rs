@@ -160,3 +160,43 @@ mod tests {
         assert_eq!(decode("products.v1", &sep), None);
     }
 }
+
+/// A checked page request of a keyset listing: where to start and how many.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Page {
+    /// The (key, id) of the last item of the previous page.
+    pub after: Option<(i64, String)>,
+    /// At least 1, at most the listing's maximum.
+    pub limit: u32,
+}
+
+/// Checks a listing's page request (`limit`, `after`) against the listing whose cursors
+/// carry `tag`. A limit above `max` (at `/limit`) and a cursor that is malformed or of another
+/// listing (at `/after`) are reported together; a limit of 0 means `default`.
+pub fn check_page(
+    limit: u32,
+    after: Option<&str>,
+    tag: &str,
+    max: u32,
+    default: u32,
+) -> Result<Page, Vec<(String, String)>> {
+    let mut e = crate::validate::FieldErrors::new();
+    if limit > max {
+        e.push("/limit", format!("must be at most {max}"));
+    }
+    let after = match after {
+        None => None,
+        Some(c) => {
+            let position = decode(tag, c);
+            if position.is_none() {
+                e.push("/after", "is not a cursor of this listing");
+            }
+            position
+        }
+    };
+    if !e.is_empty() {
+        return Err(e.into_vec());
+    }
+    let limit = if limit == 0 { default } else { limit };
+    Ok(Page { after, limit })
+}
