@@ -540,9 +540,12 @@ fn component_config(
     }))
 }
 
-/// The directories to mount for a component's `files`. A `{ source, destination }` entry
-/// mounts the directory itself; glob patterns are copied, as Spin copies them, into a
-/// directory under the state directory that is mounted at `/`.
+/// The directories to mount for a component's `files`. Spin gives a component one file tree:
+/// placements (`{ source, destination }`) at their destination, glob matches at their path
+/// relative to the manifest. A lone placement is mounted directly (what `spin up
+/// --direct-mounts` does, and the guest sees the same tree); otherwise everything is copied,
+/// as Spin copies it, into one directory under the state directory mounted at `/`, so a
+/// placement at `/` and a glob share the root instead of shadowing each other.
 fn mount_files(
     manifest: &Manifest,
     id: &str,
@@ -550,7 +553,7 @@ fn mount_files(
     exclude: &[String],
     state_dir: &Path,
 ) -> Result<Vec<(PathBuf, String)>> {
-    let mut mounts = Vec::new();
+    let mut placements = Vec::new();
     let mut patterns = Vec::new();
     for f in files {
         match f {
@@ -562,22 +565,32 @@ fn mount_files(
                 if !dir.is_dir() {
                     bail!("[component.{id}] files source {source:?} is not a directory");
                 }
-                mounts.push((dir, destination.clone()));
+                if !destination.starts_with('/') || destination.split('/').any(|s| s == "..") {
+                    bail!(
+                        "[component.{id}] files destination {destination:?} must be an absolute path without `..`"
+                    );
+                }
+                placements.push((dir, destination.clone()));
             }
             FilesMount::Pattern(p) => patterns.push(p.clone()),
         }
     }
-    if !patterns.is_empty() {
-        let target = state_dir.join("files").join(id);
-        if target.exists() {
-            std::fs::remove_dir_all(&target)?;
-        }
-        std::fs::create_dir_all(&target)?;
-        crate::files::copy_matching(&manifest.root, &patterns, exclude, &target)
-            .with_context(|| format!("[component.{id}] files"))?;
-        mounts.push((target, "/".to_string()));
+    if patterns.is_empty() && placements.len() <= 1 {
+        return Ok(placements);
     }
-    Ok(mounts)
+    let target = state_dir.join("files").join(id);
+    if target.exists() {
+        std::fs::remove_dir_all(&target)?;
+    }
+    std::fs::create_dir_all(&target)?;
+    for (dir, destination) in &placements {
+        let into = target.join(destination.trim_start_matches('/'));
+        crate::files::copy_tree(dir, &into)
+            .with_context(|| format!("[component.{id}] files {}", dir.display()))?;
+    }
+    crate::files::copy_matching(&manifest.root, &patterns, exclude, &target)
+        .with_context(|| format!("[component.{id}] files"))?;
+    Ok(vec![(target, "/".to_string())])
 }
 
 /// Reads component `id` and its dependencies, composes them and compiles the result; also

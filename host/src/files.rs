@@ -2,7 +2,9 @@
 //!
 //! A pattern is relative to the manifest's directory; `*` matches within one path segment,
 //! `**` any number of segments, `?` one character. Matching files keep their relative path
-//! when mounted at `/`. `exclude_files` patterns remove files again.
+//! when mounted at `/`. `exclude_files` patterns remove files again. A placement
+//! (`{ source, destination }`) puts a directory's tree at `destination`; all of a component's
+//! entries share one tree.
 
 use anyhow::{Context, Result, ensure};
 use std::path::Path;
@@ -75,6 +77,12 @@ pub fn copy_matching(
         })?;
     }
     Ok(())
+}
+
+/// Copies every file under `source` to the same relative path under `target`.
+pub fn copy_tree(source: &Path, target: &Path) -> Result<()> {
+    std::fs::create_dir_all(target)?;
+    walk(source, &mut |file| copy_one(source, file, target))
 }
 
 fn copy_one(root: &Path, file: &Path, target: &Path) -> Result<()> {

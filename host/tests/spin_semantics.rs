@@ -296,3 +296,50 @@ async fn files_are_mounted_as_spin_mounts_them() {
         assert!(app.body(outside).await.starts_with("error"), "{outside}");
     }
 }
+
+#[tokio::test]
+async fn a_directory_mounted_at_the_root_merges_with_globs_as_in_spin() {
+    let app = spawn_app();
+    // Alone, the directory's tree is the component's whole file system.
+    assert_eq!(
+        app.body("/bare/file/readme.txt").await,
+        "mounted by placement\n"
+    );
+    assert_eq!(app.body("/bare/dir/").await, "hello.txt\nreadme.txt");
+    for outside in [
+        "/bare/file/../../probe.toml",
+        "/bare/dir/..",
+        "/bare/file/files",
+    ] {
+        let body = app.body(outside).await;
+        assert!(body.starts_with("error"), "{outside}: {body}");
+    }
+    // The placement's files sit at the root, the glob's under their relative path, in one tree.
+    assert_eq!(
+        app.body("/rooted/file/readme.txt").await,
+        "mounted by placement\n"
+    );
+    assert_eq!(
+        app.body("/rooted/file/hello.txt").await,
+        "hello from a glob\n"
+    );
+    assert_eq!(
+        app.body("/rooted/file/files/private/secret.md").await,
+        "not matched by the glob\n"
+    );
+    assert_eq!(
+        app.body("/rooted/dir/").await,
+        "files/\nhello.txt\nreadme.txt"
+    );
+    assert_eq!(app.body("/rooted/dir/files").await, "private/");
+    // A directory is not a file, and the root has no parent.
+    assert!(app.body("/rooted/file/files").await.starts_with("error"));
+    for outside in [
+        "/rooted/file/../probe.toml",
+        "/rooted/dir/..",
+        "/rooted/file/%2e%2e/probe.toml",
+    ] {
+        let body = app.body(outside).await;
+        assert!(body.starts_with("error"), "{outside}: {body}");
+    }
+}

@@ -13,6 +13,7 @@
 //! | `/outbound?url=<url>` | sends a GET to `<url>` | `status <n>` or `error <why>` |
 //! | `/headers` | — | the request's `spin-*` headers as JSON |
 //! | `/file/<path>` | reads `/<path>` from the files mounted for it | the text, or `error <kind>` |
+//! | `/dir/<path>` | lists directory `/<path>` of its mounted files | names (`/` after directories), one per line, sorted |
 //! | `/trap` | panics | (a trap) |
 //! | `/oom` | allocates without bound | (a trap) |
 
@@ -110,6 +111,10 @@ async fn probe(req: Request) -> anyhow::Result<impl IntoResponse> {
             Ok(text) => text,
             Err(e) => format!("error {}", e.kind()),
         },
+        ["dir", rest @ ..] => match list_dir(&format!("/{}", rest.join("/"))) {
+            Ok(names) => names.join("\n"),
+            Err(e) => format!("error {}", e.kind()),
+        },
         ["trap"] => panic!("the probe was asked to trap"),
         ["oom"] => {
             let mut hoard: Vec<Vec<u8>> = Vec::new();
@@ -120,6 +125,17 @@ async fn probe(req: Request) -> anyhow::Result<impl IntoResponse> {
         _ => return Ok(Response::new(404, "no such probe")),
     };
     Ok(Response::new(200, body))
+}
+
+fn list_dir(path: &str) -> std::io::Result<Vec<String>> {
+    let mut names = Vec::new();
+    for entry in std::fs::read_dir(path)? {
+        let entry = entry?;
+        let slash = if entry.file_type()?.is_dir() { "/" } else { "" };
+        names.push(format!("{}{slash}", entry.file_name().to_string_lossy()));
+    }
+    names.sort();
+    Ok(names)
 }
 
 fn kv_error(e: &key_value::Error) -> String {
