@@ -2,13 +2,15 @@
 //! `POST /admin/products/import` takes: first one line per category of a three-level tree,
 //! then one line per product, with options (size, colour, …), one variant per combination,
 //! prices in EUR, USD and GBP (some with compare-at prices), brand and material
-//! attributes, image URLs with alt text, weights and EAN-13 barcodes.
+//! attributes, images with alt text (drawn by [`art`]: one SVG per kind and colour), weights
+//! and EAN-13 barcodes.
 //!
 //! Titles and descriptions are combined from the word lists in [`words`]: a model name, an
 //! adjective, a material and a noun ("Harbour Relaxed Linen Oxford Shirt"), and sentences
 //! about the material, the build and its care. The same `(products, seed)` always gives the
 //! same bytes.
 
+pub mod art;
 pub mod post;
 pub mod words;
 
@@ -321,11 +323,11 @@ impl Generator {
         }
 
         let images: Vec<Value> = if colours.is_empty() {
-            ["front", "detail"]
+            art::VIEWS
                 .iter()
                 .map(|view| {
                     json!({
-                        "url": format!("/images/products/{slug}/{view}.jpg"),
+                        "url": art::image_url(kind, None, view),
                         "alt": format!("{title}, {view} view"),
                     })
                 })
@@ -335,7 +337,7 @@ impl Generator {
                 .iter()
                 .map(|colour| {
                     json!({
-                        "url": format!("/images/products/{slug}/{}.jpg", slugify(colour)),
+                        "url": art::image_url(kind, Some(colour), "front"),
                         "alt": format!("{title} in {}", colour.to_lowercase()),
                     })
                 })

@@ -4,6 +4,7 @@
 //! ```text
 //! cargo run -p catalog-gen -- --products 500 --seed 1 --out data/demo-catalog.jsonl
 //! cargo run --release -p catalog-gen -- --products 100000 --post http://127.0.0.1:3000
+//! cargo run -p catalog-gen -- --images static/images
 //! ```
 
 use anyhow::{Context, Result, bail};
@@ -34,10 +35,20 @@ struct Cli {
     /// The admin token for --post (default: $SPIN_VARIABLE_ADMIN_TOKEN).
     #[arg(long)]
     token: Option<String>,
+    /// Write the product pictures the catalog points at (SVG, one per kind and colour) into
+    /// DIR/products/ instead of a catalog, replacing the SVG files there.
+    #[arg(long, value_name = "DIR")]
+    images: Option<PathBuf>,
 }
 
 fn main() -> Result<()> {
     let cli = Cli::parse();
+    if let Some(dir) = &cli.images {
+        let n = catalog_gen::art::write_images(dir)
+            .with_context(|| format!("writing pictures into {}", dir.display()))?;
+        println!("{n} pictures in {}", dir.join("products").display());
+        return Ok(());
+    }
     if let Some(base) = &cli.post {
         let token = match cli.token.clone() {
             Some(t) => t,
