@@ -47,11 +47,12 @@ async fn the_same_app_with_inheritance_serves_the_catalog() {
 #[test]
 fn a_dependency_matching_no_import_is_reported_by_name() {
     let (dir, manifest) = edited_manifest(|t| {
-        // The products API's (the first) dependency only: components that import both
-        // would get a duplicate key instead.
+        // The products API's (the first) dependency only, renamed to an interface it does
+        // not import (it imports catalog and inventory; components that import pricing
+        // would get a duplicate key instead).
         t.replacen(
             "\"commerce:shop/catalog@0.1.0\" =",
-            "\"commerce:shop/inventory@0.1.0\" =",
+            "\"commerce:shop/pricing@0.1.0\" =",
             1,
         )
     });
@@ -59,7 +60,7 @@ fn a_dependency_matching_no_import_is_reported_by_name() {
         .err()
         .unwrap();
     let msg = format!("{err:#}");
-    assert!(msg.contains("commerce:shop/inventory@0.1.0"), "{msg}");
+    assert!(msg.contains("commerce:shop/pricing@0.1.0"), "{msg}");
     assert!(msg.contains("doesn't match any import"), "{msg}");
 }
 

@@ -158,6 +158,12 @@ async fn real_responses_validate_against_the_documented_schemas() {
     let first = app.get("/api/products?limit=2").await.json();
     let next = first["next"].as_str().unwrap().to_string();
     let id = first["items"][0]["id"].as_str().unwrap().to_string();
+    // Stock for two variants, so availability shows each status.
+    let spade = app.get("/api/products/spade-1").await.json();
+    for (k, units) in [(0, 40), (1, 2)] {
+        let variant_id = spade["variants"][k]["id"].as_str().unwrap();
+        app.inventory().await.receive(variant_id, units).await;
+    }
     let search = app.get("/api/search?q=spade&currency=EUR&limit=1").await;
     let search_next = search.json()["next"].as_str().unwrap().to_string();
     let etag = app.get("/api/products/spade-1").await.headers["etag"]
@@ -175,6 +181,11 @@ async fn real_responses_validate_against_the_documented_schemas() {
         "/api/products?limit=2".to_string(),
         format!("/api/products?limit=2&after={next}"),
         format!("/api/products?category={}", cat.id),
+        "/api/products?in_stock=true&limit=1".to_string(),
+        "/api/products?in_stock=yes".to_string(),
+        "/api/search?q=spade&in_stock=true".to_string(),
+        format!("/api/categories/{}?in_stock=true", cat.id),
+        "/api/collections/tools?in_stock=true".to_string(),
         "/api/products/spade-1".to_string(),
         format!("/api/products/{id}"),
         "/api/products/missing".to_string(),

@@ -1,8 +1,11 @@
 //! The JSON bodies of this API (snake_case; money as `{"amount", "currency"}` in minor
 //! units; timestamps as milliseconds since the Unix epoch). Each mirrors a WIT record and
-//! a schema in openapi.json; change them together.
+//! a schema in openapi.json; change them together. Stock (`in_stock`, `availability`) comes
+//! from the inventory, merged in by `stock.rs`.
 
 use serde::Serialize;
+
+use crate::stock::{Availability, Levels};
 
 use crate::bindings::commerce::shop::catalog as wit;
 use crate::bindings::commerce::shop::types as wit_types;
@@ -48,6 +51,8 @@ pub struct ProductSummary {
     pub title: String,
     pub image: Option<Image>,
     pub price_from: Vec<Money>,
+    /// Whether a variant of the product has a unit available now.
+    pub in_stock: bool,
     pub created_at: i64,
 }
 
@@ -58,24 +63,37 @@ pub struct ProductList {
     pub next: Option<String>,
 }
 
-impl From<wit::ProductSummary> for ProductSummary {
-    fn from(p: wit::ProductSummary) -> Self {
+impl ProductSummary {
+    pub fn new(p: wit::ProductSummary, in_stock: bool) -> Self {
         Self {
             id: p.id,
             slug: p.slug,
             title: p.title,
             image: p.image.map(Image::from),
             price_from: money(p.price_from),
+            in_stock,
             created_at: p.created_at,
         }
     }
 }
 
-impl From<wit::ProductPage> for ProductList {
-    fn from(page: wit::ProductPage) -> Self {
+fn summaries(items: Vec<wit::ProductSummary>, in_stock: Vec<bool>) -> Vec<ProductSummary> {
+    items
+        .into_iter()
+        .zip(in_stock)
+        .map(|(p, in_stock)| ProductSummary::new(p, in_stock))
+        .collect()
+}
+
+impl ProductList {
+    /// A page of summaries, each with its product's `in_stock` flag.
+    pub fn new(items: Vec<(wit::ProductSummary, bool)>, next: Option<String>) -> Self {
         Self {
-            items: page.items.into_iter().map(ProductSummary::from).collect(),
-            next: page.page.next,
+            items: items
+                .into_iter()
+                .map(|(p, in_stock)| ProductSummary::new(p, in_stock))
+                .collect(),
+            next,
         }
     }
 }
@@ -128,10 +146,11 @@ pub struct SearchResult {
     pub facets: Facets,
 }
 
-impl From<wit::SearchResult> for SearchResult {
-    fn from(r: wit::SearchResult) -> Self {
+impl SearchResult {
+    /// The result, `in_stock` giving each item's flag in order.
+    pub fn new(r: wit::SearchResult, in_stock: Vec<bool>) -> Self {
         Self {
-            items: r.items.into_iter().map(ProductSummary::from).collect(),
+            items: summaries(r.items, in_stock),
             next: r.page.next,
             total: r.total,
             facets: Facets {
@@ -183,6 +202,7 @@ pub struct Variant {
     pub compare_at_prices: Vec<Money>,
     pub weight_grams: Option<u32>,
     pub barcode: Option<String>,
+    pub availability: Availability,
 }
 
 /// `GET /api/products/{id-or-slug}`
@@ -197,6 +217,8 @@ pub struct Product {
     pub attributes: Vec<Attribute>,
     pub options: Vec<String>,
     pub variants: Vec<Variant>,
+    /// Whether a variant has a unit available now.
+    pub in_stock: bool,
     pub category_ids: Vec<String>,
     /// The categories of `category_ids`, for breadcrumbs.
     pub categories: Vec<CategoryRef>,
@@ -212,8 +234,9 @@ pub struct CategoryRef {
 }
 
 impl Product {
-    /// The product, its categories looked up in the tree `all`.
-    pub fn new(p: wit::Product, all: &[wit::Category]) -> Self {
+    /// The product, its categories looked up in the tree `all`, its variants' stock in
+    /// `stock`.
+    pub fn new(p: wit::Product, all: &[wit::Category], stock: &Levels) -> Self {
         let categories = p
             .category_ids
             .iter()
@@ -226,6 +249,7 @@ impl Product {
             .collect();
         Self {
             categories,
+            in_stock: stock.any_available(p.variants.iter().map(|v| &v.id)),
             id: p.id,
             slug: p.slug,
             title: p.title,
@@ -249,6 +273,7 @@ impl Product {
                 .variants
                 .into_iter()
                 .map(|v| Variant {
+                    availability: stock.variant(&v.id),
                     id: v.id,
                     sku: v.sku,
                     title: v.title,
@@ -322,12 +347,12 @@ impl CategoryPage {
     pub fn new(
         category: wit::Category,
         children: Vec<wit::Category>,
-        page: wit::ProductPage,
+        products: ProductList,
     ) -> Self {
         Self {
             category: category.into(),
             children: children.into_iter().map(Category::from).collect(),
-            products: page.into(),
+            products,
         }
     }
 }
@@ -375,10 +400,10 @@ pub struct CollectionPage {
 }
 
 impl CollectionPage {
-    pub fn new(collection: wit::Collection, page: wit::ProductPage) -> Self {
+    pub fn new(collection: wit::Collection, products: ProductList) -> Self {
         Self {
             collection: collection.into(),
-            products: page.into(),
+            products,
         }
     }
 }

@@ -1,6 +1,8 @@
 //! The shopper-facing catalog HTTP API. It holds no data: every answer comes from the
 //! catalog component through its `commerce:shop/catalog` import, which Spin satisfies with
-//! `catalog.wasm` (see `[component.products-api.dependencies]` in spin.toml).
+//! `catalog.wasm`, and stock from the inventory through `commerce:shop/inventory` (the
+//! shopper face only), satisfied by `inventory.wasm` (see
+//! `[component.products-api.dependencies]` in spin.toml).
 //!
 //! | Route                                 | Answer                                          |
 //! |---------------------------------------|-------------------------------------------------|
@@ -12,18 +14,36 @@
 //! | `GET /api/collections`                | every collection                                |
 //! | `GET /api/collections/{id-or-slug}`   | a collection and its products' page             |
 //!
-//! Every 200 carries a strong `ETag` (a SHA-256 of the body) and `Cache-Control`; a
-//! request whose `If-None-Match` names the current tag gets a 304 without a body.
+//! Products carry their availability (see `stock.rs`), read from the inventory on every
+//! request *after* the catalog's read, which the catalog may serve from its key-value cache:
+//! stock changes with every checkout and is never cached.
+//!
+//! Every 200 carries a strong `ETag` (a SHA-256 of the body, availability included, so the
+//! tag changes when stock does) and `Cache-Control`; a request whose `If-None-Match` names
+//! the current tag gets a 304 without a body. Answers that show stock must be revalidated
+//! every time (`no-cache`); the category and collection lists may be reused for a minute.
 
 mod dto;
 mod params;
+mod stock;
 
-/// The generated WIT bindings. Their ABI glue is `unsafe` by nature; nothing else is.
+/// The generated WIT bindings. Their ABI glue is `unsafe` by nature; nothing else is. The
+/// world is the two reader worlds of `wit/worlds.wit` together: the catalog's shopper face
+/// and the inventory's, never an admin face.
 #[allow(unsafe_code)]
 mod bindings {
     wit_bindgen::generate!({
         path: "../../wit",
-        world: "catalog-reader",
+        inline: "
+            package local:products-api;
+
+            world products-api {
+                include commerce:shop/catalog-reader@0.1.0;
+                include commerce:shop/inventory-reader@0.1.0;
+            }
+        ",
+        world: "products-api",
+        generate_all,
     });
 }
 
@@ -45,14 +65,20 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use spin_sdk::http::{Method, Request, Response};
 
-use params::{Fixed, Listing};
+use params::{Fixed, Listing, StockFilter};
 
 const PRODUCTS: &str = "/api/products";
 const SEARCH: &str = "/api/search";
 const CATEGORIES: &str = "/api/categories";
 const COLLECTIONS: &str = "/api/collections";
-/// How long a client or shared cache may reuse an answer without asking again.
-const CACHE_CONTROL: &str = "public, max-age=60";
+/// Answers without stock (the category and collection lists): a client or shared cache may
+/// reuse them for a minute without asking again.
+const CACHE_CATALOG: &str = "public, max-age=60";
+/// Answers showing stock: a cache may keep them but must revalidate them with the ETag
+/// every time, since any checkout may change them.
+const CACHE_STOCK: &str = "public, no-cache";
+/// Why `/api/search` refuses `in_stock`.
+const SEARCH_IN_STOCK: &str = "is not supported by /api/search, whose total and facets the catalog counts without knowing stock; use /api/products?in_stock=true (same filters, no facets)";
 
 /// The single path segment after `prefix` + `/`, percent-decoded.
 fn item<'a>(path: &'a str, prefix: &str) -> Option<&'a str> {
@@ -77,13 +103,13 @@ fn route(req: &Request, path: &str) -> Result<Response, Problem> {
         get()?;
         Query::parse(req.query(), &[]).finish()?;
         let categories = catalog::list_categories().map_err(problem)?;
-        return ok(req, &dto::CategoryList::from(categories));
+        return ok(req, &dto::CategoryList::from(categories), CACHE_CATALOG);
     }
     if path == COLLECTIONS {
         get()?;
         Query::parse(req.query(), &[]).finish()?;
         let collections = catalog::list_collections().map_err(problem)?;
-        return ok(req, &dto::CollectionList::from(collections));
+        return ok(req, &dto::CollectionList::from(collections), CACHE_CATALOG);
     }
     if let Some(key) = item(path, PRODUCTS) {
         if key.contains('/') {
@@ -125,9 +151,9 @@ fn decode(s: &str) -> Option<String> {
     String::from_utf8(out).ok()
 }
 
-/// A 200 JSON response with a strong `ETag` and `Cache-Control`, or a 304 when the
-/// request's `If-None-Match` names that tag.
-fn ok<T: Serialize>(req: &Request, body: &T) -> Result<Response, Problem> {
+/// A 200 JSON response with a strong `ETag` (of the whole body, stock included) and
+/// `cache_control`, or a 304 when the request's `If-None-Match` names that tag.
+fn ok<T: Serialize>(req: &Request, body: &T, cache_control: &str) -> Result<Response, Problem> {
     let bytes = serde_json::to_vec(body)
         .map_err(|e| Problem::internal(format!("serialising a response: {e}")))?;
     let digest = Sha256::digest(&bytes);
@@ -145,7 +171,7 @@ fn ok<T: Serialize>(req: &Request, body: &T) -> Result<Response, Problem> {
     let mut builder = Response::builder();
     builder
         .header("etag", etag.as_str())
-        .header("cache-control", CACHE_CONTROL);
+        .header("cache-control", cache_control);
     if matches {
         return Ok(builder.status(304).build());
     }
@@ -167,17 +193,20 @@ fn if_none_match(header: &str, etag: &str) -> bool {
 
 /// `GET /api/products`: a page of products.
 fn list_products(req: &Request) -> Result<Response, Problem> {
-    let listing = Listing::parse(req.query(), Fixed::None)?;
-    let page =
-        catalog::list_products(&listing.query, &listing.page).map_err(|e| listing.problem(e))?;
-    ok(req, &dto::ProductList::from(page))
+    let listing = Listing::parse(req.query(), Fixed::None, StockFilter::Allowed)?;
+    ok(req, &stock::product_page(&listing)?, CACHE_STOCK)
 }
 
 /// `GET /api/search`: a page of products with the total and the facets.
 fn search(req: &Request) -> Result<Response, Problem> {
-    let listing = Listing::parse(req.query(), Fixed::None)?;
+    let listing = Listing::parse(
+        req.query(),
+        Fixed::None,
+        StockFilter::Refused(SEARCH_IN_STOCK),
+    )?;
     let result = catalog::search(&listing.query, &listing.page).map_err(|e| listing.problem(e))?;
-    ok(req, &dto::SearchResult::from(result))
+    let in_stock = stock::in_stock(&result.items)?;
+    ok(req, &dto::SearchResult::new(result, in_stock), CACHE_STOCK)
 }
 
 /// `GET /api/products/{id-or-slug}`: ids contain `_`, slugs never do.
@@ -193,7 +222,13 @@ fn get_product(req: &Request, key: &str) -> Result<Response, Problem> {
         e => problem(e),
     })?;
     let categories = catalog::list_categories().map_err(problem)?;
-    ok(req, &dto::Product::new(product, &categories))
+    let variant_ids: Vec<String> = product.variants.iter().map(|v| v.id.clone()).collect();
+    let stock = stock::Levels::of(&variant_ids)?;
+    ok(
+        req,
+        &dto::Product::new(product, &categories, &stock),
+        CACHE_STOCK,
+    )
 }
 
 /// `GET /api/categories/{id-or-path}`: the category, its children and a page of its
@@ -203,15 +238,22 @@ fn get_category(req: &Request, key: &str) -> Result<Response, Problem> {
         Error::NotFound => Problem::not_found(format!("There is no category {key}.")),
         e => problem(e),
     })?;
-    let listing = Listing::parse(req.query(), Fixed::Category(category.id.clone()))?;
-    let page =
-        catalog::list_products(&listing.query, &listing.page).map_err(|e| listing.problem(e))?;
+    let listing = Listing::parse(
+        req.query(),
+        Fixed::Category(category.id.clone()),
+        StockFilter::Allowed,
+    )?;
+    let products = stock::product_page(&listing)?;
     let children: Vec<catalog::Category> = catalog::list_categories()
         .map_err(problem)?
         .into_iter()
         .filter(|c| c.parent.as_deref() == Some(category.id.as_str()))
         .collect();
-    ok(req, &dto::CategoryPage::new(category, children, page))
+    ok(
+        req,
+        &dto::CategoryPage::new(category, children, products),
+        CACHE_STOCK,
+    )
 }
 
 /// `GET /api/collections/{id-or-slug}`: the collection and a page of its products, in the
@@ -221,10 +263,17 @@ fn get_collection(req: &Request, key: &str) -> Result<Response, Problem> {
         Error::NotFound => Problem::not_found(format!("There is no collection {key}.")),
         e => problem(e),
     })?;
-    let listing = Listing::parse(req.query(), Fixed::Collection(collection.id.clone()))?;
-    let page =
-        catalog::list_products(&listing.query, &listing.page).map_err(|e| listing.problem(e))?;
-    ok(req, &dto::CollectionPage::new(collection, page))
+    let listing = Listing::parse(
+        req.query(),
+        Fixed::Collection(collection.id.clone()),
+        StockFilter::Allowed,
+    )?;
+    let products = stock::product_page(&listing)?;
+    ok(
+        req,
+        &dto::CollectionPage::new(collection, products),
+        CACHE_STOCK,
+    )
 }
 
 /// The problem for a catalog error; storage details go to the log only.

@@ -3,7 +3,9 @@
 //! `q`, `category` (id or path), `collection` (id or slug), `currency`, `min_price` and
 //! `max_price` (minor units, both included), `brand` (comma-separated values),
 //! `option.<name>` (e.g. `option.size=S,M`), `attr.<name>`, `sort` (`relevance`,
-//! `price_asc`, `price_desc`, `newest`, `title`), `limit`, `after`.
+//! `price_asc`, `price_desc`, `newest`, `title`), `limit`, `after`, and `in_stock=true`
+//! (only products with a variant available now; applied here, not by the catalog, see
+//! `stock.rs`).
 //!
 //! The catalog owns the rules on values (page size, cursor, currency, price range); this
 //! parses, and reports the catalog's field errors under the parameter names.
@@ -23,10 +25,20 @@ pub enum Fixed {
     Collection(String),
 }
 
+/// Whether a route can apply `in_stock=true`.
+#[derive(Clone, Copy)]
+pub enum StockFilter {
+    Allowed,
+    /// Refused, with the reason given to the client.
+    Refused(&'static str),
+}
+
 /// A parsed listing request.
 pub struct Listing {
     pub query: ProductQuery,
     pub page: PageRequest,
+    /// `in_stock=true`: only products with a variant available now.
+    pub in_stock: bool,
     /// The parameter each entry of `query.options` came from.
     option_params: Vec<String>,
     /// The parameter each entry of `query.attributes` came from.
@@ -58,9 +70,11 @@ fn values(param: &str, raw: &str, errors: &mut Vec<FieldError>) -> Vec<String> {
 
 impl Listing {
     /// Parses the query string; a 400 problem lists every bad parameter, the catalog's
-    /// findings included.
-    pub fn parse(raw: &str, fixed: Fixed) -> Result<Self, Problem> {
+    /// findings included. `in_stock` is accepted where `stock_filter` says it can be
+    /// applied, and refused with `stock_filter`'s reason elsewhere.
+    pub fn parse(raw: &str, fixed: Fixed, stock_filter: StockFilter) -> Result<Self, Problem> {
         let mut known = vec![
+            "in_stock",
             "q",
             "currency",
             "min_price",
@@ -84,6 +98,21 @@ impl Listing {
         let sort = q.text("sort");
         let limit = q.u32("limit");
         let after = q.text("after");
+        let in_stock = match (q.text("in_stock").as_deref(), stock_filter) {
+            (None, _) => false,
+            (Some(_), StockFilter::Refused(why)) => {
+                q.reject("in_stock", why);
+                false
+            }
+            (Some("true"), StockFilter::Allowed) => true,
+            (Some(_), StockFilter::Allowed) => {
+                q.reject(
+                    "in_stock",
+                    "must be true (leave it out to list products whatever their stock)",
+                );
+                false
+            }
+        };
         let price = |q: &mut Query, name: &str| -> Option<i64> {
             let raw = q.text(name)?;
             let parsed = raw
@@ -187,6 +216,7 @@ impl Listing {
                 after,
                 limit: limit.unwrap_or(0),
             },
+            in_stock,
             option_params,
             attribute_params,
         };

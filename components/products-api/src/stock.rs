@@ -1,0 +1,236 @@
+//! Availability: the inventory's stock levels merged into the catalog's answers.
+//!
+//! The catalog's reads may come from its key-value cache, which knows nothing of stock;
+//! stock changes with every checkout. So every answer is built in two steps: the catalog's
+//! read (cached or not), then one fresh `inventory.availability` call (or a few, for more
+//! variants than one batch takes) for the variants it shows. Nothing here is stored.
+//!
+//! - A variant shows `{status, available}`: `out_of_stock` when nothing is available,
+//!   `low_stock` when at most `low_stock_threshold` units are (the Spin variable; 0 turns
+//!   `low_stock` off), else `in_stock`.
+//! - A variant the inventory has never been told about has nothing on hand (inventory.wit:
+//!   there is no "not tracked" state), so checkout cannot reserve it: it shows
+//!   `out_of_stock` with `available: 0`, exactly as a counted zero.
+//! - A product is `in_stock` when at least one of its variants has a unit available.
+//!
+//! A listing's summaries carry no variant ids, so the variants of each listed product are
+//! read with `catalog.get-product` (a cached read in the catalog) before the one
+//! availability call.
+
+use std::collections::HashMap;
+
+use api_kit::Problem;
+
+use crate::bindings::commerce::shop::catalog::{self, ProductSummary};
+use crate::bindings::commerce::shop::inventory;
+use crate::bindings::commerce::shop::types::PageRequest;
+use crate::dto::ProductList;
+use crate::params::Listing;
+
+/// The Spin variable holding the low-stock threshold.
+const THRESHOLD_VARIABLE: &str = "low_stock_threshold";
+/// The threshold when the component is given no such variable.
+const DEFAULT_THRESHOLD: u32 = 5;
+/// The largest threshold accepted.
+const MAX_THRESHOLD: u32 = 1_000_000;
+
+/// The most products one `in_stock=true` page looks at, and the most catalog pages it
+/// reads, before it answers with what it found and a `next` cursor to go on from.
+const MAX_SCANNED: usize = 200;
+const MAX_CATALOG_PAGES: usize = 8;
+
+/// What a shopper is told about one variant's stock (`availability` in the JSON).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Availability {
+    /// `in_stock`, `low_stock` or `out_of_stock`.
+    pub status: &'static str,
+    /// Units that can be bought now.
+    pub available: u32,
+}
+
+/// The available units of some variants, as of this request.
+pub struct Levels {
+    available: HashMap<String, u32>,
+    threshold: u32,
+}
+
+impl Levels {
+    /// The levels of `variant_ids`, read now.
+    pub fn of(variant_ids: &[String]) -> Result<Self, Problem> {
+        Ok(Self {
+            available: available(variant_ids)?,
+            threshold: threshold()?,
+        })
+    }
+
+    /// A variant's availability; an id not asked for counts as nothing available.
+    pub fn variant(&self, variant_id: &str) -> Availability {
+        let available = self.available.get(variant_id).copied().unwrap_or(0);
+        Availability {
+            status: status(available, self.threshold),
+            available,
+        }
+    }
+
+    /// Whether any of these variants has a unit available.
+    pub fn any_available<'a>(&self, mut variant_ids: impl Iterator<Item = &'a String>) -> bool {
+        variant_ids.any(|id| self.available.get(id).is_some_and(|n| *n > 0))
+    }
+}
+
+/// The status of a variant with `available` units, given the low-stock threshold.
+fn status(available: u32, threshold: u32) -> &'static str {
+    match available {
+        0 => "out_of_stock",
+        n if n <= threshold => "low_stock",
+        _ => "in_stock",
+    }
+}
+
+/// The threshold from the Spin variable; a malformed value is a configuration error.
+fn threshold() -> Result<u32, Problem> {
+    let raw = match spin_sdk::variables::get(THRESHOLD_VARIABLE) {
+        Ok(raw) => raw,
+        Err(spin_sdk::variables::Error::Undefined(_)) => return Ok(DEFAULT_THRESHOLD),
+        Err(e) => {
+            return Err(Problem::internal(format!(
+                "reading {THRESHOLD_VARIABLE}: {e}"
+            )));
+        }
+    };
+    parse_threshold(&raw).ok_or_else(|| {
+        Problem::internal(format!(
+            "{THRESHOLD_VARIABLE} is {raw:?}, not a whole number from 0 to {MAX_THRESHOLD}"
+        ))
+    })
+}
+
+fn parse_threshold(raw: &str) -> Option<u32> {
+    let raw = raw.trim();
+    if raw.is_empty() || !raw.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    raw.parse::<u32>().ok().filter(|n| *n <= MAX_THRESHOLD)
+}
+
+/// Available units per variant id, in batches the inventory accepts.
+fn available(variant_ids: &[String]) -> Result<HashMap<String, u32>, Problem> {
+    let mut out = HashMap::with_capacity(variant_ids.len());
+    if variant_ids.is_empty() {
+        return Ok(out);
+    }
+    let batch = inventory::max_availability_batch().max(1) as usize;
+    for chunk in variant_ids.chunks(batch) {
+        let levels = inventory::availability(chunk).map_err(inventory_problem)?;
+        out.extend(levels.into_iter().map(|l| (l.variant_id, l.available)));
+    }
+    Ok(out)
+}
+
+/// The problem for an inventory error; details go to the log only.
+fn inventory_problem(e: inventory::Error) -> Problem {
+    match e {
+        inventory::Error::Storage(log) => Problem::unavailable(format!("inventory storage: {log}")),
+        e => Problem::internal(format!("inventory availability: {e:?}")),
+    }
+}
+
+/// For each summary, whether its product has a variant available now.
+pub fn in_stock(items: &[ProductSummary]) -> Result<Vec<bool>, Problem> {
+    let mut variants = Vec::with_capacity(items.len());
+    for item in items {
+        variants.push(match catalog::get_product(&item.id) {
+            Ok(p) => p.variants.into_iter().map(|v| v.id).collect(),
+            // Unpublished or deleted since the listing was read: nothing to sell.
+            Err(catalog::Error::NotFound) => Vec::new(),
+            Err(e) => return Err(crate::problem(e)),
+        });
+    }
+    let all: Vec<String> = variants.iter().flatten().cloned().collect();
+    let levels = Levels::of(&all)?;
+    Ok(variants
+        .iter()
+        .map(|ids| levels.any_available(ids.iter()))
+        .collect())
+}
+
+/// A page of the listing with each product's `in_stock` flag. With `in_stock=true` the
+/// filter is applied before paging, so pages hold only products in stock and the cursor
+/// resumes right after the last product looked at:
+///
+/// each catalog page asked for is exactly as long as the number of products still missing,
+/// so every product it returns is either shown or skipped and its `next` cursor is where
+/// the following page starts (the catalog's cursors do not depend on the page size). A page
+/// is full unless the listing ended (`next` is null) or the scan bound was reached: after
+/// `MAX_SCANNED` products or `MAX_CATALOG_PAGES` catalog pages, the page is answered with
+/// what was found (possibly nothing) and a `next` cursor, so a catalog mostly out of stock
+/// costs bounded work per request.
+pub fn product_page(listing: &Listing) -> Result<ProductList, Problem> {
+    let first =
+        catalog::list_products(&listing.query, &listing.page).map_err(|e| listing.problem(e))?;
+    if !listing.in_stock {
+        let flags = in_stock(&first.items)?;
+        return Ok(ProductList::new(
+            first.items.into_iter().zip(flags).collect(),
+            first.page.next,
+        ));
+    }
+    // A page that has a `next` is full, so its length is the page size even when the
+    // request left the limit to the catalog.
+    let want = match listing.page.limit {
+        0 => first.items.len(),
+        n => n as usize,
+    };
+    let mut found = Vec::with_capacity(want);
+    let mut scanned = 0;
+    let mut page = first;
+    let mut pages = 0;
+    loop {
+        pages += 1;
+        scanned += page.items.len();
+        let flags = in_stock(&page.items)?;
+        found.extend(
+            page.items
+                .into_iter()
+                .zip(flags)
+                .filter(|(_, in_stock)| *in_stock),
+        );
+        let Some(next) = page.page.next else {
+            return Ok(ProductList::new(found, None));
+        };
+        if found.len() >= want || scanned >= MAX_SCANNED || pages >= MAX_CATALOG_PAGES {
+            return Ok(ProductList::new(found, Some(next)));
+        }
+        let request = PageRequest {
+            after: Some(next),
+            limit: (want - found.len()) as u32,
+        };
+        page = catalog::list_products(&listing.query, &request).map_err(|e| listing.problem(e))?;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn status_follows_the_threshold() {
+        assert_eq!(status(0, 5), "out_of_stock");
+        assert_eq!(status(1, 5), "low_stock");
+        assert_eq!(status(5, 5), "low_stock");
+        assert_eq!(status(6, 5), "in_stock");
+        // A threshold of 0 turns low_stock off.
+        assert_eq!(status(1, 0), "in_stock");
+        assert_eq!(status(0, 0), "out_of_stock");
+    }
+
+    #[test]
+    fn thresholds_are_whole_numbers_in_range() {
+        assert_eq!(parse_threshold("5"), Some(5));
+        assert_eq!(parse_threshold(" 0 "), Some(0));
+        assert_eq!(parse_threshold("1000000"), Some(1_000_000));
+        for bad in ["", "-1", "1.5", "five", "1000001", "+3"] {
+            assert_eq!(parse_threshold(bad), None, "{bad:?}");
+        }
+    }
+}
