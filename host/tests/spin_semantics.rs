@@ -57,6 +57,14 @@ impl TestApp {
         assert_eq!(status, 200, "GET {path}: {body}");
         body
     }
+
+    /// Asserts that the probe answers every one of `paths` with an error.
+    async fn errors(&self, paths: &[&str]) {
+        for path in paths {
+            let body = self.body(path).await;
+            assert!(body.starts_with("error"), "{path}: {body}");
+        }
+    }
 }
 
 #[tokio::test]
@@ -277,24 +285,18 @@ async fn files_are_mounted_as_spin_mounts_them() {
         app.body("/locked/file/files/docs/hello.txt").await,
         "hello from a glob\n"
     );
-    assert!(
-        app.body("/locked/file/files/docs/readme.txt")
-            .await
-            .starts_with("error")
-    );
-    assert!(
-        app.body("/locked/file/files/private/secret.md")
-            .await
-            .starts_with("error")
-    );
+    app.errors(&[
+        "/locked/file/files/docs/readme.txt",
+        "/locked/file/files/private/secret.md",
+    ])
+    .await;
     // Nothing outside the mounts is reachable, `..` included.
-    for outside in [
+    app.errors(&[
         "/probe/file/placed/../../probe.toml",
         "/probe/file/etc/passwd",
         "/locked/file/files/../probe.toml",
-    ] {
-        assert!(app.body(outside).await.starts_with("error"), "{outside}");
-    }
+    ])
+    .await;
 }
 
 #[tokio::test]
@@ -306,14 +308,12 @@ async fn a_directory_mounted_at_the_root_merges_with_globs_as_in_spin() {
         "mounted by placement\n"
     );
     assert_eq!(app.body("/bare/dir/").await, "hello.txt\nreadme.txt");
-    for outside in [
+    app.errors(&[
         "/bare/file/../../probe.toml",
         "/bare/dir/..",
         "/bare/file/files",
-    ] {
-        let body = app.body(outside).await;
-        assert!(body.starts_with("error"), "{outside}: {body}");
-    }
+    ])
+    .await;
     // The placement's files sit at the root, the glob's under their relative path, in one tree.
     assert_eq!(
         app.body("/rooted/file/readme.txt").await,
@@ -333,13 +333,11 @@ async fn a_directory_mounted_at_the_root_merges_with_globs_as_in_spin() {
     );
     assert_eq!(app.body("/rooted/dir/files").await, "private/");
     // A directory is not a file, and the root has no parent.
-    assert!(app.body("/rooted/file/files").await.starts_with("error"));
-    for outside in [
+    app.errors(&[
+        "/rooted/file/files",
         "/rooted/file/../probe.toml",
         "/rooted/dir/..",
         "/rooted/file/%2e%2e/probe.toml",
-    ] {
-        let body = app.body(outside).await;
-        assert!(body.starts_with("error"), "{outside}: {body}");
-    }
+    ])
+    .await;
 }

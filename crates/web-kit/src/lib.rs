@@ -63,6 +63,28 @@ pub fn escape_json_for_script(json: &str) -> String {
     out
 }
 
+/// Percent-decodes `s` (a path segment or query component, `+` left as is); `None` when an
+/// escape is malformed or the bytes are not UTF-8.
+pub fn percent_decode(s: &str) -> Option<String> {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' {
+            let hex = std::str::from_utf8(b.get(i + 1..i + 3)?).ok()?;
+            if !hex.bytes().all(|c| c.is_ascii_hexdigit()) {
+                return None;
+            }
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(b[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
 /// The `Content-Type` for a file extension (without the dot, any case), with `charset=utf-8`
 /// for text; `None` for an extension not in the table.
 pub fn content_type(extension: &str) -> Option<&'static str> {
@@ -191,6 +213,18 @@ mod tests {
             safe,
             r#"{"name":"\u003c/script\u003e\u003c!--x","a":"b \u0026 c"}"#
         );
+    }
+
+    #[test]
+    fn percent_decoding_refuses_bad_escapes_and_non_utf8() {
+        assert_eq!(
+            percent_decode("caf%C3%A9%20au%2flait").as_deref(),
+            Some("café au/lait")
+        );
+        assert_eq!(percent_decode("a+b").as_deref(), Some("a+b"));
+        for bad in ["%", "%4", "%zz", "%+1", "%e9", "%C3"] {
+            assert_eq!(percent_decode(bad), None, "{bad}");
+        }
     }
 
     #[test]
