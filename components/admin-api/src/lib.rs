@@ -47,27 +47,23 @@ mod entry {
     }
 }
 
+use api_kit::admin::send;
 use api_kit::{At, FieldError, JsonChecker, Problem, Query, allow, json};
 use bindings::commerce::shop::catalog::{self, Error};
 use bindings::commerce::shop::catalog_admin::{self as admin, AdminProductFilter};
 use bindings::commerce::shop::types::PageRequest;
-use spin_sdk::http::{
-    IncomingRequest, Method, OutgoingResponse, Request, Response, ResponseOutparam,
-};
+use spin_sdk::http::{IncomingRequest, Method, Request, Response, ResponseOutparam};
 
 /// The largest JSON body of a single write.
 pub const JSON_LIMIT: usize = 1024 * 1024;
 /// The largest import body.
 pub const IMPORT_LIMIT: usize = 4 * 1024 * 1024;
-/// The shortest admin token accepted as configured: a shorter one is a mistake in the
-/// deployment, and the API refuses to run with it rather than be guessable.
-const MIN_TOKEN_LEN: usize = 16;
 
 const PREFIX: &str = "/admin";
 
 async fn handle(req: IncomingRequest, out: ResponseOutparam) {
     let path = api_kit::incoming_path(&req);
-    if let Err(problem) = authorize(&req) {
+    if let Err(problem) = api_kit::admin::authorize(&req) {
         return send(out, problem.with_instance(&path).into_response()).await;
     }
     let limit = if path == import::IMPORT_PATH {
@@ -87,34 +83,6 @@ async fn handle(req: IncomingRequest, out: ResponseOutparam) {
         }
     }
     send(out, api_kit::serve(&req, route)).await;
-}
-
-/// Sends a whole response. Admin answers are private and change with every write: no cache
-/// (a browser's or a proxy's) may keep them.
-async fn send(out: ResponseOutparam, mut response: Response) {
-    response.set_header("cache-control", "no-store");
-    let body = std::mem::take(response.body_mut());
-    match OutgoingResponse::try_from(response) {
-        Ok(outgoing) => {
-            if let Err(e) = out.set_with_body(outgoing, body).await {
-                eprintln!("sending the response: {e}");
-            }
-        }
-        Err(e) => eprintln!("building the response: {e}"),
-    }
-}
-
-/// Checks the bearer token against the `admin_token` variable.
-fn authorize(req: &IncomingRequest) -> Result<(), Problem> {
-    let expected = spin_sdk::variables::get("admin_token")
-        .map_err(|e| Problem::unavailable(format!("the admin_token variable: {e}")))?;
-    if expected.len() < MIN_TOKEN_LEN {
-        return Err(Problem::unavailable(format!(
-            "the admin_token variable is shorter than {MIN_TOKEN_LEN} bytes; the admin API refuses to use it"
-        )));
-    }
-    let header = api_kit::incoming_header(req, "authorization");
-    api_kit::check_bearer(header.as_deref(), &expected)
 }
 
 /// Dispatches on the full request path.

@@ -7,7 +7,8 @@
 //! - [`serve`], [`allow`], [`request_path`]: the request path whatever the host, 405 with
 //!   `Allow`, and turning a handler's `Result` into a response.
 //! - [`check_bearer`]: `Authorization: Bearer` against a secret, compared in constant time
-//!   (401 with `WWW-Authenticate` without a token, 403 with a wrong one).
+//!   (401 with `WWW-Authenticate` without a token, 403 with a wrong one); [`admin`]: the
+//!   `admin_token` check and the `no-store` answers every `/admin/` component shares.
 //! - [`read_limited`]: a request body read with a size limit (413 over it), for handlers
 //!   that take the raw `IncomingRequest`; [`require_media_type`] (415).
 //! - [`JsonChecker`]: strict JSON bodies, every bad field (unknown, missing, wrong type, out
@@ -17,6 +18,7 @@
 //! full request path; [`serve`] calls it and renders its problem, if any, with the path as
 //! the problem's `instance`.
 
+pub mod admin;
 pub mod auth;
 mod body;
 mod check;
