@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 pub mod cart;
+pub mod openapi;
 pub mod orders;
 pub mod payments;
 
