@@ -87,12 +87,21 @@ async fn pages_are_html_revalidated_and_reachable_without_extension() {
     assert_eq!(page.body, built("404.html"));
     let plain = app.get("/404").await;
     assert_eq!((plain.status, &plain.body), (200, &page.body));
-    // The page links the stylesheet by its fingerprinted name.
+    // Wherever the source page names an asset, the served page names its fingerprinted file.
+    let manifest = app.get("/asset-manifest.json").await.json();
+    let source = std::fs::read_to_string(repo_root().join("static/404.html")).unwrap();
     let html = String::from_utf8(page.body.to_vec()).unwrap();
-    assert!(
-        html.contains(&format!("href=\"{}\"", base_css(&app).await)),
-        "{html}"
-    );
+    for (logical, fingerprinted) in manifest.as_object().unwrap() {
+        let quoted = format!("\"{logical}\"");
+        if source.contains(&quoted) {
+            assert!(!html.contains(&quoted), "{logical} is rewritten: {html}");
+            let renamed = format!("\"{}\"", fingerprinted.as_str().unwrap());
+            assert!(
+                html.contains(&renamed),
+                "{logical} becomes {renamed}: {html}"
+            );
+        }
+    }
 }
 
 #[tokio::test]
