@@ -1,0 +1,222 @@
+// What the storefront's scripts share: JSON calls to the shop's API with RFC 9457 problems as
+// errors, the shopper's cart (its token kept in localStorage), the header's cart count, and
+// money for people. No framework, no build step: an ES module the pages import.
+
+/** A refusal or failure of the API: the HTTP status (0: no answer) and its problem+json. */
+export class ApiError extends Error {
+  constructor(status, problem) {
+    const p = problem && typeof problem === 'object' ? problem : {};
+    super(p.detail || p.title || (status ? `The shop answered ${status}.` : 'The shop could not be reached.'));
+    this.status = status;
+    this.problem = p;
+  }
+
+  /** The problem type's last segment: "payment-declined", "out-of-stock", "invalid-input"… */
+  get type() {
+    return String(this.problem.type || '').split('/').pop();
+  }
+
+  /** Field errors: [{path, message}]. */
+  get errors() {
+    return Array.isArray(this.problem.errors) ? this.problem.errors : [];
+  }
+
+  /** A sentence for the shopper: the detail, then the field messages. */
+  get explanation() {
+    const messages = this.errors.map((e) => e.message).filter(Boolean);
+    return messages.length ? `${this.message} ${messages.join('. ')}.` : this.message;
+  }
+}
+
+/**
+ * Calls the API. Resolves to {status, data} for 2xx answers; rejects with an ApiError for the
+ * others (and with status 0 when the network fails).
+ */
+export async function api(path, { method = 'GET', body, headers = {} } = {}) {
+  const init = { method, headers: { Accept: 'application/json, application/problem+json', ...headers } };
+  if (body !== undefined) {
+    init.headers['Content-Type'] = 'application/json';
+    init.body = JSON.stringify(body);
+  }
+  let res;
+  try {
+    res = await fetch(path, init);
+  } catch {
+    throw new ApiError(0, {
+      title: 'No connection',
+      detail: 'The shop could not be reached. Check your connection and try again.',
+    });
+  }
+  const text = await res.text();
+  let data = null;
+  if (text) {
+    try {
+      data = JSON.parse(text);
+    } catch {
+      data = null;
+    }
+  }
+  if (!res.ok) throw new ApiError(res.status, data);
+  return { status: res.status, data };
+}
+
+// --- Storage that may be unavailable (private modes, disabled storage) -------------------
+
+function read(storage, key) {
+  try {
+    return storage.getItem(key);
+  } catch {
+    return null;
+  }
+}
+
+function write(storage, key, value) {
+  try {
+    if (value === null) storage.removeItem(key);
+    else storage.setItem(key, value);
+  } catch {
+    // Without storage the page still works; it just forgets.
+  }
+}
+
+export const local = {
+  get: (key) => read(localStorage, key),
+  set: (key, value) => write(localStorage, key, value),
+};
+
+export const session = {
+  get: (key) => read(sessionStorage, key),
+  set: (key, value) => write(sessionStorage, key, value),
+};
+
+// --- The cart ----------------------------------------------------------------------------
+
+const TOKEN = 'commerce.cart.token';
+const COUNT = 'commerce.cart.count';
+
+/** The shopper's cart token (ctk_…), or null. */
+export function cartToken() {
+  return local.get(TOKEN);
+}
+
+/** Forgets the cart (after an order, or when the shop no longer knows it). */
+export function forgetCart() {
+  local.set(TOKEN, null);
+  showCount(0);
+}
+
+/** The URL of the cart's resource, or of one under it. */
+export function cartPath(token, rest = '') {
+  return `/api/carts/${encodeURIComponent(token)}${rest}`;
+}
+
+/** The item count last seen, for the header before any request. */
+export function cachedCount() {
+  return Number.parseInt(local.get(COUNT) || '0', 10) || 0;
+}
+
+/** Shows `n` items in the header's cart link and remembers it. */
+export function showCount(n) {
+  local.set(COUNT, String(n));
+  for (const el of document.querySelectorAll('[data-cart-count]')) {
+    el.textContent = String(n);
+    el.hidden = n === 0;
+  }
+  for (const link of document.querySelectorAll('[data-cart-link]')) {
+    link.setAttribute('aria-label', n === 0 ? 'Cart' : `Cart, ${n} ${n === 1 ? 'item' : 'items'}`);
+  }
+}
+
+let creating = null;
+
+/** The cart's token, creating the cart (once, whatever the number of callers) if needed. */
+export function ensureCart(currency) {
+  const token = cartToken();
+  if (token) return Promise.resolve(token);
+  if (!creating) {
+    creating = api('/api/carts', { method: 'POST', body: { currency } })
+      .then(({ data }) => {
+        local.set(TOKEN, data.token);
+        return data.token;
+      })
+      .finally(() => {
+        creating = null;
+      });
+  }
+  return creating;
+}
+
+/** Adds units of a variant; answers the cart. A cart the shop no longer knows is replaced. */
+export async function addToCart(variantId, quantity, currency) {
+  const body = { variant_id: variantId, quantity };
+  const token = await ensureCart(currency);
+  try {
+    const { data } = await api(cartPath(token, '/lines'), { method: 'POST', body });
+    showCount(data.item_count);
+    return data;
+  } catch (e) {
+    if (e.status !== 404) throw e;
+    forgetCart();
+    const fresh = await ensureCart(currency);
+    const { data } = await api(cartPath(fresh, '/lines'), { method: 'POST', body });
+    showCount(data.item_count);
+    return data;
+  }
+}
+
+// --- Money -------------------------------------------------------------------------------
+
+const formats = new Map();
+
+function format(currency) {
+  if (!formats.has(currency)) {
+    formats.set(currency, new Intl.NumberFormat('en', { style: 'currency', currency, currencyDisplay: 'narrowSymbol' }));
+  }
+  return formats.get(currency);
+}
+
+/** {amount, currency} in minor units → "€29.95", without passing through a float. */
+export function money(m) {
+  if (!m) return '';
+  const nf = format(m.currency);
+  const digits = nf.resolvedOptions().maximumFractionDigits;
+  const negative = m.amount < 0;
+  const text = String(Math.abs(m.amount)).padStart(digits + 1, '0');
+  const decimal = digits ? `${text.slice(0, -digits)}.${text.slice(-digits)}` : text;
+  // Intl formats decimal strings exactly (no rounding through a double).
+  return nf.format(`${negative ? '-' : ''}${decimal}`);
+}
+
+// --- Small DOM helpers -------------------------------------------------------------------
+
+/** Creates an element with attributes and children (strings become text, never HTML). */
+export function h(tag, attrs = {}, ...children) {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v === false || v === null || v === undefined) continue;
+    if (k === 'class') el.className = v;
+    else if (k === 'text') el.textContent = v;
+    else if (k.startsWith('on')) el.addEventListener(k.slice(2), v);
+    else el.setAttribute(k, v === true ? '' : v);
+  }
+  for (const child of children.flat()) {
+    if (child === null || child === undefined || child === false) continue;
+    el.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return el;
+}
+
+/** Product pages are at /products/{slug}; a cart line only knows the product's id, so this
+ * asks the catalog for slugs and pictures, once per product per page. */
+const products = new Map();
+export function productInfo(id) {
+  if (!products.has(id)) {
+    products.set(
+      id,
+      api(`/api/products/${encodeURIComponent(id)}`)
+        .then(({ data }) => data)
+        .catch(() => null),
+    );
+  }
+  return products.get(id);
+}
