@@ -1,6 +1,11 @@
 //! The load generator: N keep-alive HTTP/1.1 connections over loopback, each sending its
 //! requests one after another as fast as the server answers (a closed loop, like `wrk`),
 //! for a warm-up and then a fixed measured duration, never more than a request budget.
+//!
+//! A scenario's unit of work is one request from a fixed list, or one whole checkout: a new
+//! cart, a line added to it, and `POST /api/checkout` for it, each request using what the
+//! previous one answered (the cart's token), with an `Idempotency-Key` no other checkout of
+//! the run uses.
 
 use anyhow::{Context, Result};
 use bytes::Bytes;
@@ -21,6 +26,8 @@ pub struct RequestSpec {
     pub method: http::Method,
     pub path: String,
     pub body: Option<(String, Bytes)>, // (content type, body)
+    /// Request headers besides `Host` and `Content-Type`.
+    pub headers: Vec<(&'static str, String)>,
     /// The status a correct answer has; anything else counts as an error.
     pub expect_status: u16,
 }
@@ -31,8 +38,67 @@ impl RequestSpec {
             method: http::Method::GET,
             path: path.into(),
             body: None,
+            headers: Vec::new(),
             expect_status: 200,
         }
+    }
+
+    /// A POST of a JSON body.
+    pub fn post_json(path: impl Into<String>, body: impl Into<Bytes>, expect_status: u16) -> Self {
+        Self {
+            method: http::Method::POST,
+            path: path.into(),
+            body: Some(("application/json".into(), body.into())),
+            headers: Vec::new(),
+            expect_status,
+        }
+    }
+}
+
+/// What one connection repeats.
+pub enum Work {
+    /// One request at a time, cycling through the list.
+    Requests(Vec<RequestSpec>),
+    /// One whole checkout at a time.
+    Checkout(CheckoutSpec),
+}
+
+/// A full checkout: `POST /api/carts` (EUR), `POST /api/carts/{token}/lines` with one unit of
+/// a variant (cycling through `variants`), `POST /api/checkout` paying with the test
+/// provider's success card.
+pub struct CheckoutSpec {
+    pub variants: Vec<String>,
+    pub shipping_method_id: String,
+    /// Makes every checkout's `Idempotency-Key` unique across the rows of one run.
+    pub keys: std::sync::atomic::AtomicU64,
+}
+
+impl CheckoutSpec {
+    /// The checkout request for `cart_token`.
+    pub fn body(&self, cart_token: &str) -> Bytes {
+        Bytes::from(
+            serde_json::json!({
+                "cart_token": cart_token,
+                "email": "bench@example.com",
+                "shipping_address": {
+                    "name": "Bench Buyer",
+                    "line1": "Unter den Linden 1",
+                    "city": "Berlin",
+                    "postal_code": "10117",
+                    "country": "DE"
+                },
+                "shipping_method_id": self.shipping_method_id,
+                "payment_method": {
+                    "type": "test_card",
+                    "number": "4242424242424242",
+                    "exp_month": 12,
+                    "exp_year": 2040,
+                    "cvc": "123"
+                },
+                "return_url": "https://shop.example/checkout/return"
+            })
+            .to_string(),
+        )
     }
 }
 
@@ -58,6 +124,8 @@ pub struct LoadResult {
     pub first_error: Option<String>,
     /// CPU time the server's threads used during the measured window.
     pub server_cpu: Option<Duration>,
+    /// For a checkout: the latency of its `POST /api/checkout` alone, in microseconds.
+    pub step_latency: Option<Histogram<u64>>,
 }
 
 impl LoadResult {
@@ -88,20 +156,20 @@ pub fn threads_cpu(name: &str) -> Option<Duration> {
     Some(Duration::from_nanos(total))
 }
 
-/// Runs the load: the requests are spread round-robin over the connections, each connection
-/// cycling through them from its own offset.
-pub async fn run(
-    addr: SocketAddr,
-    requests: Arc<Vec<RequestSpec>>,
-    cfg: LoadConfig,
-) -> Result<LoadResult> {
+/// Runs the load: requests are spread round-robin over the connections, each connection
+/// cycling through them from its own offset; checkouts run one after another on each.
+pub async fn run(addr: SocketAddr, work: Arc<Work>, cfg: LoadConfig) -> Result<LoadResult> {
     anyhow::ensure!(
         addr.ip().is_loopback(),
         "the load generator only targets loopback"
     );
+    let units = match &*work {
+        Work::Requests(r) => r.len(),
+        Work::Checkout(c) => c.variants.len(),
+    };
     anyhow::ensure!(
-        !requests.is_empty(),
-        "a scenario needs at least one request"
+        units > 0,
+        "a scenario needs at least one request or variant"
     );
     let start = Instant::now();
     let measure_from = start + cfg.warmup;
@@ -113,23 +181,16 @@ pub async fn run(
     });
     let mut tasks = Vec::new();
     for c in 0..cfg.connections {
-        let requests = requests.clone();
+        let work = work.clone();
         let budget = budget.clone();
         // Each connection starts at its own share of the request list, so a scenario whose
         // requests change state (add-to-cart) spreads them evenly over its targets.
-        let first = c * requests.len() / cfg.connections;
+        let first = c * units / cfg.connections;
         tasks.push(tokio::spawn(async move {
-            connection(addr, requests, c, first, measure_from, deadline, budget).await
+            connection(addr, work, c, first, measure_from, deadline, budget).await
         }));
     }
-    let mut total = LoadResult {
-        requests: 0,
-        errors: 0,
-        elapsed: Duration::ZERO,
-        latency: new_histogram(),
-        first_error: None,
-        server_cpu: None,
-    };
+    let mut total = LoadResult::empty(matches!(*work, Work::Checkout(_)));
     for t in tasks {
         let r = t.await.context("a load connection panicked")??;
         total.requests += r.requests;
@@ -138,6 +199,9 @@ pub async fn run(
             .latency
             .add(&r.latency)
             .context("merging histograms")?;
+        if let (Some(t), Some(h)) = (total.step_latency.as_mut(), r.step_latency.as_ref()) {
+            t.add(h).context("merging histograms")?;
+        }
         if total.first_error.is_none() {
             total.first_error = r.first_error;
         }
@@ -152,6 +216,20 @@ pub async fn run(
         .saturating_duration_since(measure_from)
         .max(Duration::from_millis(1));
     Ok(total)
+}
+
+impl LoadResult {
+    fn empty(steps: bool) -> Self {
+        Self {
+            requests: 0,
+            errors: 0,
+            elapsed: Duration::ZERO,
+            latency: new_histogram(),
+            first_error: None,
+            server_cpu: None,
+            step_latency: steps.then(new_histogram),
+        }
+    }
 }
 
 pub fn new_histogram() -> Histogram<u64> {
@@ -173,9 +251,140 @@ async fn connect(addr: SocketAddr) -> Result<Sender> {
     Ok(sender)
 }
 
+/// Sends one request on the connection (connecting first when there is none); its status
+/// and body.
+async fn send(
+    sender: &mut Option<Sender>,
+    addr: SocketAddr,
+    host: &str,
+    spec: &RequestSpec,
+) -> Result<(u16, Bytes)> {
+    if sender.is_none() {
+        *sender = Some(connect(addr).await?);
+    }
+    let s = sender.as_mut().unwrap();
+    s.ready().await.context("connection not ready")?;
+    let mut req = http::Request::builder()
+        .method(spec.method.clone())
+        .uri(spec.path.as_str())
+        .header(http::header::HOST, host);
+    for (name, value) in &spec.headers {
+        req = req.header(*name, value.as_str());
+    }
+    let body = match &spec.body {
+        Some((ct, b)) => {
+            req = req.header(http::header::CONTENT_TYPE, ct.as_str());
+            b.clone()
+        }
+        None => Bytes::new(),
+    };
+    let res = s
+        .send_request(req.body(Full::new(body))?)
+        .await
+        .context("sending")?;
+    let status = res.status().as_u16();
+    let body = res
+        .into_body()
+        .collect()
+        .await
+        .context("reading the body")?
+        .to_bytes();
+    Ok((status, body))
+}
+
+/// How one unit of work went: `Ok(None)` when every answer was the expected one,
+/// `Ok(Some(why))` for an unexpected answer, `Err` for a transport error.
+type Outcome = Result<Option<String>>;
+
+/// Sends `spec`; an unexpected status is described.
+async fn one(
+    sender: &mut Option<Sender>,
+    addr: SocketAddr,
+    host: &str,
+    spec: &RequestSpec,
+) -> Result<(Option<String>, Bytes)> {
+    let (status, body) = send(sender, addr, host, spec)
+        .await
+        .with_context(|| format!("{} {}", spec.method, spec.path))?;
+    if status == spec.expect_status {
+        return Ok((None, body));
+    }
+    Ok((
+        Some(format!(
+            "{} {} -> {status}: {}",
+            spec.method,
+            spec.path,
+            String::from_utf8_lossy(&body[..body.len().min(200)])
+        )),
+        body,
+    ))
+}
+
+/// One checkout, the `n`-th of this connection: a cart, a line, the checkout. Also the
+/// time its `POST /api/checkout` took.
+async fn checkout(
+    sender: &mut Option<Sender>,
+    addr: SocketAddr,
+    host: &str,
+    spec: &CheckoutSpec,
+    n: usize,
+) -> (Outcome, Option<Duration>) {
+    use std::sync::atomic::Ordering;
+    let flow = async {
+        let create = RequestSpec::post_json("/api/carts", &br#"{"currency":"EUR"}"#[..], 201);
+        let (bad, body) = one(sender, addr, host, &create).await?;
+        if bad.is_some() {
+            return Ok((bad, None));
+        }
+        let json: serde_json::Value = serde_json::from_slice(&body).context("the new cart")?;
+        let token = json["token"]
+            .as_str()
+            .with_context(|| format!("POST /api/carts gave no token: {json}"))?
+            .to_owned();
+        let variant = &spec.variants[n % spec.variants.len()];
+        let line = RequestSpec::post_json(
+            format!("/api/carts/{}/lines", crate::percent_encode(&token)),
+            format!(r#"{{"variant_id":"{variant}","quantity":1}}"#),
+            200,
+        );
+        let (bad, _) = one(sender, addr, host, &line).await?;
+        if bad.is_some() {
+            return Ok((bad, None));
+        }
+        let mut pay = RequestSpec::post_json("/api/checkout", spec.body(&token), 201);
+        let key = spec.keys.fetch_add(1, Ordering::Relaxed);
+        pay.headers
+            .push(("idempotency-key", format!("bench-checkout-{key}")));
+        let t0 = Instant::now();
+        let (bad, _) = one(sender, addr, host, &pay).await?;
+        Ok((bad, Some(t0.elapsed())))
+    };
+    match flow.await {
+        Ok((bad, took)) => (Ok(bad), took),
+        Err(e) => (Err(e), None),
+    }
+}
+
+/// Runs one unit of `work` on a fresh connection: `Err` with the reason unless every answer
+/// was the expected one.
+pub async fn trial(addr: SocketAddr, work: &Work) -> Result<()> {
+    let mut sender = None;
+    let host = addr.to_string();
+    let outcome = match work {
+        Work::Requests(requests) => one(&mut sender, addr, &host, &requests[0])
+            .await
+            .map(|(bad, _)| bad),
+        Work::Checkout(spec) => checkout(&mut sender, addr, &host, spec, 0).await.0,
+    };
+    match outcome? {
+        None => Ok(()),
+        Some(why) => anyhow::bail!("{why}"),
+    }
+}
+
 async fn connection(
     addr: SocketAddr,
-    requests: Arc<Vec<RequestSpec>>,
+    work: Arc<Work>,
     index: usize,
     first: usize,
     measure_from: Instant,
@@ -183,14 +392,7 @@ async fn connection(
     budget: Arc<std::sync::atomic::AtomicU64>,
 ) -> Result<LoadResult> {
     use std::sync::atomic::Ordering;
-    let mut result = LoadResult {
-        requests: 0,
-        errors: 0,
-        elapsed: Duration::ZERO,
-        latency: new_histogram(),
-        first_error: None,
-        server_cpu: None,
-    };
+    let mut result = LoadResult::empty(matches!(*work, Work::Checkout(_)));
     let host = addr.to_string();
     let mut sender: Option<Sender> = None;
     let mut reconnects = 0u32;
@@ -208,58 +410,30 @@ async fn connection(
         {
             break;
         }
-        let spec = &requests[i % requests.len()];
+        let n = i;
         i += 1;
         let t0 = Instant::now();
-        let outcome = async {
-            if sender.is_none() {
-                sender = Some(connect(addr).await?);
+        let (outcome, step) = match &*work {
+            Work::Requests(requests) => {
+                let spec = &requests[n % requests.len()];
+                (
+                    one(&mut sender, addr, &host, spec)
+                        .await
+                        .map(|(bad, _)| bad),
+                    None,
+                )
             }
-            let s = sender.as_mut().unwrap();
-            s.ready().await.context("connection not ready")?;
-            let mut req = http::Request::builder()
-                .method(spec.method.clone())
-                .uri(spec.path.as_str())
-                .header(http::header::HOST, host.as_str());
-            let body = match &spec.body {
-                Some((ct, b)) => {
-                    req = req.header(http::header::CONTENT_TYPE, ct.as_str());
-                    b.clone()
-                }
-                None => Bytes::new(),
-            };
-            let res = s
-                .send_request(req.body(Full::new(body))?)
-                .await
-                .context("sending")?;
-            let status = res.status().as_u16();
-            let body = res
-                .into_body()
-                .collect()
-                .await
-                .context("reading the body")?
-                .to_bytes();
-            Ok::<_, anyhow::Error>((status, body))
-        }
-        .await;
+            Work::Checkout(spec) => checkout(&mut sender, addr, &host, spec, n).await,
+        };
         let took = t0.elapsed();
         let ok = match outcome {
-            Ok((status, _)) if status == spec.expect_status => true,
-            Ok((status, body)) => {
-                if result.first_error.is_none() {
-                    result.first_error = Some(format!(
-                        "{} {} -> {status}: {}",
-                        spec.method,
-                        spec.path,
-                        String::from_utf8_lossy(&body[..body.len().min(200)])
-                    ));
-                }
+            Ok(None) => true,
+            Ok(Some(why)) => {
+                result.first_error.get_or_insert(why);
                 false
             }
             Err(e) => {
-                if result.first_error.is_none() {
-                    result.first_error = Some(format!("{} {}: {e:#}", spec.method, spec.path));
-                }
+                result.first_error.get_or_insert_with(|| format!("{e:#}"));
                 sender = None;
                 reconnects += 1;
                 if reconnects > 100 {
@@ -273,8 +447,11 @@ async fn connection(
             if !ok {
                 result.errors += 1;
             }
-            let us = took.as_micros().clamp(1, 60_000_000) as u64;
-            result.latency.record(us).ok();
+            let us = |d: Duration| d.as_micros().clamp(1, 60_000_000) as u64;
+            result.latency.record(us(took)).ok();
+            if let (Some(h), Some(step), true) = (result.step_latency.as_mut(), step, ok) {
+                h.record(us(step)).ok();
+            }
         }
     }
     Ok(result)

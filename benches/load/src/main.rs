@@ -1,8 +1,9 @@
 //! `commerce-bench`: spin-commerce's benchmark in one command.
 //!
-//! Builds the components of `benches/bench.toml` (the shop plus the benchmark floor), loads
-//! the app in commerce-host in this process (its own multi-threaded tokio runtime), seeds the
-//! catalog through its WIT exports, then drives every scenario over loopback with keep-alive
+//! Generates the benchmark app (the shop's `spin.toml` as it is, plus the benchmark floor
+//! and the host probe of `benches/floor.toml`), builds its components, loads it in
+//! commerce-host in this process (its own multi-threaded tokio runtime), seeds the catalog
+//! through its WIT exports, then drives every scenario over loopback with keep-alive
 //! HTTP/1.1 connections from a separate client runtime, and prints a Markdown report (or
 //! writes it into BENCHMARKS.md with `--write`).
 //!
@@ -12,6 +13,7 @@
 
 #![forbid(unsafe_code)]
 
+mod bench_app;
 mod load;
 mod micro;
 mod report;
@@ -20,7 +22,7 @@ mod seed;
 use anyhow::{Context, Result, bail};
 use clap::Parser;
 use commerce_host::{App, AppOptions, Output};
-use load::{LoadConfig, LoadResult, RequestSpec};
+use load::{CheckoutSpec, LoadConfig, LoadResult, RequestSpec, Work};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -67,8 +69,9 @@ pub struct Cli {
     /// what logging costs.
     #[arg(long)]
     log: bool,
-    /// The benchmark manifest.
-    #[arg(long, default_value = "benches/bench.toml")]
+    /// The shop's manifest; the benchmark serves it as it is, with benches/floor.toml (the
+    /// floor and the host probe) appended.
+    #[arg(long, default_value = "spin.toml")]
     manifest: PathBuf,
     /// The catalog's key-value cache (the Spin variable `catalog_cache`): on or off.
     #[arg(long, default_value = "on", value_parser = ["on", "off"])]
@@ -148,10 +151,7 @@ pub const SCENARIOS: &[&str] = &[
 
 /// A scenario ready to run, or the reason it cannot run in this build.
 pub enum Prepared {
-    Ready {
-        what: String,
-        requests: Vec<RequestSpec>,
-    },
+    Ready { what: String, work: Arc<Work> },
     NotYet(&'static str),
 }
 
@@ -167,14 +167,20 @@ pub struct Row {
 /// What the scenarios need to know about the running app.
 struct Ctx<'a> {
     app: &'a App,
+    root: &'a Path,
+    /// Where the server listens.
+    addr: SocketAddr,
     rt: &'a tokio::runtime::Runtime,
     products: usize,
     /// Requests a state-changing scenario may have to absorb in the whole run (all rows).
     expected_requests: u64,
 }
 
-/// Variants each add-to-cart cart is filled with.
+/// Variants each add-to-cart cart is filled with, and the checkouts buy.
 const CART_VARIANTS: usize = 5;
+/// The on-hand count each checkout variant starts with: more than any run can sell (at
+/// 10,000 checkouts a second, a 10-minute window sells 6 million units over 5 variants).
+const CHECKOUT_STOCK: u32 = 100_000_000;
 
 async fn get_json(app: &App, path: &str) -> Result<serde_json::Value> {
     let res = app
@@ -188,14 +194,7 @@ async fn get_json(app: &App, path: &str) -> Result<serde_json::Value> {
 /// units a line and 500 a cart): request `i` adds one unit of variant `(i / carts) % 5` to
 /// cart `i % carts`, so each cart gets a fifth of its requests per variant.
 async fn cart_requests(ctx: &Ctx<'_>) -> Result<Vec<RequestSpec>> {
-    let mut variants = Vec::new();
-    for i in 0..CART_VARIANTS.min(ctx.products) {
-        let json = get_json(ctx.app, &format!("/api/products/{}", seed::slug(i))).await?;
-        let id = json["variants"][0]["id"]
-            .as_str()
-            .with_context(|| format!("product {} has no variant id: {json}", seed::slug(i)))?;
-        variants.push(id.to_string());
-    }
+    let variants = bench_variants(ctx).await?;
     // 90 units per line leaves headroom below 99 for uneven spreading over connections.
     let per_cart = (90 * variants.len()).min(450) as u64;
     let carts = ctx.expected_requests.div_ceil(per_cart).clamp(1, 20_000) as usize;
@@ -225,26 +224,62 @@ async fn cart_requests(ctx: &Ctx<'_>) -> Result<Vec<RequestSpec>> {
     for v in &variants {
         let body = bytes::Bytes::from(format!(r#"{{"variant_id":"{v}","quantity":1}}"#));
         for t in &tokens {
-            requests.push(RequestSpec {
-                method: http::Method::POST,
-                path: format!("/api/carts/{}/lines", percent_encode(t)),
-                body: Some(("application/json".into(), body.clone())),
-                expect_status: 200,
-            });
+            requests.push(RequestSpec::post_json(
+                format!("/api/carts/{}/lines", percent_encode(t)),
+                body.clone(),
+                200,
+            ));
         }
     }
     Ok(requests)
+}
+
+/// The first variant (size S) of each of the first [`CART_VARIANTS`] products.
+async fn bench_variants(ctx: &Ctx<'_>) -> Result<Vec<String>> {
+    let mut variants = Vec::new();
+    for i in 0..CART_VARIANTS.min(ctx.products) {
+        let json = get_json(ctx.app, &format!("/api/products/{}", seed::slug(i))).await?;
+        let id = json["variants"][0]["id"]
+            .as_str()
+            .with_context(|| format!("product {} has no variant id: {json}", seed::slug(i)))?;
+        variants.push(id.to_string());
+    }
+    Ok(variants)
+}
+
+/// Stock and pricing for the checkout scenario.
+async fn checkout_spec(ctx: &Ctx<'_>) -> Result<CheckoutSpec> {
+    let variants = bench_variants(ctx).await?;
+    let release = ctx.root.join("target/wasm32-wasip2/release");
+    seed::seed_stock(
+        ctx.app,
+        &release.join("inventory.wasm"),
+        &variants,
+        CHECKOUT_STOCK,
+    )
+    .await?;
+    let shipping_method_id = seed::seed_pricing(ctx.app, &release.join("pricing.wasm")).await?;
+    let spec = CheckoutSpec {
+        variants,
+        shipping_method_id,
+        keys: std::sync::atomic::AtomicU64::new(0),
+    };
+    Ok(spec)
+}
+
+fn requests(list: Vec<RequestSpec>) -> Arc<Work> {
+    Arc::new(Work::Requests(list))
 }
 
 fn prepare(name: &str, ctx: &Ctx) -> Result<Prepared> {
     Ok(match name {
         "floor" => Prepared::Ready {
             what: "GET /bench/hello (spin-sdk hello component)".into(),
-            requests: vec![RequestSpec::get("/bench/hello")],
+            work: requests(vec![RequestSpec::get("/bench/hello")]),
         },
         "health" => Prepared::Ready {
             what: "GET /api/health (SQLite + key-value check)".into(),
-            requests: vec![RequestSpec::get("/api/health")],
+            work: requests(vec![RequestSpec::get("/api/health")]),
         },
         "product-by-slug" => {
             anyhow::ensure!(ctx.products > 0, "product-by-slug needs --products > 0");
@@ -252,14 +287,16 @@ fn prepare(name: &str, ctx: &Ctx) -> Result<Prepared> {
             let n = ctx.products.min(256);
             Prepared::Ready {
                 what: format!("GET /api/products/{{slug}}, {n} different slugs"),
-                requests: (0..n)
-                    .map(|i| RequestSpec::get(format!("/api/products/{}", seed::slug(i))))
-                    .collect(),
+                work: requests(
+                    (0..n)
+                        .map(|i| RequestSpec::get(format!("/api/products/{}", seed::slug(i))))
+                        .collect(),
+                ),
             }
         }
         "product-list" => Prepared::Ready {
             what: "GET /api/products (first page, 20 products)".into(),
-            requests: vec![RequestSpec::get("/api/products")],
+            work: requests(vec![RequestSpec::get("/api/products")]),
         },
         "product-list-deep" => {
             let (page, cursor) = ctx.rt.block_on(last_page_cursor(ctx.app))?;
@@ -267,10 +304,10 @@ fn prepare(name: &str, ctx: &Ctx) -> Result<Prepared> {
                 None => Prepared::NotYet("needs more than one page of products (--products > 20)"),
                 Some(c) => Prepared::Ready {
                     what: format!("GET /api/products?after=… (page {page}, the last)"),
-                    requests: vec![RequestSpec::get(format!(
+                    work: requests(vec![RequestSpec::get(format!(
                         "/api/products?after={}",
                         percent_encode(&c)
-                    ))],
+                    ))]),
                 },
             }
         }
@@ -291,21 +328,37 @@ fn prepare(name: &str, ctx: &Ctx) -> Result<Prepared> {
                     "GET {path} (text, currency and option filter; {} matches, facets)",
                     json["total"]
                 ),
-                requests: vec![RequestSpec::get(path)],
+                work: requests(vec![RequestSpec::get(path)]),
             }
         }
         "add-to-cart" => {
             anyhow::ensure!(ctx.products > 0, "add-to-cart needs --products > 0");
-            let requests = ctx.rt.block_on(cart_requests(ctx))?;
+            let list = ctx.rt.block_on(cart_requests(ctx))?;
             Prepared::Ready {
                 what: format!(
                     "POST /api/carts/{{token}}/lines, 1 unit of one of {CART_VARIANTS} variants, over {} pre-created EUR carts",
-                    requests.len() / CART_VARIANTS
+                    list.len() / CART_VARIANTS
                 ),
-                requests,
+                work: requests(list),
             }
         }
-        "checkout" => Prepared::NotYet("not yet available: no checkout API in this build"),
+        "checkout" => {
+            anyhow::ensure!(ctx.products > 0, "checkout needs --products > 0");
+            let spec = ctx.rt.block_on(checkout_spec(ctx))?;
+            let variants = spec.variants.len();
+            let work = Arc::new(Work::Checkout(spec));
+            // One checkout outside the measurement, to fail early with the reason.
+            ctx.rt
+                .block_on(load::trial(ctx.addr, &work))
+                .context("the trial checkout")?;
+            Prepared::Ready {
+                what: format!(
+                    "one full checkout per unit: POST /api/carts (EUR), POST /api/carts/{{token}}/lines (1 unit of one of {} variants, {CHECKOUT_STOCK} on hand each), POST /api/checkout (test provider, success card 4242…, shipping to DE, unique Idempotency-Key); req/s is checkouts/s (3 HTTP requests each), latency and server CPU are per checkout",
+                    variants
+                ),
+                work,
+            }
+        }
         other => bail!(
             "unknown scenario {other:?} (known: {})",
             SCENARIOS.join(", ")
@@ -378,14 +431,14 @@ fn main() -> Result<()> {
             .init();
     }
 
-    let manifest = commerce_host::manifest::Manifest::from_file(&manifest_path)?;
-    let missing = missing_shop_routes(&root, &manifest)?;
-    for route in &missing {
-        eprintln!("warning: {route} is routed in spin.toml but not in the bench manifest");
-    }
+    let bench = bench_app::generate(&root, &manifest_path)?;
     if !cli.no_build {
-        eprintln!("building the components of {}", manifest_path.display());
-        commerce_host::builder::build_all(&manifest)?;
+        eprintln!(
+            "building the components of {} and {}",
+            manifest_path.display(),
+            bench_app::FLOOR
+        );
+        commerce_host::builder::build_all(&bench.for_build)?;
     }
 
     let machine_before = report::Machine::probe(&root);
@@ -404,7 +457,7 @@ fn main() -> Result<()> {
         .build()?;
 
     let state = tempfile::tempdir()?;
-    let mut options = AppOptions::new(&manifest_path);
+    let mut options = AppOptions::new(&bench.path);
     options.state_dir = Some(state.path().to_path_buf());
     options.output = Output::Inherit;
     options
@@ -475,6 +528,8 @@ fn main() -> Result<()> {
         }
         let ctx = Ctx {
             app: &app,
+            root: &root,
+            addr,
             rt: &server_rt,
             products: cli.products,
             // A generous bound: 10,000 requests/s over every row's warm-up and measurement.
@@ -502,7 +557,7 @@ fn main() -> Result<()> {
                         result: None,
                         note: Some(why.to_string()),
                     }),
-                    Prepared::Ready { what, requests } => {
+                    Prepared::Ready { what, work } => {
                         eprintln!("{name} at {connections} connection(s)");
                         let cfg = LoadConfig {
                             connections,
@@ -510,8 +565,7 @@ fn main() -> Result<()> {
                             duration: cli.duration,
                             max_requests: cli.max_requests,
                         };
-                        let result =
-                            client_rt.block_on(load::run(addr, Arc::new(requests.clone()), cfg))?;
+                        let result = client_rt.block_on(load::run(addr, work.clone(), cfg))?;
                         eprintln!(
                             "  {:.0} req/s, p50 {:.2} ms, p99 {:.2} ms, {} errors",
                             result.requests_per_second(),
@@ -551,7 +605,6 @@ fn main() -> Result<()> {
         rows: &rows,
         micro: micro.as_ref(),
         memory: &memory,
-        missing_routes: &missing,
     });
     println!("{text}");
     if let Some(path) = &cli.write {
@@ -560,26 +613,4 @@ fn main() -> Result<()> {
     }
     drop(server_rt);
     Ok(())
-}
-
-/// Routes of the shop's spin.toml that the bench manifest does not serve.
-fn missing_shop_routes(
-    root: &Path,
-    bench: &commerce_host::manifest::Manifest,
-) -> Result<Vec<String>> {
-    let shop = commerce_host::manifest::Manifest::from_file(&root.join("spin.toml"))?;
-    let routes = |m: &commerce_host::manifest::Manifest| -> Vec<String> {
-        m.http_triggers
-            .iter()
-            .filter_map(|t| match &t.route {
-                commerce_host::manifest::Route::Pattern(p) => Some(p.clone()),
-                _ => None,
-            })
-            .collect()
-    };
-    let served = routes(bench);
-    Ok(routes(&shop)
-        .into_iter()
-        .filter(|r| !served.contains(r))
-        .collect())
 }

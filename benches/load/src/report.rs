@@ -129,7 +129,6 @@ pub struct Report<'a> {
     pub rows: &'a [Row],
     pub micro: Option<&'a Micro>,
     pub memory: &'a Memory,
-    pub missing_routes: &'a [String],
 }
 
 fn ms(us: u64) -> String {
@@ -196,12 +195,6 @@ pub fn render(r: &Report) -> String {
             "; no request log"
         }
     );
-    for route in r.missing_routes {
-        let _ = writeln!(
-            s,
-            "- **Warning**: spin.toml routes {route}, which benches/bench.toml does not serve"
-        );
-    }
     if !r.rows.is_empty() {
         let _ = writeln!(
             s,
@@ -259,6 +252,27 @@ pub fn render(r: &Report) -> String {
             if !row.what.is_empty() {
                 let _ = writeln!(s, "- {}: {}", row.scenario, row.what);
             }
+        }
+        for row in r.rows {
+            let Some((res, step)) = row
+                .result
+                .as_ref()
+                .and_then(|res| Some((res, res.step_latency.as_ref()?)))
+            else {
+                continue;
+            };
+            let _ = writeln!(
+                s,
+                "- {} at {} connection(s): {:.0} checkouts/s ({:.0} HTTP requests/s); `POST /api/checkout` alone: p50 {}, p90 {}, p99 {}, max {}",
+                row.scenario,
+                row.connections,
+                res.requests_per_second(),
+                3.0 * res.requests_per_second(),
+                ms(step.value_at_quantile(0.5)),
+                ms(step.value_at_quantile(0.9)),
+                ms(step.value_at_quantile(0.99)),
+                ms(step.max())
+            );
         }
         for row in r.rows.iter().filter(|r| r.result.is_some()) {
             if let Some(note) = &row.note {

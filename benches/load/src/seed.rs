@@ -1,6 +1,7 @@
-//! Seeding the catalog through its WIT exports (`catalog-admin`), as the component tests do:
-//! the catalog component instantiated on its own over the app's state, with the grants of
-//! the component it is a dependency of.
+//! Seeding the shop through the capabilities' WIT exports, as the component tests do: the
+//! catalog (`catalog-admin`), stock (`inventory-admin`) and a shipping method and tax rate
+//! (`pricing-admin`), each component instantiated on its own over the app's state with the
+//! grants of a component it is a dependency of.
 
 use anyhow::{Context, Result};
 use commerce_host::App;
@@ -10,6 +11,24 @@ mod bindings {
     commerce_host::wasmtime::component::bindgen!({
         path: "../../wit",
         world: "catalog-component",
+        exports: { default: async },
+        wasmtime_crate: commerce_host::wasmtime,
+    });
+}
+
+mod inventory {
+    commerce_host::wasmtime::component::bindgen!({
+        path: "../../wit",
+        world: "inventory-component",
+        exports: { default: async },
+        wasmtime_crate: commerce_host::wasmtime,
+    });
+}
+
+mod pricing {
+    commerce_host::wasmtime::component::bindgen!({
+        path: "../../wit",
+        world: "pricing-component",
         exports: { default: async },
         wasmtime_crate: commerce_host::wasmtime,
     });
@@ -111,4 +130,82 @@ pub async fn seed_products(app: &App, catalog_wasm: &Path, count: usize) -> Resu
             .map_err(|e| anyhow::anyhow!("create-product {slug} refused: {e:?}"))?;
     }
     Ok(())
+}
+
+/// Sets the on-hand count of each variant to `on_hand`, through `inventory-admin.set-on-hand`.
+pub async fn seed_stock(
+    app: &App,
+    inventory_wasm: &Path,
+    variant_ids: &[String],
+    on_hand: u32,
+) -> Result<()> {
+    let mut lib = app
+        .instantiate_library(inventory_wasm, "checkout-api")
+        .await
+        .context("instantiating the inventory component")?;
+    let inventory = inventory::InventoryComponent::new(&mut lib.store, &lib.instance)
+        .map_err(anyhow::Error::from)
+        .context("the inventory component exports its world")?;
+    for id in variant_ids {
+        let count = inventory::exports::commerce::shop::inventory_admin::NewCount {
+            variant_id: id.clone(),
+            on_hand,
+            note: Some("commerce-bench: enough for every checkout of the run".into()),
+            actor: "commerce-bench".into(),
+            idempotency_key: None,
+        };
+        inventory
+            .commerce_shop_inventory_admin()
+            .call_set_on_hand(&mut lib.store, &count)
+            .await
+            .map_err(anyhow::Error::from)
+            .context("set-on-hand trapped")?
+            .map_err(|e| anyhow::anyhow!("set-on-hand {id} refused: {e:?}"))?;
+    }
+    Ok(())
+}
+
+/// What a checkout to Germany needs from pricing: German VAT (19 %, included in prices) and
+/// a EUR shipping method; the method's id.
+pub async fn seed_pricing(app: &App, pricing_wasm: &Path) -> Result<String> {
+    use pricing::commerce::shop::types::{Money, TaxMode};
+    use pricing::exports::commerce::shop::pricing_admin::{ShippingMethodInput, TaxRate};
+    let mut lib = app
+        .instantiate_library(pricing_wasm, "checkout-api")
+        .await
+        .context("instantiating the pricing component")?;
+    let pricing = pricing::PricingComponent::new(&mut lib.store, &lib.instance)
+        .map_err(anyhow::Error::from)
+        .context("the pricing component exports its world")?;
+    let admin = pricing.commerce_shop_pricing_admin();
+    let rate = TaxRate {
+        country: "DE".into(),
+        rate_ppm: 190_000,
+        mode: TaxMode::Inclusive,
+        applies_to_shipping: true,
+        label: "VAT 19%".into(),
+    };
+    admin
+        .call_set_tax_rate(&mut lib.store, &rate)
+        .await
+        .map_err(anyhow::Error::from)
+        .context("set-tax-rate trapped")?
+        .map_err(|e| anyhow::anyhow!("set-tax-rate refused: {e:?}"))?;
+    let method = ShippingMethodInput {
+        name: "Standard".into(),
+        rates: vec![Money {
+            amount: 490,
+            currency: "EUR".into(),
+        }],
+        countries: vec![],
+        active: true,
+        position: 0,
+    };
+    let created = admin
+        .call_create_shipping_method(&mut lib.store, &method)
+        .await
+        .map_err(anyhow::Error::from)
+        .context("create-shipping-method trapped")?
+        .map_err(|e| anyhow::anyhow!("create-shipping-method refused: {e:?}"))?;
+    Ok(created.id)
 }
