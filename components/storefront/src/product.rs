@@ -367,7 +367,7 @@ fn buy_form(h: &mut String, ctx: &Ctx, product: &Product, views: &[View], select
             for (j, value) in values.iter().enumerate() {
                 let _ = writeln!(
                     h,
-                    "<input type=\"radio\" id=\"opt-{k}-{j}\" name=\"opt-{k}\" value=\"{}\" data-option=\"{}\"{}><label for=\"opt-{k}-{j}\">{}</label>",
+                    "<label class=\"swatch\" for=\"opt-{k}-{j}\"><input type=\"radio\" id=\"opt-{k}-{j}\" name=\"opt-{k}\" value=\"{}\" data-option=\"{}\"{}><span>{}</span></label>",
                     esc(value),
                     esc(option),
                     if current == Some(*value) {

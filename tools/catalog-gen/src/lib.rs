@@ -12,6 +12,7 @@
 
 pub mod art;
 pub mod post;
+pub mod setup;
 pub mod words;
 
 use serde_json::{Value, json};

@@ -54,12 +54,13 @@ pub fn post_catalog(
     let mut summary = Summary::default();
     let mut offset = 0u64;
     for batch in batches(lines) {
-        let (status, body) = post(
+        let (status, body) = request(
             &host,
             port,
+            "POST",
             &format!("{prefix}/admin/products/import"),
             token,
-            batch.as_bytes(),
+            Some(("application/x-ndjson", batch.as_bytes())),
         )?;
         if status != 200 {
             bail!(
@@ -91,7 +92,7 @@ pub fn post_catalog(
 }
 
 /// `http://host[:port][/prefix]` -> (host, port, prefix without a trailing slash).
-fn parse_base(base: &str) -> Result<(String, u16, String)> {
+pub fn parse_base(base: &str) -> Result<(String, u16, String)> {
     let Some(rest) = base.strip_prefix("http://") else {
         bail!("--post takes an http:// URL (for https, write the file and use curl)");
     };
@@ -106,14 +107,28 @@ fn parse_base(base: &str) -> Result<(String, u16, String)> {
     Ok((host.to_owned(), port, prefix.to_owned()))
 }
 
-/// One HTTP/1.1 POST; returns the status and the (de-chunked) body.
-fn post(host: &str, port: u16, path: &str, token: &str, body: &[u8]) -> Result<(u16, Vec<u8>)> {
+/// One HTTP/1.1 request with the bearer `token` and an optional `(content type, body)`;
+/// returns the status and the (de-chunked) body.
+pub fn request(
+    host: &str,
+    port: u16,
+    method: &str,
+    path: &str,
+    token: &str,
+    body: Option<(&str, &[u8])>,
+) -> Result<(u16, Vec<u8>)> {
     let mut stream =
         TcpStream::connect((host, port)).with_context(|| format!("connecting to {host}:{port}"))?;
+    let (content_type, body) = body.unwrap_or(("", b""));
+    let content_type = if content_type.is_empty() {
+        String::new()
+    } else {
+        format!("Content-Type: {content_type}\r\n")
+    };
     write!(
         stream,
-        "POST {path} HTTP/1.1\r\nHost: {host}:{port}\r\nAuthorization: Bearer {token}\r\n\
-         Content-Type: application/x-ndjson\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        "{method} {path} HTTP/1.1\r\nHost: {host}:{port}\r\nAuthorization: Bearer {token}\r\n\
+         {content_type}Content-Length: {}\r\nConnection: close\r\n\r\n",
         body.len()
     )?;
     stream.write_all(body)?;
