@@ -1,0 +1,251 @@
+//! The storefront in a real browser: Debian's `chromium`, driven by `playwright-core`
+//! (`tests/browser/shopper.mjs`), against commerce-host serving `spin.toml` on a loopback
+//! port, exactly as `commerce-host up` does.
+//!
+//! The shop is the demo catalog (imported through the admin API) with stock, German and
+//! French VAT and one shipping method. The browser does what a shopper does and checks what
+//! a shopper sees; afterwards this file checks the shop's books through the capability
+//! components (the order is paid, the stock went down, a declined card moved nothing).
+//! Screenshots of every step are kept in `tests/artifacts/browser/<scenario>/`.
+//!
+//! Needs `node`, `tests/browser/node_modules` and chromium: `tests/run` (the README's test
+//! command) installs them with `tests/browser/install`.
+
+use bytes::Bytes;
+use commerce_tests::orders::{OrderFilter, OrderStatus, OrderSummary, PageRequest};
+use commerce_tests::pricing::{Money, ShippingMethodInput, TaxMode, TaxRate};
+use commerce_tests::{ADMIN_TOKEN, TestApp, repo_root, spawn_app};
+use serde_json::Value;
+use std::path::PathBuf;
+use std::process::Command;
+
+/// Units of every demo variant in stock.
+const STOCK: i32 = 7;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_shopper_searches_filters_buys_and_follows_the_order() {
+    let shop = Shop::open().await;
+    let report = shop.drive("purchase").await;
+
+    // The browser reports what it bought; the books must agree.
+    let number = report["order_number"].as_u64().expect("the order number");
+    let variant = report["variant_id"].as_str().expect("the variant bought");
+    let quantity = report["quantity"].as_i64().expect("the quantity bought");
+    let orders = shop.orders().await;
+    assert_eq!(orders.len(), 1, "exactly one order: {orders:?}");
+    assert_eq!(orders[0].number, number);
+    assert_eq!(orders[0].status, OrderStatus::Paid);
+    let level = shop.available(variant).await;
+    assert_eq!(level, i64::from(STOCK) - quantity, "stock taken once");
+    shop.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_declined_card_is_explained_charges_nothing_and_another_card_pays() {
+    let shop = Shop::open().await;
+    let report = shop.drive("declined").await;
+
+    // The declined attempt's order was cancelled and its stock released; the second card's
+    // attempt is the one paid order, and the stock went down once.
+    let number = report["order_number"].as_u64().expect("the order number");
+    let variant = report["variant_id"].as_str().expect("the variant bought");
+    let quantity = report["quantity"].as_i64().expect("the quantity bought");
+    let orders = shop.orders().await;
+    let paid: Vec<_> = orders
+        .iter()
+        .filter(|o| o.status == OrderStatus::Paid)
+        .collect();
+    assert_eq!(paid.len(), 1, "one paid order: {orders:?}");
+    assert_eq!(paid[0].number, number);
+    assert!(
+        orders
+            .iter()
+            .all(|o| o.number == number || o.status == OrderStatus::Cancelled),
+        "the declined attempt's order is cancelled: {orders:?}"
+    );
+    assert_eq!(
+        shop.available(variant).await,
+        i64::from(STOCK) - quantity,
+        "the declined attempt's reservation was released, the paid one taken"
+    );
+    shop.stop().await;
+}
+
+/// The demo shop, served over TCP.
+struct Shop {
+    app: TestApp,
+    base: String,
+    stop: tokio::sync::oneshot::Sender<()>,
+    server: tokio::task::JoinHandle<anyhow::Result<()>>,
+}
+
+impl Shop {
+    async fn open() -> Shop {
+        let app = spawn_app();
+        seed(&app).await;
+        let listener = commerce_host::server::bind("127.0.0.1:0".parse().unwrap())
+            .await
+            .expect("a loopback port");
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let server = tokio::spawn(commerce_host::server::serve(
+            app.app.clone(),
+            listener,
+            async {
+                let _ = stopped.await;
+            },
+        ));
+        Shop {
+            app,
+            base,
+            stop,
+            server,
+        }
+    }
+
+    /// Runs one scenario of `tests/browser/shopper.mjs`; its JSON report.
+    async fn drive(&self, scenario: &str) -> Value {
+        let root = repo_root();
+        let script = root.join("tests/browser/shopper.mjs");
+        let artifacts = root.join("tests/artifacts/browser").join(scenario);
+        let _ = std::fs::remove_dir_all(&artifacts);
+        std::fs::create_dir_all(&artifacts).unwrap();
+        let chromium = std::env::var_os("CHROMIUM")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from("/usr/bin/chromium"));
+        assert!(
+            chromium.exists()
+                && root
+                    .join("tests/browser/node_modules/playwright-core")
+                    .exists(),
+            "the browser tests need chromium and playwright-core: run `tests/run` \
+             (or `tests/browser/install`) once"
+        );
+        let mut cmd = Command::new("node");
+        cmd.arg(&script)
+            .arg(scenario)
+            .env("BASE_URL", &self.base)
+            .env("ARTIFACTS", &artifacts)
+            .env("CHROMIUM", &chromium);
+        let out = tokio::task::spawn_blocking(move || cmd.output())
+            .await
+            .unwrap()
+            .expect("node runs (is Node.js installed? tests/browser/install)");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            out.status.success(),
+            "the {scenario} scenario failed ({}); screenshots in {}\n--- stdout\n{stdout}\n--- stderr\n{stderr}",
+            out.status,
+            artifacts.display()
+        );
+        // The script's last line is its report.
+        let last = stdout.lines().last().unwrap_or("");
+        serde_json::from_str(last).unwrap_or_else(|e| panic!("no JSON report ({e}):\n{stdout}"))
+    }
+
+    /// Every order of the shop (a test makes only a few).
+    async fn orders(&self) -> Vec<OrderSummary> {
+        let filter = OrderFilter {
+            statuses: vec![],
+            created_after: None,
+            created_before: None,
+            customer_id: None,
+            search: None,
+        };
+        let page = PageRequest {
+            after: None,
+            limit: 50,
+        };
+        let mut orders = self.app.orders().await;
+        orders
+            .list_orders(&filter, &page)
+            .await
+            .expect("list-orders")
+            .items
+    }
+
+    /// Units of `variant` available now.
+    async fn available(&self, variant: &str) -> i64 {
+        let levels = self
+            .app
+            .inventory()
+            .await
+            .availability(&[variant.to_owned()])
+            .await
+            .expect("availability");
+        i64::from(levels[0].available)
+    }
+
+    async fn stop(self) {
+        let _ = self.stop.send(());
+        self.server.await.unwrap().unwrap();
+    }
+}
+
+/// The demo catalog through the admin API, `STOCK` units of every variant, VAT for Germany
+/// (inclusive, 19 %) and France (inclusive, 20 %), and a 4.90 EUR standard shipping.
+async fn seed(app: &TestApp) {
+    let catalog = std::fs::read(repo_root().join("data/demo-catalog.jsonl")).unwrap();
+    let imported = app
+        .request(
+            http::Request::post("/admin/products/import")
+                .header("authorization", format!("Bearer {ADMIN_TOKEN}"))
+                .header("content-type", "application/x-ndjson")
+                .body(Bytes::from(catalog))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(
+        imported.status,
+        200,
+        "{}",
+        String::from_utf8_lossy(&imported.body)
+    );
+
+    let mut catalog = app.catalog().await;
+    let mut inventory = app.inventory().await;
+    let slugs = catalog
+        .all_slugs(&commerce_tests::catalog::everything(), 100)
+        .await;
+    assert!(slugs.len() >= 100, "the demo catalog has products");
+    for slug in slugs {
+        let product = catalog
+            .bindings
+            .commerce_shop_catalog()
+            .call_get_product_by_slug(&mut catalog.lib.store, &slug)
+            .await
+            .expect("no trap")
+            .expect("a listed product");
+        for variant in product.variants {
+            inventory.receive(&variant.id, STOCK).await;
+        }
+    }
+
+    let mut pricing = app.pricing().await;
+    for (country, rate_ppm, label) in [("DE", 190_000, "MwSt. 19%"), ("FR", 200_000, "TVA 20%")] {
+        pricing
+            .set_tax_rate(&TaxRate {
+                country: country.into(),
+                rate_ppm,
+                mode: TaxMode::Inclusive,
+                applies_to_shipping: true,
+                label: label.into(),
+            })
+            .await
+            .expect("tax rate");
+    }
+    pricing
+        .create_shipping_method(&ShippingMethodInput {
+            name: "Standard".into(),
+            rates: vec![Money {
+                amount: 490,
+                currency: "EUR".into(),
+            }],
+            countries: vec![],
+            active: true,
+            position: 0,
+        })
+        .await
+        .expect("shipping method");
+}
