@@ -769,6 +769,50 @@ async fn every_page_carries_the_security_headers() {
     );
 }
 
+#[tokio::test]
+async fn pages_are_gzipped_for_clients_that_take_it() {
+    use std::io::Read;
+    let app = app();
+    app.catalog()
+        .await
+        .create_product(one_size("thing", "Thing", 100, vec![]))
+        .await;
+    let plain = app.get("/products/thing").await;
+    assert!(plain.headers.get("content-encoding").is_none());
+    assert_eq!(plain.headers["vary"], "accept-encoding");
+    let zipped = app
+        .get_with(
+            "/products/thing",
+            &[("accept-encoding", "br;q=1, gzip;q=0.8")],
+        )
+        .await;
+    assert_eq!(zipped.status, 200);
+    assert_eq!(zipped.headers["content-encoding"], "gzip");
+    assert_eq!(zipped.headers["vary"], "accept-encoding");
+    assert_security_headers(&zipped, "gzipped page");
+    let mut page = Vec::new();
+    flate2::read::GzDecoder::new(zipped.body.as_ref())
+        .read_to_end(&mut page)
+        .unwrap();
+    assert_eq!(page, plain.body.to_vec(), "the same page");
+    assert!(zipped.body.len() * 2 < plain.body.len());
+    // Each encoding has its own entity tag, and revalidates against it.
+    let tag = zipped.headers["etag"].to_str().unwrap().to_owned();
+    assert_ne!(tag, plain.headers["etag"].to_str().unwrap());
+    let again = app
+        .get_with(
+            "/products/thing",
+            &[("accept-encoding", "gzip"), ("if-none-match", &tag)],
+        )
+        .await;
+    assert_eq!(again.status, 304);
+    // gzip;q=0 is a refusal.
+    let refused = app
+        .get_with("/products/thing", &[("accept-encoding", "gzip;q=0")])
+        .await;
+    assert!(refused.headers.get("content-encoding").is_none());
+}
+
 #[test]
 fn the_demo_catalog_pictures_are_the_generated_ones() {
     let dir = repo_root().join("static/images/products");

@@ -197,8 +197,11 @@ fn with_security_headers(
     builder
 }
 
+/// Bodies shorter than this are sent as they are: gzip would save next to nothing.
+const COMPRESS_FROM: usize = 1024;
+
 /// The response: security headers on everything; a strong `ETag` on 200s, and a 304 when
-/// the request's `If-None-Match` names it.
+/// the request's `If-None-Match` names it; the body gzipped when the client takes gzip.
 fn finish(req: &Request, reply: Reply, head: bool) -> Response {
     let mut builder = with_security_headers(Response::builder());
     builder
@@ -208,8 +211,15 @@ fn finish(req: &Request, reply: Reply, head: bool) -> Response {
     if let Some(location) = &reply.location {
         builder.header("location", location.as_str());
     }
+    let mut body = reply.body.into_bytes();
+    let compressible = body.len() >= COMPRESS_FROM;
+    let gzip = compressible && accepts_gzip(req);
+    if compressible {
+        builder.header("vary", "accept-encoding");
+    }
     if reply.status == 200 {
-        let etag = etag(reply.body.as_bytes());
+        // Each encoding is its own representation, with its own tag.
+        let etag = etag(&body, if gzip { "-gz" } else { "" });
         builder.header("etag", etag.as_str());
         let fresh = req
             .header("if-none-match")
@@ -219,19 +229,46 @@ fn finish(req: &Request, reply: Reply, head: bool) -> Response {
             return builder.status(304).body(Vec::new()).build();
         }
     }
-    let body = if head {
-        Vec::new()
-    } else {
-        reply.body.into_bytes()
-    };
-    builder.body(body).build()
+    if gzip && let Some(zipped) = gzipped(&body) {
+        builder.header("content-encoding", "gzip");
+        body = zipped;
+    }
+    builder.body(if head { Vec::new() } else { body }).build()
 }
 
-/// A strong entity tag: the first 128 bits of the body's SHA-256, in hex.
-fn etag(body: &[u8]) -> String {
+/// Whether `Accept-Encoding` takes gzip (or anything, `*`) with a weight above zero.
+fn accepts_gzip(req: &Request) -> bool {
+    let Some(header) = req.header("accept-encoding").and_then(|v| v.as_str()) else {
+        return false;
+    };
+    header.split(',').any(|item| {
+        let mut parts = item.split(';');
+        let coding = parts.next().unwrap_or("").trim();
+        let weight = parts
+            .find_map(|p| p.trim().strip_prefix("q="))
+            .and_then(|q| q.trim().parse::<f32>().ok())
+            .unwrap_or(1.0);
+        (coding.eq_ignore_ascii_case("gzip") || coding == "*") && weight > 0.0
+    })
+}
+
+/// `body` gzipped, or `None` if that fails (then it goes as it is).
+fn gzipped(body: &[u8]) -> Option<Vec<u8>> {
+    use std::io::Write;
+    let mut encoder = flate2::write::GzEncoder::new(
+        Vec::with_capacity(body.len() / 4),
+        flate2::Compression::new(6),
+    );
+    encoder.write_all(body).ok()?;
+    encoder.finish().ok()
+}
+
+/// A strong entity tag: the first 128 bits of the body's SHA-256, in hex, and the encoding's
+/// suffix.
+fn etag(body: &[u8], suffix: &str) -> String {
     let digest = Sha256::digest(body);
     let hex: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
-    format!("\"{hex}\"")
+    format!("\"{hex}{suffix}\"")
 }
 
 /// Whether an `If-None-Match` value matches `etag` (RFC 9110: `*` or any listed tag, by
@@ -249,11 +286,25 @@ mod tests {
 
     #[test]
     fn entity_tags_match_weakly_and_by_list() {
-        let tag = etag(b"page");
+        let tag = etag(b"page", "");
         assert!(tag.starts_with('"') && tag.len() == 34);
+        assert_eq!(etag(b"page", "-gz"), format!("{}-gz\"", &tag[..33]));
         assert!(if_none_match(&tag, &tag));
         assert!(if_none_match(&format!("\"x\", W/{tag}"), &tag));
         assert!(if_none_match("*", &tag));
         assert!(!if_none_match("\"other\"", &tag));
+    }
+
+    #[test]
+    fn gzip_round_trips() {
+        use std::io::Read;
+        let page = "<p>hello</p>".repeat(200);
+        let zipped = gzipped(page.as_bytes()).unwrap();
+        assert!(zipped.len() < page.len() / 10);
+        let mut back = String::new();
+        flate2::read::GzDecoder::new(zipped.as_slice())
+            .read_to_string(&mut back)
+            .unwrap();
+        assert_eq!(back, page);
     }
 }
