@@ -12,7 +12,6 @@
 
 pub mod art;
 pub mod post;
-pub mod setup;
 pub mod words;
 
 use serde_json::{Value, json};

@@ -5,7 +5,6 @@
 //! cargo run -p catalog-gen -- --products 500 --seed 1 --out data/demo-catalog.jsonl
 //! cargo run --release -p catalog-gen -- --products 100000 --post http://127.0.0.1:3000
 //! cargo run -p catalog-gen -- --images static/images
-//! cargo run -p catalog-gen -- --setup-demo http://127.0.0.1:3000 --stock 25
 //! ```
 
 use anyhow::{Context, Result, bail};
@@ -36,14 +35,6 @@ struct Cli {
     /// The admin token for --post (default: $SPIN_VARIABLE_ADMIN_TOKEN).
     #[arg(long)]
     token: Option<String>,
-    /// Make the store at this base URL (http://host:port) ready to sell what it holds: the
-    /// demo's tax rates and shipping methods, and --stock units of every variant. Posts no
-    /// catalog; safe to run again.
-    #[arg(long, value_name = "URL")]
-    setup_demo: Option<String>,
-    /// Units on hand of every variant for --setup-demo.
-    #[arg(long, default_value_t = 25)]
-    stock: u32,
     /// Write the product pictures the catalog points at (SVG, one per kind and colour) into
     /// DIR/products/ instead of a catalog, replacing the SVG files there.
     #[arg(long, value_name = "DIR")]
@@ -58,21 +49,12 @@ fn main() -> Result<()> {
         println!("{n} pictures in {}", dir.join("products").display());
         return Ok(());
     }
-    let token = || match cli.token.clone() {
-        Some(t) => Ok(t),
-        None => std::env::var("SPIN_VARIABLE_ADMIN_TOKEN")
-            .context("--post and --setup-demo need --token or SPIN_VARIABLE_ADMIN_TOKEN"),
-    };
-    if let Some(base) = &cli.setup_demo {
-        let done = catalog_gen::setup::setup_demo(base, &token()?, cli.stock)?;
-        println!(
-            "{} tax rates set, {} shipping methods created, {} variants stocked with {} units",
-            done.tax_rates, done.shipping_created, done.variants_stocked, cli.stock
-        );
-        return Ok(());
-    }
     if let Some(base) = &cli.post {
-        let token = token()?;
+        let token = match cli.token.clone() {
+            Some(t) => t,
+            None => std::env::var("SPIN_VARIABLE_ADMIN_TOKEN")
+                .context("--post needs --token or SPIN_VARIABLE_ADMIN_TOKEN")?,
+        };
         let mut generator = Generator::new(cli.seed);
         let lines = category_lines()
             .into_iter()
