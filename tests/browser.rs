@@ -14,6 +14,7 @@
 use bytes::Bytes;
 use commerce_tests::orders::{OrderFilter, OrderStatus, OrderSummary, PageRequest};
 use commerce_tests::pricing::{Money, ShippingMethodInput, TaxMode, TaxRate};
+use commerce_tests::served::Served;
 use commerce_tests::{ADMIN_TOKEN, TestApp, repo_root, spawn_app};
 use serde_json::Value;
 use std::path::PathBuf;
@@ -72,35 +73,24 @@ async fn a_declined_card_is_explained_charges_nothing_and_another_card_pays() {
 }
 
 /// The demo shop, served over TCP.
-struct Shop {
-    app: TestApp,
-    base: String,
-    stop: tokio::sync::oneshot::Sender<()>,
-    server: tokio::task::JoinHandle<anyhow::Result<()>>,
+struct Shop(Served);
+
+impl std::ops::Deref for Shop {
+    type Target = Served;
+    fn deref(&self) -> &Served {
+        &self.0
+    }
 }
 
 impl Shop {
     async fn open() -> Shop {
         let app = spawn_app();
         seed(&app).await;
-        let listener = commerce_host::server::bind("127.0.0.1:0".parse().unwrap())
-            .await
-            .expect("a loopback port");
-        let base = format!("http://{}", listener.local_addr().unwrap());
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let server = tokio::spawn(commerce_host::server::serve(
-            app.app.clone(),
-            listener,
-            async {
-                let _ = stopped.await;
-            },
-        ));
-        Shop {
-            app,
-            base,
-            stop,
-            server,
-        }
+        Shop(Served::start(app).await)
+    }
+
+    async fn stop(self) {
+        self.0.stop().await;
     }
 
     /// Runs one scenario of `tests/browser/shopper.mjs`; its JSON report.
@@ -175,11 +165,6 @@ impl Shop {
             .await
             .expect("availability");
         i64::from(levels[0].available)
-    }
-
-    async fn stop(self) {
-        let _ = self.stop.send(());
-        self.server.await.unwrap().unwrap();
     }
 }
 

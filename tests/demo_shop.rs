@@ -4,7 +4,8 @@
 //! a wrong token or a store that is not running is said plainly and writes nothing.
 
 use bytes::Bytes;
-use commerce_tests::{ADMIN_TOKEN, TestApp, TestResponse, spawn_app};
+use commerce_tests::served::Served;
+use commerce_tests::{ADMIN_TOKEN, TestResponse, spawn_app};
 use demo_shop::plan::{self, Entry, Level};
 use demo_shop::{Options, Summary, Tally};
 use serde_json::{Value, json};
@@ -12,7 +13,7 @@ use std::time::Duration;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_run_makes_a_shop_that_sells_and_a_second_changes_nothing() {
-    let shop = Served::start().await;
+    let shop = Shop::start().await;
     let catalog = plan::parse_catalog(plan::DEMO_CATALOG).unwrap();
     let categories = catalog
         .iter()
@@ -139,7 +140,7 @@ async fn one_run_makes_a_shop_that_sells_and_a_second_changes_nothing() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_wrong_token_or_no_store_is_said_plainly_and_writes_nothing() {
-    let shop = Served::start().await;
+    let shop = Shop::start().await;
     let refused = shop
         .setup("not-the-token-of-this-store")
         .await
@@ -179,35 +180,23 @@ struct Books {
     catalog: String,
 }
 
-/// The app, served over TCP.
-struct Served {
-    app: TestApp,
-    base: String,
-    stop: tokio::sync::oneshot::Sender<()>,
-    server: tokio::task::JoinHandle<anyhow::Result<()>>,
+/// The app served over TCP, with the calls these tests make.
+struct Shop(Served);
+
+impl std::ops::Deref for Shop {
+    type Target = Served;
+    fn deref(&self) -> &Served {
+        &self.0
+    }
 }
 
-impl Served {
-    async fn start() -> Served {
-        let app = spawn_app();
-        let listener = commerce_host::server::bind("127.0.0.1:0".parse().unwrap())
-            .await
-            .expect("a loopback port");
-        let base = format!("http://{}", listener.local_addr().unwrap());
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let server = tokio::spawn(commerce_host::server::serve(
-            app.app.clone(),
-            listener,
-            async {
-                let _ = stopped.await;
-            },
-        ));
-        Served {
-            app,
-            base,
-            stop,
-            server,
-        }
+impl Shop {
+    async fn start() -> Shop {
+        Shop(Served::start(spawn_app()).await)
+    }
+
+    async fn stop(self) {
+        self.0.stop().await;
     }
 
     /// Runs demo-shop against the served app with `token`.
@@ -356,10 +345,5 @@ impl Served {
             String::from_utf8_lossy(&checkout.body)
         );
         variant
-    }
-
-    async fn stop(self) {
-        let _ = self.stop.send(());
-        self.server.await.unwrap().unwrap();
     }
 }

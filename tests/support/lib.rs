@@ -15,6 +15,7 @@ pub mod cart;
 pub mod openapi;
 pub mod orders;
 pub mod payments;
+pub mod served;
 
 /// Typed host-side bindings of the catalog component's world, for component unit tests.
 pub mod catalog {
