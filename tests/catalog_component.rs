@@ -346,6 +346,76 @@ async fn the_currency_filter_keeps_products_priced_in_it() {
     assert_eq!(eur_from.amount, 1000, "price-from is the cheapest variant");
 }
 
+#[tokio::test]
+async fn summaries_carry_their_variant_ids_in_the_products_order() {
+    use commerce_tests::catalog::exports::commerce::shop::catalog::ProductSummary as Summary;
+    let app = spawn_app();
+    let mut c = app.catalog().await;
+    let shirt = c.create_product(product("shirt", 1000, vec![])).await;
+    let scarf = c.create_product(product("scarf", 2000, vec![])).await;
+    let ids = |p: &commerce_tests::catalog::Product| -> Vec<String> {
+        p.variants.iter().map(|v| v.id.clone()).collect()
+    };
+    let shown = |page: &[Summary], slug: &str| {
+        page.iter()
+            .find(|s| s.slug == slug)
+            .map(|s| s.variant_ids.clone())
+            .unwrap()
+    };
+    // The first page (cached by the catalog) and a later page (never cached).
+    let listed = list(&mut c, &everything(), &first_page(10)).await.unwrap();
+    assert_eq!(shown(&listed.items, "shirt"), ids(&shirt));
+    assert_eq!(shown(&listed.items, "scarf"), ids(&scarf));
+    let first = list(&mut c, &everything(), &first_page(1)).await.unwrap();
+    assert_eq!(shown(&first.items, "scarf"), ids(&scarf));
+    let second = list(
+        &mut c,
+        &everything(),
+        &PageRequest {
+            after: first.page.next,
+            limit: 1,
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(shown(&second.items, "shirt"), ids(&shirt));
+
+    // A variant added, then one deleted, shows in the next listing.
+    let added = c
+        .bindings
+        .commerce_shop_catalog_admin()
+        .call_add_variant(&mut c.lib.store, &shirt.id, &variant("SHIRT-L", "L", 1200))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(added.variants.len(), 3);
+    c.bindings
+        .commerce_shop_catalog_admin()
+        .call_delete_variant(&mut c.lib.store, &added.variants[0].id)
+        .await
+        .unwrap()
+        .unwrap();
+    let now: Vec<String> = ids(&added)[1..].to_vec();
+    let listed = list(&mut c, &everything(), &first_page(10)).await.unwrap();
+    assert_eq!(shown(&listed.items, "shirt"), now);
+    let found = c
+        .bindings
+        .commerce_shop_catalog()
+        .call_search(&mut c.lib.store, &everything(), &first_page(10))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(shown(&found.items, "shirt"), now);
+    assert_eq!(shown(&found.items, "scarf"), ids(&scarf));
+    // Prices still come with the page, one per currency, ordered by currency.
+    let currencies: Vec<&str> = found.items[0]
+        .price_from
+        .iter()
+        .map(|m| m.currency.as_str())
+        .collect();
+    assert_eq!(currencies, ["EUR", "USD"]);
+}
+
 // --- catalog-admin --------------------------------------------------------------------
 
 use commerce_tests::catalog::{

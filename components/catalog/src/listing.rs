@@ -701,6 +701,7 @@ impl Plan {
                 title: text(row, 2)?,
                 image: images_from(&text(row, 3)?)?.into_iter().next(),
                 price_from: Vec::new(),
+                variant_ids: Vec::new(),
                 created_at: int(row, 4)?,
             });
         }
@@ -720,7 +721,7 @@ impl Plan {
             }
             _ => None,
         };
-        fill_price_from(store, &mut items)?;
+        fill_summaries(store, &mut items)?;
         Ok((items, next))
     }
 
@@ -921,26 +922,42 @@ pub fn price_bounds(code: &str) -> Vec<i64> {
     bounds
 }
 
-/// Sets each summary's lowest price per currency, ordered by currency.
-fn fill_price_from(store: &Store, items: &mut [ProductSummary]) -> Result<(), Error> {
+/// Sets each summary's lowest price per currency (ordered by currency) and its variant ids
+/// (in the product's order), with one statement for the whole page.
+fn fill_summaries(store: &Store, items: &mut [ProductSummary]) -> Result<(), Error> {
     if items.is_empty() {
         return Ok(());
     }
+    // Rows of kind 0 are prices (currency, amount), of kind 1 variants (id, position).
+    let list = capability_kit::db::placeholders(items.len());
     let sql = format!(
-        "SELECT product_id, currency, min_amount FROM catalog_product_prices \
-         WHERE product_id IN ({}) ORDER BY currency",
-        capability_kit::db::placeholders(items.len())
+        "SELECT 0, product_id, currency, min_amount FROM catalog_product_prices \
+         WHERE product_id IN ({list}) \
+         UNION ALL SELECT 1, product_id, id, position FROM catalog_variants \
+         WHERE product_id IN ({list})"
     );
-    let params: Vec<Value> = items.iter().map(|p| t(p.id.as_str())).collect();
-    let mut by_product: HashMap<String, Vec<Money>> = HashMap::new();
+    let ids = items.iter().map(|p| t(p.id.as_str()));
+    let params: Vec<Value> = ids.clone().chain(ids).collect();
+    let mut prices: HashMap<String, Vec<Money>> = HashMap::new();
+    let mut variants: HashMap<String, Vec<(i64, String)>> = HashMap::new();
     for row in store.query(&sql, &params)? {
-        by_product.entry(text(&row, 0)?).or_default().push(Money {
-            currency: text(&row, 1)?,
-            amount: int(&row, 2)?,
-        });
+        let (product, key, number) = (text(&row, 1)?, text(&row, 2)?, int(&row, 3)?);
+        if int(&row, 0)? == 0 {
+            prices.entry(product).or_default().push(Money {
+                currency: key,
+                amount: number,
+            });
+        } else {
+            variants.entry(product).or_default().push((number, key));
+        }
     }
     for item in items {
-        item.price_from = by_product.remove(&item.id).unwrap_or_default();
+        let mut price_from = prices.remove(&item.id).unwrap_or_default();
+        price_from.sort_by(|a, b| a.currency.cmp(&b.currency));
+        item.price_from = price_from;
+        let mut ids = variants.remove(&item.id).unwrap_or_default();
+        ids.sort();
+        item.variant_ids = ids.into_iter().map(|(_, id)| id).collect();
     }
     Ok(())
 }

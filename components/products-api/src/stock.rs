@@ -13,9 +13,8 @@
 //!   `out_of_stock` with `available: 0`, exactly as a counted zero.
 //! - A product is `in_stock` when at least one of its variants has a unit available.
 //!
-//! A listing's summaries carry no variant ids, so the variants of each listed product are
-//! read with `catalog.get-product` (a cached read in the catalog) before the one
-//! availability call.
+//! A listing's summaries carry their variant ids, so a page of a listing costs one
+//! availability call whatever its length.
 
 use std::collections::HashMap;
 
@@ -135,22 +134,17 @@ fn inventory_problem(e: inventory::Error) -> Problem {
     }
 }
 
-/// For each summary, whether its product has a variant available now.
+/// For each summary, whether its product has a variant available now: one availability
+/// call (per batch) for the variants of the whole page.
 pub fn in_stock(items: &[ProductSummary]) -> Result<Vec<bool>, Problem> {
-    let mut variants = Vec::with_capacity(items.len());
-    for item in items {
-        variants.push(match catalog::get_product(&item.id) {
-            Ok(p) => p.variants.into_iter().map(|v| v.id).collect(),
-            // Unpublished or deleted since the listing was read: nothing to sell.
-            Err(catalog::Error::NotFound) => Vec::new(),
-            Err(e) => return Err(crate::problem(e)),
-        });
-    }
-    let all: Vec<String> = variants.iter().flatten().cloned().collect();
-    let levels = Levels::of(&all)?;
-    Ok(variants
+    let all: Vec<String> = items
         .iter()
-        .map(|ids| levels.any_available(ids.iter()))
+        .flat_map(|item| item.variant_ids.iter().cloned())
+        .collect();
+    let levels = Levels::of(&all)?;
+    Ok(items
+        .iter()
+        .map(|item| levels.any_available(item.variant_ids.iter()))
         .collect())
 }
 
