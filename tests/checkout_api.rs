@@ -12,7 +12,8 @@ use commerce_host::faults::{self, FaultAction, SqliteFault};
 use commerce_tests::orders::{OrderFilter, OrderStatus, PageRequest};
 use commerce_tests::payments;
 use commerce_tests::pricing::{Money, ShippingMethodInput, TaxMode, TaxRate};
-use commerce_tests::{TestApp, TestResponse, product, spawn_app_with};
+use commerce_tests::stripe_fake as fake;
+use commerce_tests::{TestApp, TestResponse, product, spawn_app_with, spawn_edited_app};
 use serde_json::{Value, json};
 use std::sync::Arc;
 
@@ -33,7 +34,15 @@ struct Shop {
 }
 
 async fn shop(stock: i32) -> Shop {
-    let app = spawn_app_with(&[("payments_test_webhook_secret", WEBHOOK_SECRET)]);
+    shop_in(
+        spawn_app_with(&[("payments_test_webhook_secret", WEBHOOK_SECRET)]),
+        stock,
+    )
+    .await
+}
+
+/// The shop of [`shop`] in `app`.
+async fn shop_in(app: TestApp, stock: i32) -> Shop {
     let mut catalog = app.catalog().await;
     let p = catalog.create_product(product("tee", 1999, vec![])).await;
     let variant = p.variants[0].id.clone();
@@ -122,6 +131,27 @@ impl Shop {
     }
 
     fn body(&self, cart: &str, card: &str) -> Value {
+        self.body_paying(
+            cart,
+            json!({
+                "type": "test_card",
+                "number": card,
+                "exp_month": 12,
+                "exp_year": 2040,
+                "cvc": "123"
+            }),
+        )
+    }
+
+    /// A checkout of `cart` paying with a Stripe PaymentMethod id.
+    fn stripe_body(&self, cart: &str, payment_method: &str) -> Value {
+        self.body_paying(
+            cart,
+            json!({"type": "provider_token", "token": payment_method}),
+        )
+    }
+
+    fn body_paying(&self, cart: &str, payment_method: Value) -> Value {
         json!({
             "cart_token": cart,
             "email": "ada@example.com",
@@ -133,13 +163,7 @@ impl Shop {
                 "country": "DE"
             },
             "shipping_method_id": self.shipping,
-            "payment_method": {
-                "type": "test_card",
-                "number": card,
-                "exp_month": 12,
-                "exp_year": 2040,
-                "cvc": "123"
-            },
+            "payment_method": payment_method,
             "return_url": "https://shop.example/checkout/return"
         })
     }
@@ -828,4 +852,210 @@ async fn a_lapsed_reservation_is_taken_again_or_the_charge_is_refunded() {
     assert_eq!(again.status, 409);
     let pays = payments_of(&shop.app, &order_id).await;
     assert_eq!(pays[0].amount_refunded, pays[0].amount_captured);
+}
+
+// --- the Stripe provider over HTTP, against the local fake Stripe -------------------------
+
+/// The shop of [`shop`] whose payments go to the fake Stripe: the same variables the
+/// payments component's tests use (`stripe_secret_key`, `stripe_api_base` pointing at the
+/// fake), and checkout-api granted `http://127.0.0.1:*` instead of `https://api.stripe.com`,
+/// its only change to spin.toml.
+async fn stripe_shop(stripe: &fake::Fake, stock: i32) -> Shop {
+    let grant_the_fake = |text: String| {
+        let section = text
+            .find("[component.checkout-api]\n")
+            .expect("spin.toml has checkout-api");
+        let end = text[section + 1..]
+            .find("\n[")
+            .map_or(text.len(), |e| section + 1 + e);
+        let granted = text[section..end].replace(
+            r#"allowed_outbound_hosts = ["https://api.stripe.com"]"#,
+            r#"allowed_outbound_hosts = ["http://127.0.0.1:*"]"#,
+        );
+        assert_ne!(granted, text[section..end], "checkout-api's grant changed");
+        format!("{}{granted}{}", &text[..section], &text[end..])
+    };
+    let app = spawn_edited_app(
+        grant_the_fake,
+        &[
+            ("payments_test_webhook_secret", WEBHOOK_SECRET),
+            ("stripe_webhook_secret", payments::STRIPE_WEBHOOK_SECRET),
+            ("stripe_secret_key", payments::STRIPE_SECRET_KEY),
+            ("stripe_api_base", &stripe.base),
+        ],
+    );
+    shop_in(app, stock).await
+}
+
+/// The requests the fake Stripe got that create a PaymentIntent, and their
+/// `Idempotency-Key`s.
+fn intent_creates(stripe: &fake::Fake) -> Vec<Option<String>> {
+    stripe
+        .seen()
+        .into_iter()
+        .filter(|s| s.method == "POST" && s.path == "/v1/payment_intents")
+        .map(|s| s.idempotency_key)
+        .collect()
+}
+
+fn intents(stripe: &fake::Fake) -> Vec<Value> {
+    stripe
+        .state
+        .lock()
+        .unwrap()
+        .intents
+        .values()
+        .cloned()
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stripe_checkout_pays_over_the_wire_and_a_retry_makes_no_second_payment_intent() {
+    let stripe = fake::start().await;
+    let shop = stripe_shop(&stripe, 10).await;
+    let cart = shop.cart(2).await;
+    let body = shop.stripe_body(&cart, "pm_card_visa");
+    let r = shop.checkout("key-stripe-ok", &body).await;
+    assert_eq!(r.status, 201, "{}", String::from_utf8_lossy(&r.body));
+    let v = r.json();
+    assert_eq!(v["status"], "paid");
+    assert_eq!(v["order"]["status"], "paid");
+    assert_eq!(v["payment"]["status"], "succeeded");
+    assert_eq!(v["payment"]["card"]["last4"], "4242");
+    assert_eq!(shop.stock().await, (8, 0, 8));
+
+    // One PaymentIntent, for the order's total, created and confirmed with Idempotency-Keys.
+    let made = intents(&stripe);
+    assert_eq!(made.len(), 1);
+    assert_eq!(made[0]["amount"], 4488);
+    assert_eq!(made[0]["currency"], "eur");
+    assert_eq!(made[0]["status"], "succeeded");
+    assert_eq!(made[0]["metadata"]["payment_id"], v["payment"]["id"]);
+    let creates = intent_creates(&stripe);
+    assert_eq!(creates.len(), 1);
+    assert!(creates[0].is_some());
+    let confirm = format!(
+        "/v1/payment_intents/{}/confirm",
+        made[0]["id"].as_str().unwrap()
+    );
+    assert!(
+        stripe
+            .seen()
+            .iter()
+            .any(|s| s.path == confirm && s.idempotency_key.is_some())
+    );
+    assert!(
+        stripe.seen().iter().all(|s| s.field("number").is_none()),
+        "no card number ever goes to Stripe"
+    );
+
+    // The same key and body: the same answer, and Stripe is not asked to create again.
+    let again = shop.checkout("key-stripe-ok", &body).await;
+    assert_eq!(
+        again.status,
+        201,
+        "{}",
+        String::from_utf8_lossy(&again.body)
+    );
+    assert_eq!(again.json()["order"]["id"], v["order"]["id"]);
+    assert_eq!(again.json()["payment"]["id"], v["payment"]["id"]);
+    assert_eq!(intent_creates(&stripe).len(), 1);
+    assert_eq!(intents(&stripe).len(), 1);
+    assert_eq!(shop.stock().await, (8, 0, 8));
+    assert_eq!(shop.orders_with(OrderStatus::Paid).await, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stripe_decline_is_answered_again_on_retry_without_a_second_payment_intent() {
+    let stripe = fake::start().await;
+    let shop = stripe_shop(&stripe, 3).await;
+    let cart = shop.cart(2).await;
+    let body = shop.stripe_body(&cart, "pm_card_chargeDeclinedInsufficientFunds");
+    let r = shop.checkout("key-stripe-declined", &body).await;
+    assert_eq!(r.status, 402, "{}", String::from_utf8_lossy(&r.body));
+    assert!(problem_type(&r).ends_with("/payment-declined"));
+    assert_eq!(r.json()["decline_code"], "insufficient_funds");
+    assert_eq!(intents(&stripe).len(), 1);
+    assert_eq!(intents(&stripe)[0]["status"], "requires_payment_method");
+    assert_eq!(shop.stock().await, (3, 0, 3));
+    assert_eq!(shop.orders_with(OrderStatus::Cancelled).await, 1);
+    let seen = stripe.seen().len();
+
+    // A retry with the same key: the same refusal, and Stripe hears nothing of it.
+    let again = shop.checkout("key-stripe-declined", &body).await;
+    assert_eq!(
+        again.status,
+        402,
+        "{}",
+        String::from_utf8_lossy(&again.body)
+    );
+    assert_eq!(again.json()["decline_code"], "insufficient_funds");
+    assert_eq!(stripe.seen().len(), seen);
+    assert_eq!(intent_creates(&stripe).len(), 1);
+    assert_eq!(intents(&stripe).len(), 1);
+    assert_eq!(shop.orders_with(OrderStatus::Paid).await, 0);
+
+    // Another card is another attempt under a new key: a new PaymentIntent, paid.
+    let ok = shop
+        .checkout(
+            "key-stripe-declined-2",
+            &shop.stripe_body(&cart, "pm_card_visa"),
+        )
+        .await;
+    assert_eq!(ok.status, 201, "{}", String::from_utf8_lossy(&ok.body));
+    assert_eq!(intents(&stripe).len(), 2);
+    let creates = intent_creates(&stripe);
+    assert_eq!(creates.len(), 2);
+    assert_ne!(creates[0], creates[1]);
+    assert_eq!(shop.stock().await, (1, 0, 1));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lost_stripe_answer_is_recovered_by_a_retry_with_the_same_key() {
+    let stripe = fake::start().await;
+    let shop = stripe_shop(&stripe, 5).await;
+    let cart = shop.cart(1).await;
+    let body = shop.stripe_body(&cart, "pm_card_visa");
+    // Stripe creates the PaymentIntent but its answer is lost: the shopper is told to retry.
+    stripe.state.lock().unwrap().lose_next_create = true;
+    let r = shop.checkout("key-stripe-lost", &body).await;
+    assert_eq!(r.status, 503, "{}", String::from_utf8_lossy(&r.body));
+    assert_eq!(intents(&stripe).len(), 1);
+    assert_eq!(shop.orders_with(OrderStatus::Paid).await, 0);
+
+    // The retry sends the create again under the same Idempotency-Key; Stripe replays its
+    // first answer, so there is still one PaymentIntent, and the checkout completes.
+    let done = shop.checkout("key-stripe-lost", &body).await;
+    assert_eq!(done.status, 201, "{}", String::from_utf8_lossy(&done.body));
+    let creates = intent_creates(&stripe);
+    assert_eq!(creates.len(), 2);
+    assert!(creates[0].is_some());
+    assert_eq!(creates[0], creates[1]);
+    assert_eq!(intents(&stripe).len(), 1);
+    assert_eq!(intents(&stripe)[0]["status"], "succeeded");
+    let order = done.json()["order"]["id"].as_str().unwrap().to_owned();
+    assert_eq!(payments_of(&shop.app, &order).await.len(), 1);
+    assert_eq!(shop.stock().await, (4, 0, 4));
+    assert_eq!(shop.orders_with(OrderStatus::Paid).await, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stripe_3ds_checkout_answers_202_and_the_same_request_completes_it() {
+    let stripe = fake::start().await;
+    let shop = stripe_shop(&stripe, 4).await;
+    let cart = shop.cart(1).await;
+    let body = shop.stripe_body(&cart, "pm_card_threeDSecure2Required");
+    let r = shop.checkout("key-stripe-3ds", &body).await;
+    assert_eq!(r.status, 202, "{}", String::from_utf8_lossy(&r.body));
+    let v = r.json();
+    assert_eq!(v["status"], "requires_action");
+    assert_eq!(v["payment"]["next_action"]["type"], "provider_sdk");
+    assert_eq!(shop.stock().await, (4, 1, 3));
+    // The shopper has finished the challenge; the same request asks Stripe and finishes.
+    let done = shop.checkout("key-stripe-3ds", &body).await;
+    assert_eq!(done.status, 201, "{}", String::from_utf8_lossy(&done.body));
+    assert_eq!(done.json()["order"]["id"], v["order"]["id"]);
+    assert_eq!(intent_creates(&stripe).len(), 1);
+    assert_eq!(intents(&stripe).len(), 1);
+    assert_eq!(shop.stock().await, (3, 0, 3));
 }

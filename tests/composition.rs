@@ -3,20 +3,7 @@
 //! `dependencies_inherit_configuration = true`.
 
 use commerce_host::App;
-use commerce_tests::{build_components, manifest_path, options, repo_root};
-
-/// `spin.toml` rewritten by `edit`, in a temporary directory, with component paths made
-/// absolute so it loads the same `.wasm` files.
-fn edited_manifest(edit: impl Fn(String) -> String) -> (tempfile::TempDir, std::path::PathBuf) {
-    build_components();
-    let text = std::fs::read_to_string(manifest_path()).unwrap();
-    let target = repo_root().join("target");
-    let text = edit(text.replace("\"target/", &format!("\"{}/", target.display())));
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("spin.toml");
-    std::fs::write(&path, text).unwrap();
-    (dir, path)
-}
+use commerce_tests::{edited_manifest, options};
 
 #[tokio::test]
 async fn a_dependency_that_does_not_inherit_configuration_is_denied_the_database() {

@@ -16,6 +16,7 @@ pub mod openapi;
 pub mod orders;
 pub mod payments;
 pub mod served;
+pub mod stripe_fake;
 
 /// Typed host-side bindings of the catalog component's world, for component unit tests.
 pub mod catalog {
@@ -82,6 +83,8 @@ pub fn build_components() {
 pub struct TestApp {
     pub app: App,
     pub state: tempfile::TempDir,
+    /// The directory of an edited manifest ([`spawn_edited_app`]), kept while the app lives.
+    _manifest_dir: Option<tempfile::TempDir>,
 }
 
 /// A collected response.
@@ -130,15 +133,49 @@ pub fn spawn_app() -> TestApp {
 /// Starts the app from `spin.toml` with fresh state and these application variables set.
 pub fn spawn_app_with(variables: &[(&str, &str)]) -> TestApp {
     build_components();
+    load_app(&manifest_path(), None, variables)
+}
+
+/// Loads the app of `manifest` over fresh state with these application variables set;
+/// `manifest_dir` (a temporary directory holding it) lives as long as the app.
+fn load_app(
+    manifest: &Path,
+    manifest_dir: Option<tempfile::TempDir>,
+    variables: &[(&str, &str)],
+) -> TestApp {
     let state = tempfile::tempdir().unwrap();
-    let mut options = options(&manifest_path(), state.path());
+    let mut options = options(manifest, state.path());
     for (name, value) in variables {
         options
             .variables
             .insert((*name).to_owned(), (*value).to_owned());
     }
     let app = App::load(options).expect("the app loads");
-    TestApp { app, state }
+    TestApp {
+        app,
+        state,
+        _manifest_dir: manifest_dir,
+    }
+}
+
+/// `spin.toml` rewritten by `edit`, in a temporary directory, with component paths made
+/// absolute so it loads the same `.wasm` files; the directory and the manifest's path.
+pub fn edited_manifest(edit: impl Fn(String) -> String) -> (tempfile::TempDir, PathBuf) {
+    build_components();
+    let text = std::fs::read_to_string(manifest_path()).unwrap();
+    let target = repo_root().join("target");
+    let text = edit(text.replace("\"target/", &format!("\"{}/", target.display())));
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("spin.toml");
+    std::fs::write(&path, text).unwrap();
+    (dir, path)
+}
+
+/// Starts the app from `spin.toml` as `edit` rewrites it (see [`edited_manifest`]), with
+/// fresh state and these application variables set.
+pub fn spawn_edited_app(edit: impl Fn(String) -> String, variables: &[(&str, &str)]) -> TestApp {
+    let (dir, manifest) = edited_manifest(edit);
+    load_app(&manifest, Some(dir), variables)
 }
 
 impl TestApp {
