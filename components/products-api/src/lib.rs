@@ -28,21 +28,13 @@ mod params;
 mod stock;
 
 /// The generated WIT bindings. Their ABI glue is `unsafe` by nature; nothing else is. The
-/// world is the two reader worlds of `wit/worlds.wit` together: the catalog's shopper face
-/// and the inventory's, never an admin face.
+/// world is `shop-reader` of `wit/worlds.wit`: the catalog's shopper face and the
+/// inventory's, never an admin face.
 #[allow(unsafe_code)]
 mod bindings {
     wit_bindgen::generate!({
         path: "../../wit",
-        inline: "
-            package local:products-api;
-
-            world products-api {
-                include commerce:shop/catalog-reader@0.1.0;
-                include commerce:shop/inventory-reader@0.1.0;
-            }
-        ",
-        world: "products-api",
+        world: "shop-reader",
         generate_all,
     });
 }
