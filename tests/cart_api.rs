@@ -1,4 +1,5 @@
-//! HTTP tests of the cart API (`/api/carts`, `/api/shipping-methods`) through the composed
+//! HTTP tests of the cart API (`/api/carts`, `/api/cart` with the cart token in the
+//! `Cart-Token` header, `/api/shipping-methods`) through the composed
 //! app (cart-api + cart + catalog + pricing): every endpoint, every class of bad input (and
 //! that it changes nothing), limits, the one-currency rule, current titles and prices on
 //! every read, totals by pricing's rules, and idle expiry.
@@ -15,8 +16,42 @@ use std::time::{Duration, Instant};
 
 // --- helpers ------------------------------------------------------------------------------
 
-async fn send(app: &TestApp, method: &str, path: &str, body: Option<Value>) -> TestResponse {
-    let mut req = http::Request::builder().method(method).uri(path);
+/// Where a request goes: a path, and the cart token its `Cart-Token` header carries.
+#[derive(Clone)]
+struct To {
+    path: String,
+    token: Option<String>,
+}
+
+impl From<&str> for To {
+    fn from(path: &str) -> To {
+        To {
+            path: path.to_owned(),
+            token: None,
+        }
+    }
+}
+
+impl From<&To> for To {
+    fn from(to: &To) -> To {
+        to.clone()
+    }
+}
+
+/// `path` (under `/api/cart`) of the cart `token` names.
+fn cart_at(token: &str, path: &str) -> To {
+    To {
+        path: path.to_owned(),
+        token: Some(token.to_owned()),
+    }
+}
+
+async fn send(app: &TestApp, method: &str, to: impl Into<To>, body: Option<Value>) -> TestResponse {
+    let to = to.into();
+    let mut req = http::Request::builder().method(method).uri(&to.path);
+    if let Some(token) = &to.token {
+        req = req.header("cart-token", token.as_str());
+    }
     let bytes = match body {
         Some(b) => {
             req = req.header("content-type", "application/json");
@@ -25,6 +60,11 @@ async fn send(app: &TestApp, method: &str, path: &str, body: Option<Value>) -> T
         None => Bytes::new(),
     };
     app.request(req.body(bytes).unwrap()).await
+}
+
+/// `GET path` of the cart `token` names.
+async fn get_at(app: &TestApp, token: &str, path: &str) -> TestResponse {
+    send(app, "GET", cart_at(token, path), None).await
 }
 
 fn ok(res: &TestResponse, status: u16) -> Value {
@@ -101,14 +141,14 @@ async fn add(app: &TestApp, token: &str, variant_id: &str, quantity: i64) -> Tes
     send(
         app,
         "POST",
-        &format!("/api/carts/{token}/lines"),
+        cart_at(token, "/api/cart/lines"),
         Some(json!({"variant_id": variant_id, "quantity": quantity})),
     )
     .await
 }
 
 async fn get(app: &TestApp, token: &str) -> Value {
-    ok(&app.get(&format!("/api/carts/{token}")).await, 200)
+    ok(&get_at(app, token, "/api/cart").await, 200)
 }
 
 /// The cart's lines as (variant id, quantity).
@@ -282,11 +322,7 @@ async fn unknown_tokens_are_404_on_every_route_and_nothing_leaks() {
     guessed.pop();
     guessed.push(if token.ends_with('A') { 'B' } else { 'A' });
     for bad in [guessed.as_str(), id, "ctk_short", "nope"] {
-        problem(
-            &app.get(&format!("/api/carts/{bad}")).await,
-            404,
-            "not-found",
-        );
+        problem(&get_at(&app, bad, "/api/cart").await, 404, "not-found");
         problem(&add(&app, bad, &tee, 1).await, 404, "not-found");
         // A bad body does not tell an unknown cart from a known one either: 404 first for
         // a well-formed request.
@@ -295,7 +331,7 @@ async fn unknown_tokens_are_404_on_every_route_and_nothing_leaks() {
             &send(
                 &app,
                 "PATCH",
-                &format!("/api/carts/{bad}/lines/line_X"),
+                cart_at(bad, "/api/cart/lines/line_X"),
                 Some(json!({"quantity": 1})),
             )
             .await,
@@ -303,18 +339,12 @@ async fn unknown_tokens_are_404_on_every_route_and_nothing_leaks() {
             "not-found",
         );
         problem(
-            &send(
-                &app,
-                "DELETE",
-                &format!("/api/carts/{bad}/lines/line_X"),
-                None,
-            )
-            .await,
+            &send(&app, "DELETE", cart_at(bad, "/api/cart/lines/line_X"), None).await,
             404,
             "not-found",
         );
         problem(
-            &app.get(&format!("/api/carts/{bad}/totals")).await,
+            &get_at(&app, bad, "/api/cart/totals").await,
             404,
             "not-found",
         );
@@ -326,30 +356,105 @@ async fn unknown_tokens_are_404_on_every_route_and_nothing_leaks() {
 async fn wrong_methods_are_405_with_allow_and_unknown_paths_404() {
     let app = spawn_app();
     let (token, _) = create(&app, "EUR").await;
-    for (method, path, allow) in [
-        ("GET", "/api/carts".to_owned(), "POST"),
-        ("PUT", format!("/api/carts/{token}"), "GET, DELETE"),
-        ("GET", format!("/api/carts/{token}/lines"), "POST"),
+    for (method, to, allow) in [
+        ("GET", To::from("/api/carts"), "POST"),
+        ("PUT", cart_at(&token, "/api/cart"), "GET, DELETE"),
+        ("GET", cart_at(&token, "/api/cart/lines"), "POST"),
         (
             "GET",
-            format!("/api/carts/{token}/lines/line_X"),
+            cart_at(&token, "/api/cart/lines/line_X"),
             "PATCH, DELETE",
         ),
-        ("POST", format!("/api/carts/{token}/totals"), "GET"),
-        ("POST", "/api/shipping-methods".to_owned(), "GET"),
+        ("POST", cart_at(&token, "/api/cart/totals"), "GET"),
+        ("POST", To::from("/api/shipping-methods"), "GET"),
     ] {
-        let res = send(&app, method, &path, None).await;
+        let res = send(&app, method, &to, None).await;
         problem(&res, 405, "method-not-allowed");
-        assert_eq!(res.headers["allow"], allow, "{method} {path}");
+        assert_eq!(res.headers["allow"], allow, "{method} {}", to.path);
     }
     for path in [
-        format!("/api/carts/{token}/nope"),
-        format!("/api/carts/{token}/lines/line_X/more"),
-        format!("/api/carts/{token}/"),
-        "/api/carts/".to_owned(),
+        "/api/cart/nope",
+        "/api/cart/lines/line_X/more",
+        "/api/cart/",
+        "/api/cartx",
     ] {
-        problem(&app.get(&path).await, 404, "not-found");
+        let res = get_at(&app, &token, path).await;
+        if path == "/api/cartx" {
+            // Not a route of the app at all.
+            assert_eq!(res.status, 404, "{path}");
+        } else {
+            problem(&res, 404, "not-found");
+        }
     }
+}
+
+#[tokio::test]
+async fn the_token_travels_only_in_the_cart_token_header() {
+    let app = spawn_app();
+    let (tee_s, _, _, _) = shop(&app).await;
+    let (token, _) = create(&app, "EUR").await;
+    ok(&add(&app, &token, &tee_s, 1).await, 200);
+    let line = get(&app, &token).await["lines"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let line_path = format!("/api/cart/lines/{line}");
+
+    // Without the header (or with an empty one) every cart route is a 401 that says what
+    // is missing, and changes nothing.
+    let routes = [
+        ("GET", "/api/cart", None),
+        ("DELETE", "/api/cart", None),
+        (
+            "POST",
+            "/api/cart/lines",
+            Some(json!({"variant_id": tee_s, "quantity": 1})),
+        ),
+        ("PATCH", line_path.as_str(), Some(json!({"quantity": 5}))),
+        ("DELETE", line_path.as_str(), None),
+        ("GET", "/api/cart/totals", None),
+    ];
+    for (method, path, body) in &routes {
+        for to in [To::from(*path), cart_at("", path), cart_at("  ", path)] {
+            let res = send(&app, method, to, body.clone()).await;
+            let p = problem(&res, 401, "unauthorized");
+            assert!(
+                p["detail"].as_str().unwrap().contains("Cart-Token"),
+                "{method} {path}: {p}"
+            );
+            assert_eq!(res.headers["www-authenticate"], "Cart-Token");
+            assert_eq!(res.headers["cache-control"], "no-store");
+            assert_eq!(res.headers["vary"], "Cart-Token");
+        }
+    }
+    assert_eq!(lines(&get(&app, &token).await), vec![(tee_s.clone(), 1)]);
+
+    // Every answer of the cart routes depends on the header: no cache may keep it, and a
+    // cache that did must key it on the header.
+    for (method, path, body) in &routes[..] {
+        if *method == "DELETE" && *path == "/api/cart" {
+            continue;
+        }
+        let res = send(&app, method, cart_at(&token, path), body.clone()).await;
+        assert!(res.status < 500, "{method} {path}: {}", res.status);
+        assert_eq!(res.headers["cache-control"], "no-store", "{method} {path}");
+        assert_eq!(res.headers["vary"], "Cart-Token", "{method} {path}");
+    }
+    // Creating a cart answers its token: not to be stored either.
+    let res = send(&app, "POST", "/api/carts", Some(json!({"currency": "EUR"}))).await;
+    assert_eq!(res.status, 201);
+    assert_eq!(res.headers["cache-control"], "no-store");
+
+    // The token in the path, as the API once had it, reaches no route at all.
+    for path in [
+        format!("/api/carts/{token}"),
+        format!("/api/carts/{token}/lines"),
+        format!("/api/cart/{token}"),
+    ] {
+        let res = app.get(&path).await;
+        assert_eq!(res.status, 404, "{path}");
+    }
+    get(&app, &token).await;
 }
 
 // --- lines -----------------------------------------------------------------------------------
@@ -398,7 +503,7 @@ async fn a_price_or_title_sent_by_the_client_is_refused() {
     let res = send(
         &app,
         "POST",
-        &format!("/api/carts/{token}/lines"),
+        cart_at(&token, "/api/cart/lines"),
         Some(json!({"variant_id": tee_s, "quantity": 1, "unit_price": {"amount": 1, "currency": "EUR"}})),
     )
     .await;
@@ -406,7 +511,7 @@ async fn a_price_or_title_sent_by_the_client_is_refused() {
     let res = send(
         &app,
         "POST",
-        &format!("/api/carts/{token}/lines"),
+        cart_at(&token, "/api/cart/lines"),
         Some(json!({"variant_id": tee_s, "quantity": 1, "price": 1, "title": "x"})),
     )
     .await;
@@ -420,7 +525,7 @@ async fn bad_quantities_are_refused_and_change_nothing() {
     let (tee_s, _, _, _) = shop(&app).await;
     let (token, _) = create(&app, "EUR").await;
     ok(&add(&app, &token, &tee_s, 5).await, 200);
-    let path = format!("/api/carts/{token}/lines");
+    let path = cart_at(&token, "/api/cart/lines");
     for quantity in [
         json!(0),
         json!(-1),
@@ -468,7 +573,7 @@ async fn unknown_unpublished_and_unpriced_variants_are_refused() {
     let res = send(
         &app,
         "POST",
-        &format!("/api/carts/{token}/lines"),
+        cart_at(&token, "/api/cart/lines"),
         Some(json!({"variant_id": 7, "quantity": 1})),
     )
     .await;
@@ -539,13 +644,13 @@ async fn changing_and_removing_lines() {
     let cart = ok(&add(&app, &token, &mug_s, 1).await, 200);
     let tee_line = cart["lines"][0]["id"].as_str().unwrap().to_owned();
     let mug_line = cart["lines"][1]["id"].as_str().unwrap().to_owned();
-    let line_path = |id: &str| format!("/api/carts/{token}/lines/{id}");
+    let line_path = |id: &str| cart_at(&token, &format!("/api/cart/lines/{id}"));
 
     let cart = ok(
         &send(
             &app,
             "PATCH",
-            &line_path(&tee_line),
+            line_path(&tee_line),
             Some(json!({"quantity": 4})),
         )
         .await,
@@ -559,7 +664,7 @@ async fn changing_and_removing_lines() {
             &send(
                 &app,
                 "PATCH",
-                &line_path(&tee_line),
+                line_path(&tee_line),
                 Some(json!({"quantity": bad})),
             )
             .await,
@@ -570,7 +675,7 @@ async fn changing_and_removing_lines() {
         &send(
             &app,
             "PATCH",
-            &line_path(&tee_line),
+            line_path(&tee_line),
             Some(json!({"quantity": 1, "unit_price": {"amount": 1, "currency": "EUR"}})),
         )
         .await,
@@ -580,7 +685,7 @@ async fn changing_and_removing_lines() {
         &send(
             &app,
             "PATCH",
-            &line_path("line_NOPE"),
+            line_path("line_NOPE"),
             Some(json!({"quantity": 1})),
         )
         .await,
@@ -597,22 +702,16 @@ async fn changing_and_removing_lines() {
         &send(
             &app,
             "PATCH",
-            &line_path(&tee_line),
+            line_path(&tee_line),
             Some(json!({"quantity": 0})),
         )
         .await,
         200,
     );
     assert_eq!(lines(&cart), vec![(mug_s.clone(), 1)]);
-    let cart = ok(
-        &send(&app, "DELETE", &line_path(&mug_line), None).await,
-        200,
-    );
+    let cart = ok(&send(&app, "DELETE", line_path(&mug_line), None).await, 200);
     assert_eq!(cart["lines"], json!([]));
-    let cart = ok(
-        &send(&app, "DELETE", &line_path(&mug_line), None).await,
-        200,
-    );
+    let cart = ok(&send(&app, "DELETE", line_path(&mug_line), None).await, 200);
     assert_eq!(cart["lines"], json!([]));
 
     // A line of another cart is not reachable through this one.
@@ -625,14 +724,14 @@ async fn changing_and_removing_lines() {
         &send(
             &app,
             "PATCH",
-            &line_path(&theirs),
+            line_path(&theirs),
             Some(json!({"quantity": 9})),
         )
         .await,
         404,
         "not-found",
     );
-    ok(&send(&app, "DELETE", &line_path(&theirs), None).await, 200);
+    ok(&send(&app, "DELETE", line_path(&theirs), None).await, 200);
     assert_eq!(lines(&get(&app, &other).await), vec![(tee_s.clone(), 1)]);
 }
 
@@ -641,16 +740,12 @@ async fn deleting_a_cart_is_idempotent_and_ends_it() {
     let app = spawn_app();
     let (token, _) = create(&app, "EUR").await;
     let (other, _) = create(&app, "EUR").await;
-    let res = send(&app, "DELETE", &format!("/api/carts/{token}"), None).await;
+    let res = send(&app, "DELETE", cart_at(&token, "/api/cart"), None).await;
     assert_eq!(res.status, 204);
     assert!(res.body.is_empty());
-    problem(
-        &app.get(&format!("/api/carts/{token}")).await,
-        404,
-        "not-found",
-    );
+    problem(&get_at(&app, &token, "/api/cart").await, 404, "not-found");
     assert_eq!(
-        send(&app, "DELETE", &format!("/api/carts/{token}"), None)
+        send(&app, "DELETE", cart_at(&token, "/api/cart"), None)
             .await
             .status,
         204
@@ -718,7 +813,7 @@ async fn catalog_changes_show_on_the_next_read() {
     assert_eq!(cart["ready_for_checkout"], false);
 
     // The archived mug can be lowered or removed but not raised or added.
-    let mug_path = format!("/api/carts/{token}/lines/{mug_line}");
+    let mug_path = cart_at(&token, &format!("/api/cart/lines/{mug_line}"));
     invalid(
         &send(&app, "PATCH", &mug_path, Some(json!({"quantity": 2}))).await,
         &["/variant_id"],
@@ -748,10 +843,10 @@ async fn totals_follow_pricing_rules() {
     ok(&add(&app, &token, &tee_s, 3).await, 200);
     ok(&add(&app, &token, &tee_m, 1).await, 200);
     ok(&add(&app, &token, &mug_s, 7).await, 200);
-    let path = format!("/api/carts/{token}/totals");
+    let path = cart_at(&token, "/api/cart/totals");
 
     // Without a country: no tax, no shipping.
-    let t = ok(&app.get(&path).await, 200);
+    let t = ok(&send(&app, "GET", &path, None).await, 200);
     let subtotal = 3 * 1999 + 2099 + 7 * 850;
     assert_eq!(t["currency"], "EUR");
     assert_eq!(t["subtotal"], money(subtotal, "EUR"));
@@ -764,8 +859,12 @@ async fn totals_follow_pricing_rules() {
 
     // Exclusive: tax per line, rounded half to even once per line, and on shipping.
     let t = ok(
-        &app.get(&format!("{path}?country=DE&shipping_method={standard}"))
-            .await,
+        &get_at(
+            &app,
+            &token,
+            &format!("/api/cart/totals?country=DE&shipping_method={standard}"),
+        )
+        .await,
         200,
     );
     let line_tax: i64 = [3 * 1999, 2099, 7 * 850]
@@ -786,8 +885,12 @@ async fn totals_follow_pricing_rules() {
 
     // Inclusive: the tax is inside the prices; the grand total is prices + shipping.
     let t = ok(
-        &app.get(&format!("{path}?country=AT&shipping_method={standard}"))
-            .await,
+        &get_at(
+            &app,
+            &token,
+            &format!("/api/cart/totals?country=AT&shipping_method={standard}"),
+        )
+        .await,
         200,
     );
     let line_tax: i64 = [3 * 1999, 2099, 7 * 850]
@@ -806,24 +909,41 @@ async fn totals_refuse_bad_parameters_and_empty_carts() {
     tax(&app, "DE", 190_000, TaxMode::Exclusive, true).await;
     let usd_only = ship_method(&app, "US only", &[(990, "USD")], &["US"]).await;
     let (token, _) = create(&app, "EUR").await;
-    let path = format!("/api/carts/{token}/totals");
-    problem(&app.get(&path).await, 409, "conflict");
+    let path = cart_at(&token, "/api/cart/totals");
+    problem(&send(&app, "GET", &path, None).await, 409, "conflict");
     ok(&add(&app, &token, &tee_s, 1).await, 200);
-    invalid(&app.get(&format!("{path}?country=FR")).await, &["/country"]);
-    invalid(&app.get(&format!("{path}?country=de")).await, &["/country"]);
-    invalid(&app.get(&format!("{path}?country=")).await, &["/country"]);
     invalid(
-        &app.get(&format!("{path}?country=DE&shipping_method=ship_NOPE"))
-            .await,
+        &get_at(&app, &token, "/api/cart/totals?country=FR").await,
+        &["/country"],
+    );
+    invalid(
+        &get_at(&app, &token, "/api/cart/totals?country=de").await,
+        &["/country"],
+    );
+    invalid(
+        &get_at(&app, &token, "/api/cart/totals?country=").await,
+        &["/country"],
+    );
+    invalid(
+        &get_at(
+            &app,
+            &token,
+            "/api/cart/totals?country=DE&shipping_method=ship_NOPE",
+        )
+        .await,
         &["/shipping_method"],
     );
     invalid(
-        &app.get(&format!("{path}?country=DE&shipping_method={usd_only}"))
-            .await,
+        &get_at(
+            &app,
+            &token,
+            &format!("/api/cart/totals?country=DE&shipping_method={usd_only}"),
+        )
+        .await,
         &["/shipping_method"],
     );
     invalid(
-        &app.get(&format!("{path}?currency=EUR")).await,
+        &get_at(&app, &token, "/api/cart/totals?currency=EUR").await,
         &["/currency"],
     );
 }
@@ -908,7 +1028,7 @@ async fn an_idle_cart_expires() {
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
         tokio::time::sleep(Duration::from_millis(1100)).await;
-        let res = app.get(&format!("/api/carts/{token}")).await;
+        let res = get_at(&app, &token, "/api/cart").await;
         if res.status == 404 {
             problem(&res, 404, "not-found");
             break;

@@ -296,8 +296,8 @@ impl Shop {
         let line = self
             .send(
                 "POST",
-                &format!("/api/carts/{token}/lines"),
-                &json_body,
+                "/api/cart/lines",
+                &[("content-type", "application/json"), ("cart-token", &token)],
                 json!({"variant_id": variant, "quantity": 1}),
             )
             .await;

@@ -241,6 +241,8 @@ impl App {
     {
         let started = Instant::now();
         let method = req.method().clone();
+        // The path only, never the query: the request log below prints it, and query strings
+        // may carry secrets (a guest's order token travels in `?token=`).
         let path = req.uri().path().to_string();
         let route = self.inner.router.route(&path);
         let (response, component) = match route {

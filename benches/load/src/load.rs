@@ -63,9 +63,9 @@ pub enum Work {
     Checkout(CheckoutSpec),
 }
 
-/// A full checkout: `POST /api/carts` (EUR), `POST /api/carts/{token}/lines` with one unit of
-/// a variant (cycling through `variants`), `POST /api/checkout` paying with the test
-/// provider's success card.
+/// A full checkout: `POST /api/carts` (EUR), `POST /api/cart/lines` (the token in the
+/// `Cart-Token` header) with one unit of a variant (cycling through `variants`),
+/// `POST /api/checkout` paying with the test provider's success card.
 pub struct CheckoutSpec {
     pub variants: Vec<String>,
     pub shipping_method_id: String,
@@ -342,11 +342,12 @@ async fn checkout(
             .with_context(|| format!("POST /api/carts gave no token: {json}"))?
             .to_owned();
         let variant = &spec.variants[n % spec.variants.len()];
-        let line = RequestSpec::post_json(
-            format!("/api/carts/{}/lines", crate::percent_encode(&token)),
+        let mut line = RequestSpec::post_json(
+            "/api/cart/lines",
             format!(r#"{{"variant_id":"{variant}","quantity":1}}"#),
             200,
         );
+        line.headers.push(("cart-token", token.clone()));
         let (bad, _) = one(sender, addr, host, &line).await?;
         if bad.is_some() {
             return Ok((bad, None));

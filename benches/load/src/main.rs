@@ -224,11 +224,9 @@ async fn cart_requests(ctx: &Ctx<'_>) -> Result<Vec<RequestSpec>> {
     for v in &variants {
         let body = bytes::Bytes::from(format!(r#"{{"variant_id":"{v}","quantity":1}}"#));
         for t in &tokens {
-            requests.push(RequestSpec::post_json(
-                format!("/api/carts/{}/lines", percent_encode(t)),
-                body.clone(),
-                200,
-            ));
+            let mut line = RequestSpec::post_json("/api/cart/lines", body.clone(), 200);
+            line.headers.push(("cart-token", t.clone()));
+            requests.push(line);
         }
     }
     Ok(requests)
@@ -336,7 +334,7 @@ fn prepare(name: &str, ctx: &Ctx) -> Result<Prepared> {
             let list = ctx.rt.block_on(cart_requests(ctx))?;
             Prepared::Ready {
                 what: format!(
-                    "POST /api/carts/{{token}}/lines, 1 unit of one of {CART_VARIANTS} variants, over {} pre-created EUR carts",
+                    "POST /api/cart/lines (token in Cart-Token), 1 unit of one of {CART_VARIANTS} variants, over {} pre-created EUR carts",
                     list.len() / CART_VARIANTS
                 ),
                 work: requests(list),
@@ -353,7 +351,7 @@ fn prepare(name: &str, ctx: &Ctx) -> Result<Prepared> {
                 .context("the trial checkout")?;
             Prepared::Ready {
                 what: format!(
-                    "one full checkout per unit: POST /api/carts (EUR), POST /api/carts/{{token}}/lines (1 unit of one of {} variants, {CHECKOUT_STOCK} on hand each), POST /api/checkout (test provider, success card 4242…, shipping to DE, unique Idempotency-Key); req/s is checkouts/s (3 HTTP requests each), latency and server CPU are per checkout",
+                    "one full checkout per unit: POST /api/carts (EUR), POST /api/cart/lines (token in Cart-Token; 1 unit of one of {} variants, {CHECKOUT_STOCK} on hand each), POST /api/checkout (test provider, success card 4242…, shipping to DE, unique Idempotency-Key); req/s is checkouts/s (3 HTTP requests each), latency and server CPU are per checkout",
                     variants
                 ),
                 work,

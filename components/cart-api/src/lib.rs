@@ -6,13 +6,19 @@
 //! | Route                                              | Answer                               |
 //! |----------------------------------------------------|--------------------------------------|
 //! | `POST /api/carts` `{currency}`                     | 201 `{token, cart}`                  |
-//! | `GET /api/carts/{token}`                           | the cart, current titles and prices  |
-//! | `DELETE /api/carts/{token}`                        | 204 (idempotent)                     |
-//! | `POST /api/carts/{token}/lines` `{variant_id, quantity}` | the cart                       |
-//! | `PATCH /api/carts/{token}/lines/{line_id}` `{quantity}`  | the cart (0 removes the line)  |
-//! | `DELETE /api/carts/{token}/lines/{line_id}`        | the cart (idempotent)                |
-//! | `GET /api/carts/{token}/totals?country=&shipping_method=` | pricing's quote of the cart   |
+//! | `GET /api/cart`                                    | the cart, current titles and prices  |
+//! | `DELETE /api/cart`                                 | 204 (idempotent)                     |
+//! | `POST /api/cart/lines` `{variant_id, quantity}`    | the cart                             |
+//! | `PATCH /api/cart/lines/{line_id}` `{quantity}`     | the cart (0 removes the line)        |
+//! | `DELETE /api/cart/lines/{line_id}`                 | the cart (idempotent)                |
+//! | `GET /api/cart/totals?country=&shipping_method=`   | pricing's quote of the cart          |
 //! | `GET /api/shipping-methods?currency=&country=`     | the methods a shopper may choose     |
+//!
+//! The cart token (`ctk_…`, a bearer secret) travels in the `Cart-Token` request header of
+//! every `/api/cart` route, never in the path: paths end up in the access logs of proxies
+//! and hosts (see `token` in `wit/types.wit`). Without the header a route answers 401; an
+//! unknown, expired or wrong-kind token is a 404. Every answer of `/api/carts` and
+//! `/api/cart` is `Cache-Control: no-store`, and those of `/api/cart` vary on `Cart-Token`.
 //!
 //! Prices always come from the catalog: a body with a price in it has an unknown field and
 //! is a 400.
@@ -36,7 +42,9 @@ mod entry {
 
     #[http_component]
     fn handle(req: Request) -> Response {
-        api_kit::serve(&req, super::route)
+        let mut response = api_kit::serve(&req, super::route);
+        super::cache_headers(&api_kit::request_path(&req), &mut response);
+        response
     }
 }
 
@@ -49,8 +57,13 @@ use bindings::commerce::shop::pricing::{self, QuoteLine, QuoteRequest};
 use bindings::commerce::shop::types::PageRequest;
 use spin_sdk::http::{Method, Request, Response};
 
+/// `POST` creates a cart here.
 const CARTS: &str = "/api/carts";
+/// The cart named by the `Cart-Token` header.
+const CART: &str = "/api/cart";
 const SHIPPING_METHODS: &str = "/api/shipping-methods";
+/// The request header that carries the cart token.
+const CART_TOKEN: &str = "cart-token";
 /// The largest JSON body a cart route reads.
 const MAX_BODY: usize = 4096;
 
@@ -65,45 +78,86 @@ fn route(req: &Request, path: &str) -> Result<Response, Problem> {
         api_kit::allow(req, &[Method::Post])?;
         return create_cart(req);
     }
-    let Some(rest) = path.strip_prefix(CARTS).and_then(|p| p.strip_prefix('/')) else {
+    let Some(rest) = path.strip_prefix(CART) else {
         return Err(not_found());
     };
-    let segments: Vec<&str> = rest.split('/').collect();
+    let segments: Vec<&str> = if rest.is_empty() {
+        Vec::new()
+    } else {
+        let Some(rest) = rest.strip_prefix('/') else {
+            return Err(not_found());
+        };
+        rest.split('/').collect()
+    };
     if segments.iter().any(|s| s.is_empty()) {
         return Err(not_found());
     }
     match segments.as_slice() {
-        [token] => {
+        [] => {
             api_kit::allow(req, &[Method::Get, Method::Delete])?;
+            let token = cart_token(req)?;
+            no_query(req)?;
             if *req.method() == Method::Get {
-                no_query(req)?;
-                let cart = cart::get_cart(token).map_err(cart_problem)?;
+                let cart = cart::get_cart(&token).map_err(cart_problem)?;
                 render(200, cart, None)
             } else {
-                no_query(req)?;
-                cart::delete_cart(token).map_err(cart_problem)?;
+                cart::delete_cart(&token).map_err(cart_problem)?;
                 Ok(Response::builder().status(204).body(Vec::new()).build())
             }
         }
-        [token, "lines"] => {
+        ["lines"] => {
             api_kit::allow(req, &[Method::Post])?;
-            add_line(req, token)
+            add_line(req, &cart_token(req)?)
         }
-        [token, "lines", line_id] => {
+        ["lines", line_id] => {
             api_kit::allow(req, &[Method::Patch, Method::Delete])?;
+            let token = cart_token(req)?;
             if *req.method() == Method::Patch {
-                set_quantity(req, token, line_id)
+                set_quantity(req, &token, line_id)
             } else {
                 no_query(req)?;
-                let cart = cart::remove_line(token, line_id).map_err(cart_problem)?;
+                let cart = cart::remove_line(&token, line_id).map_err(cart_problem)?;
                 render(200, cart, None)
             }
         }
-        [token, "totals"] => {
+        ["totals"] => {
             api_kit::allow(req, &[Method::Get])?;
-            totals(req, token)
+            totals(req, &cart_token(req)?)
         }
         _ => Err(not_found()),
+    }
+}
+
+/// The cart token of the `Cart-Token` header: 401 without one. A value that is not text
+/// is no token of ours: the cart answers it as unknown (404), as any other.
+fn cart_token(req: &Request) -> Result<String, Problem> {
+    let Some(value) = req.header(CART_TOKEN) else {
+        return Err(missing_token());
+    };
+    let token = String::from_utf8_lossy(value.as_bytes()).trim().to_owned();
+    if token.is_empty() {
+        return Err(missing_token());
+    }
+    Ok(token)
+}
+
+fn missing_token() -> Problem {
+    Problem::new(
+        ProblemType::Unauthorized,
+        "The request has no Cart-Token header: send the token that POST /api/carts returned \
+         in a Cart-Token header (never in the URL).",
+    )
+    .with_header("www-authenticate", "Cart-Token")
+}
+
+/// `Cache-Control: no-store` on every answer of the cart routes (they hold a cart token or
+/// the cart it names), and `Vary: Cart-Token` on those that depend on that header.
+fn cache_headers(path: &str, response: &mut Response) {
+    if path == CARTS || path == CART || path.starts_with("/api/cart/") {
+        response.set_header("cache-control", "no-store");
+    }
+    if path == CART || path.starts_with("/api/cart/") {
+        response.set_header("vary", "Cart-Token");
     }
 }
 
@@ -132,7 +186,7 @@ fn create_cart(req: &Request) -> Result<Response, Problem> {
     render(201, created.cart, Some(created.token))
 }
 
-/// `POST /api/carts/{token}/lines`.
+/// `POST /api/cart/lines`.
 fn add_line(req: &Request, token: &str) -> Result<Response, Problem> {
     no_query(req)?;
     let value = body(req)?;
@@ -156,7 +210,7 @@ fn add_line(req: &Request, token: &str) -> Result<Response, Problem> {
     render_with(200, cart, None, &variants)
 }
 
-/// `PATCH /api/carts/{token}/lines/{line_id}`.
+/// `PATCH /api/cart/lines/{line_id}`.
 fn set_quantity(req: &Request, token: &str, line_id: &str) -> Result<Response, Problem> {
     no_query(req)?;
     let value = body(req)?;
@@ -179,7 +233,7 @@ fn set_quantity(req: &Request, token: &str, line_id: &str) -> Result<Response, P
     render_with(200, cart, None, &variants)
 }
 
-/// `GET /api/carts/{token}/totals`.
+/// `GET /api/cart/totals`.
 fn totals(req: &Request, token: &str) -> Result<Response, Problem> {
     let mut query = Query::parse(req.query(), &["country", "shipping_method"]);
     let country = query.text("country");

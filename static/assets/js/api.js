@@ -105,9 +105,13 @@ export function forgetCart() {
   showCount(0);
 }
 
-/** The URL of the cart's resource, or of one under it. */
-export function cartPath(token, rest = '') {
-  return `/api/carts/${encodeURIComponent(token)}${rest}`;
+/**
+ * Calls the API on the cart `token` names: `/api/cart`, or `rest` under it. The token is a
+ * secret and travels in the Cart-Token header, never in the URL (whose path proxies and
+ * servers write to their logs).
+ */
+export function cartApi(token, rest = '', { method = 'GET', body, headers = {} } = {}) {
+  return api(`/api/cart${rest}`, { method, body, headers: { ...headers, 'Cart-Token': token } });
 }
 
 /** The item count last seen, for the header before any request. */
@@ -151,14 +155,14 @@ export async function addToCart(variantId, quantity, currency) {
   const body = { variant_id: variantId, quantity };
   const token = await ensureCart(currency);
   try {
-    const { data } = await api(cartPath(token, '/lines'), { method: 'POST', body });
+    const { data } = await cartApi(token, '/lines', { method: 'POST', body });
     showCount(data.item_count);
     return data;
   } catch (e) {
     if (e.status !== 404) throw e;
     forgetCart();
     const fresh = await ensureCart(currency);
-    const { data } = await api(cartPath(fresh, '/lines'), { method: 'POST', body });
+    const { data } = await cartApi(fresh, '/lines', { method: 'POST', body });
     showCount(data.item_count);
     return data;
   }

@@ -3,7 +3,7 @@
 // and tax as the shop computes them. It also completes the product page's form when that page
 // ran without its script (/cart?add=<variant>&quantity=n&currency=EUR).
 import './site.js';
-import { addToCart, api, cartPath, cartToken, forgetCart, h, local, money, productInfo, showCount } from './api.js';
+import { addToCart, api, cartApi, cartToken, forgetCart, h, local, money, productInfo, showCount } from './api.js';
 import { countryName, fillCountries } from './countries.js';
 import { COUNTRY, METHOD, renderTotals } from './totals.js';
 
@@ -38,7 +38,7 @@ async function load(notice) {
   const token = cartToken();
   if (!token) return empty(notice);
   try {
-    cart = (await api(cartPath(token))).data;
+    cart = (await cartApi(token)).data;
   } catch (e) {
     if (e.status === 404) {
       forgetCart();
@@ -145,7 +145,7 @@ async function setQuantity(line, input) {
   if (n === line.quantity) return;
   input.disabled = true;
   try {
-    const { data } = await api(cartPath(cartToken(), `/lines/${encodeURIComponent(line.id)}`), { method: 'PATCH', body: { quantity: n } });
+    const { data } = await cartApi(cartToken(), `/lines/${encodeURIComponent(line.id)}`, { method: 'PATCH', body: { quantity: n } });
     cart = data;
     showCount(cart.item_count);
     if (cart.lines.length === 0) return empty({ ok: true, text: 'The line was removed.' });
@@ -162,7 +162,7 @@ async function setQuantity(line, input) {
 async function removeLine(line) {
   const next = cart.lines[cart.lines.indexOf(line) + 1];
   try {
-    const { data } = await api(cartPath(cartToken(), `/lines/${encodeURIComponent(line.id)}`), { method: 'DELETE' });
+    const { data } = await cartApi(cartToken(), `/lines/${encodeURIComponent(line.id)}`, { method: 'DELETE' });
     cart = data;
     showCount(cart.item_count);
     if (cart.lines.length === 0) return empty({ ok: true, text: `${line.product_title || 'The product'} was removed.` });
@@ -241,7 +241,7 @@ async function refreshTotals() {
   const method = methodsBox.querySelector('input:checked');
   if (method) query.set('shipping_method', method.value);
   try {
-    const { data } = await api(cartPath(cartToken(), `/totals?${query}`));
+    const { data } = await cartApi(cartToken(), `/totals?${query}`);
     showTotalsError('');
     renderTotals(totalsBox, data);
   } catch (e) {

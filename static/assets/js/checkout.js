@@ -19,7 +19,7 @@
 // card numbers; a real provider's browser script would give a token instead). It lives in
 // this tab's sessionStorage only, and only until the attempt ends.
 import './site.js';
-import { api, cartPath, cartToken, forgetCart, h, local, money, session, showCount } from './api.js';
+import { api, cartApi, cartToken, forgetCart, h, local, money, session, showCount } from './api.js';
 import { countryName, fillCountries } from './countries.js';
 import { COUNTRY, METHOD, renderTotals } from './totals.js';
 
@@ -96,7 +96,7 @@ async function start() {
 
   if (token) {
     try {
-      cart = (await api(cartPath(token))).data;
+      cart = (await cartApi(token)).data;
     } catch (e) {
       if (e.status === 404) forgetCart();
       cart = null;
@@ -209,7 +209,7 @@ async function refreshTotals() {
   const method = methodsBox.querySelector('input:checked');
   if (method) query.set('shipping_method', method.value);
   try {
-    const { data } = await api(cartPath(cartToken(), `/totals?${query}`));
+    const { data } = await cartApi(cartToken(), `/totals?${query}`);
     renderTotals(totalsBox, data);
     totalsError.hidden = true;
   } catch (e) {
