@@ -9,13 +9,17 @@
 
 use bytes::Bytes;
 use commerce_host::faults::{self, FaultAction, SqliteFault};
+use commerce_tests::inventory::{MovementFilter, MovementReason, ReservationStatus};
 use commerce_tests::orders::{OrderFilter, OrderStatus, PageRequest};
 use commerce_tests::payments;
 use commerce_tests::pricing::{Money, ShippingMethodInput, TaxMode, TaxRate};
 use commerce_tests::stripe_fake as fake;
-use commerce_tests::{TestApp, TestResponse, product, spawn_app_with, spawn_edited_app};
+use commerce_tests::{
+    ADMIN_TOKEN, TestApp, TestResponse, product, spawn_app_with, spawn_edited_app,
+};
 use serde_json::{Value, json};
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 /// The test provider's webhook signing secret the tests' apps run with.
 const WEBHOOK_SECRET: &str = "whsec_test_checkout_0123456789";
@@ -858,6 +862,143 @@ async fn a_lapsed_reservation_is_taken_again_or_the_charge_is_refunded() {
     assert_eq!(again.status, 409);
     let pays = payments_of(&shop.app, &order_id).await;
     assert_eq!(pays[0].amount_refunded, pays[0].amount_captured);
+}
+
+/// `POST /admin/orders/{order_id}/cancel`, as the shop owner.
+async fn admin_cancel(app: &TestApp, order_id: &str) -> TestResponse {
+    let auth = format!("Bearer {ADMIN_TOKEN}");
+    send(
+        app,
+        "POST",
+        &format!("/admin/orders/{order_id}/cancel"),
+        &[("authorization", &auth)],
+        Vec::new(),
+    )
+    .await
+}
+
+impl Shop {
+    /// The stock movements of the shop's variant with `reason`.
+    async fn movements(&self, reason: MovementReason) -> usize {
+        self.app
+            .inventory()
+            .await
+            .list_movements(
+                &MovementFilter {
+                    variant_id: Some(self.variant.clone()),
+                    reason: Some(reason),
+                    since: None,
+                },
+                &commerce_tests::inventory::PageRequest {
+                    after: None,
+                    limit: 100,
+                },
+            )
+            .await
+            .expect("movements")
+            .items
+            .len()
+    }
+
+    /// The reservation order `order_id` stands on now.
+    async fn reservation_of(&self, order_id: &str) -> String {
+        let order = self.app.orders().await.get_order(order_id).await.unwrap();
+        order.reservation_id.expect("the order names a reservation")
+    }
+
+    /// Cancels paid order `order_id` through the admin API and checks that its one unit
+    /// went back on hand with a `cancellation` movement: `on_hand` before the cancel.
+    async fn cancel_restocks(&self, order_id: &str, on_hand: u32) {
+        let r = admin_cancel(&self.app, order_id).await;
+        assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+        let v = r.json();
+        assert_eq!(v["order"]["status"], "cancelled");
+        assert_eq!(v["reservation"]["status"], "committed");
+        assert_eq!(v["movements"].as_array().unwrap().len(), 1);
+        assert_eq!(v["movements"][0]["reason"], "cancellation");
+        assert_eq!(v["movements"][0]["delta"], 1);
+        assert_eq!(self.stock().await, (on_hand + 1, 0, on_hand + 1));
+        assert_eq!(self.movements(MovementReason::Cancellation).await, 1);
+        // The refund went back too.
+        assert_eq!(v["refund"]["status"], "succeeded");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_paid_order_whose_hold_was_taken_again_is_restocked_when_cancelled() {
+    let shop = shop(5).await;
+    // A 3-D Secure checkout holds one unit; its hold is released meanwhile (a failure
+    // webhook of an earlier payment does that).
+    let cart = shop.cart(1).await;
+    let body = shop.body(&cart, CARD_3DS);
+    let r = shop.checkout("key-retaken", &body).await;
+    assert_eq!(r.status, 202);
+    let order_id = r.json()["order"]["id"].as_str().unwrap().to_owned();
+    let first = shop.reservation_of(&order_id).await;
+    shop.app.inventory().await.release(&first).await.unwrap();
+    let done = shop.checkout("key-retaken", &body).await;
+    assert_eq!(done.status, 201, "{}", String::from_utf8_lossy(&done.body));
+    assert_eq!(shop.stock().await, (4, 0, 4));
+    // The order names the reservation that was sold, and says so in its history.
+    let order = shop.app.orders().await.get_order(&order_id).await.unwrap();
+    let sold = order.reservation_id.clone().unwrap();
+    assert_ne!(sold, first);
+    assert_eq!(
+        order.snapshot.reservation_id.as_deref(),
+        Some(first.as_str())
+    );
+    let reservation = shop.app.inventory().await.get_reservation(&sold).await;
+    assert_eq!(reservation.unwrap().status, ReservationStatus::Committed);
+    let history = shop.app.orders().await.history(&order_id).await;
+    assert!(
+        history
+            .iter()
+            .any(|e| e.note.as_deref().is_some_and(|n| n.contains(&sold))),
+        "{history:?}"
+    );
+    // A retry finds everything done.
+    assert_eq!(shop.checkout("key-retaken", &body).await.status, 201);
+    assert_eq!(shop.stock().await, (4, 0, 4));
+    shop.cancel_restocks(&order_id, 4).await;
+}
+
+/// The checkout's hold is set to the inventory's shortest (60 s) by the Spin variable and
+/// the test waits for it to lapse for real: about a minute, spent concurrently with the
+/// other tests.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_expired_hold_is_taken_again_and_a_cancel_after_payment_restocks_it() {
+    let app = spawn_app_with(&[
+        ("payments_test_webhook_secret", WEBHOOK_SECRET),
+        ("checkout_reservation_ttl_seconds", "60"),
+    ]);
+    let shop = shop_in(app, 5).await;
+    let cart = shop.cart(1).await;
+    let body = shop.body(&cart, CARD_3DS);
+    let r = shop.checkout("key-expired", &body).await;
+    assert_eq!(r.status, 202, "{}", String::from_utf8_lossy(&r.body));
+    let order_id = r.json()["order"]["id"].as_str().unwrap().to_owned();
+    let first = shop.reservation_of(&order_id).await;
+    let held = shop.app.inventory().await.get_reservation(&first).await;
+    let held = held.unwrap();
+    assert_eq!(held.expires_at - held.created_at, 60_000);
+    // The shopper takes longer than the hold over the 3-D Secure challenge.
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        let r = shop.app.inventory().await.get_reservation(&first).await;
+        if r.unwrap().status == ReservationStatus::Expired {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the reservation never expired");
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    assert_eq!(shop.stock().await, (5, 0, 5));
+    let done = shop.checkout("key-expired", &body).await;
+    assert_eq!(done.status, 201, "{}", String::from_utf8_lossy(&done.body));
+    assert_eq!(done.json()["order"]["status"], "paid");
+    assert_eq!(shop.stock().await, (4, 0, 4));
+    assert_eq!(shop.movements(MovementReason::Sale).await, 1);
+    assert_ne!(shop.reservation_of(&order_id).await, first);
+    shop.cancel_restocks(&order_id, 4).await;
 }
 
 // --- the Stripe provider over HTTP, against the local fake Stripe -------------------------

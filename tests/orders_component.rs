@@ -1284,6 +1284,81 @@ async fn cancelling_records_the_reason_and_refuses_long_ones() {
 }
 
 #[tokio::test]
+async fn replacing_the_reservation_is_a_compare_and_set_that_a_cancellation_ends() {
+    let app = spawn_app();
+    let mut o = app.orders().await;
+    let created = create(&mut o, "k", &basic()).await;
+    let order = created.order;
+    assert_eq!(order.reservation_id.as_deref(), Some("res_R1"));
+    pay(&mut o, &order.id).await;
+    assert_eq!(
+        paths(o.replace_reservation(&order.id, "res_R1", "pay_X").await),
+        ["/next"]
+    );
+    assert_eq!(
+        paths(o.replace_reservation(&order.id, "res_R1", "res_R1").await),
+        ["/next"]
+    );
+    assert_eq!(
+        paths(o.replace_reservation(&order.id, "", "res_R2").await),
+        ["/previous"]
+    );
+    assert_eq!(
+        o.replace_reservation("ord_X", "res_R1", "res_R2").await,
+        Err(Error::NotFound)
+    );
+    // Only from the reservation the order stands on.
+    assert!(matches!(
+        o.replace_reservation(&order.id, "res_R0", "res_R2").await,
+        Err(Error::Conflict(_))
+    ));
+    let moved = o
+        .replace_reservation(&order.id, "res_R1", "res_R2")
+        .await
+        .unwrap();
+    assert_eq!(moved.reservation_id.as_deref(), Some("res_R2"));
+    assert_eq!(moved.status, OrderStatus::Paid);
+    // The snapshot keeps the reservation taken at checkout, so the checkout's replay of
+    // create-order is still the same request and answers the same order.
+    assert_eq!(moved.snapshot, basic());
+    let replay = o.create_order("k", &basic()).await.unwrap();
+    assert_eq!(replay.order.reservation_id.as_deref(), Some("res_R2"));
+    assert_eq!(replay.guest_token, created.guest_token);
+    // A repeat is safe; the old one is gone.
+    assert_eq!(
+        o.replace_reservation(&order.id, "res_R1", "res_R2").await,
+        Ok(moved.clone())
+    );
+    assert!(matches!(
+        o.replace_reservation(&order.id, "res_R1", "res_R3").await,
+        Err(Error::Conflict(_))
+    ));
+    let last = o.history(&order.id).await.pop().unwrap();
+    assert_eq!(last.kind, OrderEventKind::Note);
+    assert_eq!(last.actor, "system");
+    let note = last.note.unwrap();
+    assert!(note.contains("res_R2") && note.contains("res_R1"), "{note}");
+    // Once cancelled, the order's reservation is fixed: a committer racing the cancellation
+    // cannot move it onto stock the canceller would not see.
+    let cancelled = o.cancel(&order.id, "changed mind", "owner").await.unwrap();
+    assert_eq!(cancelled.reservation_id.as_deref(), Some("res_R2"));
+    assert!(matches!(
+        o.replace_reservation(&order.id, "res_R2", "res_R3").await,
+        Err(Error::Conflict(_))
+    ));
+    assert_eq!(o.get_order(&order.id).await, Ok(cancelled));
+    // An order created without a reservation has none to replace.
+    let mut bare = basic();
+    bare.reservation_id = None;
+    let bare = create(&mut o, "bare", &bare).await.order;
+    assert_eq!(bare.reservation_id, None);
+    assert!(matches!(
+        o.replace_reservation(&bare.id, "res_R1", "res_R2").await,
+        Err(Error::Conflict(_))
+    ));
+}
+
+#[tokio::test]
 async fn shipping_checks_tracking_and_a_repeat_must_match_it() {
     let app = spawn_app();
     let mut o = app.orders().await;

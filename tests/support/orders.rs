@@ -126,6 +126,24 @@ impl OrdersHandle {
             .expect("no trap")
     }
 
+    pub async fn replace_reservation(
+        &mut self,
+        order_id: &str,
+        previous: &str,
+        next: &str,
+    ) -> OrdersResult<Order> {
+        self.bindings
+            .commerce_shop_orders()
+            .call_replace_reservation(
+                &mut self.lib.store,
+                &order_id.to_owned(),
+                &previous.to_owned(),
+                &next.to_owned(),
+            )
+            .await
+            .expect("no trap")
+    }
+
     pub async fn get_order(&mut self, order_id: &str) -> OrdersResult<Order> {
         self.bindings
             .commerce_shop_orders_admin()

@@ -8,6 +8,8 @@
 //!   → confirm it           (or complete its 3-D Secure action)     ⟲ cancel + release
 //!   → mark the order paid                                          ⟲ refund the charge
 //!   → commit the reservation (or reserve again if it lapsed)       ⟲ refund + cancel
+//!     (see [`crate::stock`]: the order always names the reservation that was sold,
+//!     and stock is never taken again for an order cancelled meanwhile)
 //!   → delete the cart
 //! ```
 //!
@@ -24,6 +26,7 @@ use crate::bindings::commerce::shop::{
 };
 use crate::dto::{self, Line, Plan, Shipping, Tax};
 use crate::request::{self, Checkout, Method};
+use crate::stock;
 use crate::store;
 use api_kit::{FieldError, Problem};
 use serde::{Deserialize, Serialize};
@@ -32,9 +35,6 @@ use spin_sdk::http::{Request, Response};
 
 /// Where problem type URIs live (as in api-kit).
 const TYPE_BASE: &str = "https://spin-commerce.dev/problems/";
-
-/// How long stock is held for a checkout: long enough for a 3-D Secure challenge.
-const RESERVATION_TTL_SECONDS: u32 = 1800;
 
 /// A refusal with its own problem type, e.g. `out-of-stock`: stored as the final answer of
 /// a key when it is final.
@@ -332,6 +332,14 @@ fn orders_problem(e: orders::Error) -> Stop {
     }
 }
 
+fn stock_problem(e: stock::Error) -> Stop {
+    match e {
+        stock::Error::Inventory(e) => inventory_problem(e),
+        stock::Error::Orders(e) => orders_problem(e),
+        stock::Error::Unsettled(m) => Problem::unavailable(m).into(),
+    }
+}
+
 fn payments_problem(e: payments::Error) -> Stop {
     match e {
         payments::Error::Storage(m) | payments::Error::ProviderUnavailable(m) => {
@@ -392,6 +400,7 @@ fn cancelled(refunded: bool) -> Refusal {
 /// Runs (or resumes) the saga of checkout `key` with its stored plan.
 fn run(key: &str, co: &Checkout, plan: &Plan) -> Result<Response, Stop> {
     // 1. Reserve the stock.
+    let ttl_seconds = stock::reservation_ttl().map_err(Problem::internal)?;
     let reservation = match inventory::reserve(&inventory::NewReservation {
         idempotency_key: step_key(key, "reserve"),
         lines: plan
@@ -402,7 +411,7 @@ fn run(key: &str, co: &Checkout, plan: &Plan) -> Result<Response, Stop> {
                 quantity: l.quantity,
             })
             .collect(),
-        ttl_seconds: RESERVATION_TTL_SECONDS,
+        ttl_seconds,
     }) {
         Ok(r) => r,
         Err(inventory::Error::InsufficientStock(shortages)) => {
@@ -484,7 +493,7 @@ fn run(key: &str, co: &Checkout, plan: &Plan) -> Result<Response, Stop> {
             if status == orders::OrderStatus::Cancelled {
                 return respond(201, "paid", order, token, payment);
             }
-            return finish_paid(key, co, order, token, payment, &reservation);
+            return finish_paid(key, co, order, token, payment);
         }
     }
 
@@ -604,45 +613,30 @@ fn run(key: &str, co: &Checkout, plan: &Plan) -> Result<Response, Stop> {
         }
         Err(e) => return Err(orders_problem(e)),
     };
-    finish_paid(key, co, order, token, payment, &reservation)
+    finish_paid(key, co, order, token, payment)
 }
 
 /// Steps 6 and 7 of a paid order: commit its stock (reserving again if the reservation
-/// lapsed) and delete the cart.
+/// lapsed, see [`stock::commit`]) and delete the cart.
 fn finish_paid(
     key: &str,
     co: &Checkout,
     order: orders::Order,
     token: String,
     payment: payments::Payment,
-    reservation: &inventory::Reservation,
 ) -> Result<Response, Stop> {
-    match inventory::commit(&reservation.id) {
-        Ok(_) => {}
-        Err(inventory::Error::ReservationNotActive(_)) => {
-            // It expired (a long 3-D Secure challenge) or was released by a failure
-            // webhook of an earlier payment: take the stock again under a new key.
-            let again = inventory::reserve(&inventory::NewReservation {
-                idempotency_key: step_key(key, "reserve-again"),
-                lines: reservation.lines.clone(),
-                ttl_seconds: RESERVATION_TTL_SECONDS,
-            });
-            match again {
-                Ok(r) => match inventory::commit(&r.id) {
-                    Ok(_) => {}
-                    Err(e) => return Err(inventory_problem(e)),
-                },
-                Err(inventory::Error::InsufficientStock(shortages)) => {
-                    // Sold out meanwhile: cancel the paid order and refund it.
-                    cancel_paid(&order.id)?;
-                    refund(&order, &payment)?;
-                    return Err(Stop::Refused(out_of_stock(&shortages, true)));
-                }
-                Err(e) => return Err(inventory_problem(e)),
-            }
+    let order = match stock::commit(order).map_err(stock_problem)? {
+        stock::Outcome::Committed(order) => order,
+        // The shop owner cancelled it meanwhile: its stock and money went back through the
+        // admin. Shown as it is, as a retry after the cancellation shows it.
+        stock::Outcome::Cancelled(order) => return respond(201, "paid", order, token, payment),
+        stock::Outcome::SoldOut(order, shortages) => {
+            // Sold out meanwhile: cancel the paid order and refund it.
+            cancel_paid(&order.id)?;
+            refund(&order, &payment)?;
+            return Err(Stop::Refused(out_of_stock(&shortages, true)));
         }
-        Err(e) => return Err(inventory_problem(e)),
-    }
+    };
     // The cart has become an order. Deleting is idempotent; a failure leaves a cart that
     // expires by itself, so it does not fail the paid checkout.
     if let Err(e) = cart::delete_cart(&co.cart_token) {

@@ -14,6 +14,7 @@
 mod dto;
 mod flow;
 mod request;
+mod stock;
 mod store;
 mod webhook;
 

@@ -14,6 +14,7 @@
 
 use crate::bindings::commerce::shop::{inventory, orders, orders_admin, payments};
 use crate::flow;
+use crate::stock;
 use api_kit::{FieldError, Problem};
 use serde_json::json;
 use spin_sdk::http::{Request, Response};
@@ -93,15 +94,11 @@ fn follow_up(event: payments::PaymentEvent) -> Result<(), Problem> {
         Err(orders::Error::NotFound) => return Ok(()),
         Err(e) => return Err(stop(e)),
     };
-    let reservation = order.snapshot.reservation_id.clone();
+    let reservation = order.reservation_id.clone();
     match event.kind {
         payments::PaymentEventKind::Succeeded => {
             match orders::mark_paid(&order.id, &payment.id, &payment.amount) {
-                Ok(_) => {
-                    if let Some(res) = &reservation {
-                        commit(&order, &payment, res)?;
-                    }
-                }
+                Ok(paid) => commit(paid, &payment)?,
                 Err(orders::Error::IllegalTransition(_)) => {
                     // Cancelled before the money came in: give it back.
                     refund(&order, &payment)?;
@@ -136,32 +133,18 @@ fn follow_up(event: payments::PaymentEvent) -> Result<(), Problem> {
     Ok(())
 }
 
-fn commit(order: &orders::Order, payment: &payments::Payment, res: &str) -> Result<(), Problem> {
-    match inventory::commit(res) {
-        Ok(_) => Ok(()),
-        Err(inventory::Error::ReservationNotActive(_)) => {
-            let lines = match inventory::get_reservation(res) {
-                Ok(r) => r.lines,
+/// Commits a paid order's stock (see [`stock::commit`]); a paid order whose stock ran out
+/// meanwhile is cancelled and refunded.
+fn commit(order: orders::Order, payment: &payments::Payment) -> Result<(), Problem> {
+    match stock::commit(order).map_err(stop)? {
+        stock::Outcome::Committed(_) | stock::Outcome::Cancelled(_) => Ok(()),
+        stock::Outcome::SoldOut(order, _) => {
+            match orders_admin::cancel(&order.id, "out of stock after payment", "webhook") {
+                Ok(_) => {}
                 Err(e) => return Err(stop(e)),
-            };
-            let again = inventory::reserve(&inventory::NewReservation {
-                idempotency_key: format!("webhook:{}:reserve-again", payment.id),
-                lines,
-                ttl_seconds: 60,
-            });
-            match again {
-                Ok(r) => inventory::commit(&r.id).map(|_| ()).map_err(stop),
-                Err(inventory::Error::InsufficientStock(_)) => {
-                    match orders_admin::cancel(&order.id, "out of stock after payment", "webhook") {
-                        Ok(_) => {}
-                        Err(e) => return Err(stop(e)),
-                    }
-                    refund(order, payment)
-                }
-                Err(e) => Err(stop(e)),
             }
+            refund(&order, payment)
         }
-        Err(e) => Err(stop(e)),
     }
 }
 

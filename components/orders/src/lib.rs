@@ -155,6 +155,16 @@ impl OrdersGuest for Component {
             clock::now_ms(),
         )
     }
+
+    fn replace_reservation(
+        order_id: String,
+        previous: String,
+        next: String,
+    ) -> Result<Order, Error> {
+        let id = self::order_id(&order_id)?;
+        check(validate::replace_reservation(&previous, &next))?;
+        store::Store::open()?.replace_reservation(id, &previous, &next, clock::now_ms())
+    }
 }
 
 impl AdminGuest for Component {

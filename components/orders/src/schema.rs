@@ -7,6 +7,8 @@
 //!   `last_number + 1` in the transaction that inserts it, so numbers are never shared,
 //!   never reused, and a rolled-back creation gives its number back (no gaps);
 //! - `orders_orders.snapshot` is written once, at creation, and never updated;
+//! - `orders_orders.reservation_id` is NULL while the order stands on its snapshot's
+//!   reservation, and is only set by `replace-reservation` on an order not cancelled;
 //! - `orders_orders.refunded_total` = the sum of the order's `orders_refunds.amount`, and
 //!   `0 <= refunded_total <= grand_total`;
 //! - `orders_events` and `orders_refunds` are only ever inserted into.
@@ -17,17 +19,18 @@ use capability_kit::db::Migration;
 pub const VERSION_TABLE: &str = "orders_schema_version";
 
 /// Every migration, oldest first. Never edit a released one: append a new one.
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    description: "orders with their snapshot, number sequence, line index, refunds, events",
-    statements: &[
-        "CREATE TABLE IF NOT EXISTS orders_sequence (
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        description: "orders with their snapshot, number sequence, line index, refunds, events",
+        statements: &[
+            "CREATE TABLE IF NOT EXISTS orders_sequence (
             id          INTEGER PRIMARY KEY CHECK (id = 1),
             last_number INTEGER NOT NULL CHECK (last_number >= 1000)
         )",
-        // The first order is 1001.
-        "INSERT OR IGNORE INTO orders_sequence (id, last_number) VALUES (1, 1000)",
-        "CREATE TABLE IF NOT EXISTS orders_orders (
+            // The first order is 1001.
+            "INSERT OR IGNORE INTO orders_sequence (id, last_number) VALUES (1, 1000)",
+            "CREATE TABLE IF NOT EXISTS orders_orders (
             id              TEXT PRIMARY KEY,
             number          INTEGER NOT NULL UNIQUE CHECK (number > 1000),
             -- SHA-256 (hex) of the create-order idempotency key; the key itself is not kept.
@@ -64,20 +67,20 @@ pub const MIGRATIONS: &[Migration] = &[Migration {
             cancel_reason   TEXT,
             updated_at      INTEGER NOT NULL
         )",
-        "CREATE INDEX IF NOT EXISTS orders_orders_by_customer
+            "CREATE INDEX IF NOT EXISTS orders_orders_by_customer
             ON orders_orders (customer_id, number)",
-        "CREATE INDEX IF NOT EXISTS orders_orders_by_status
+            "CREATE INDEX IF NOT EXISTS orders_orders_by_status
             ON orders_orders (status, number)",
-        "CREATE INDEX IF NOT EXISTS orders_orders_by_created
+            "CREATE INDEX IF NOT EXISTS orders_orders_by_created
             ON orders_orders (created_at, number)",
-        // One row per line, for SKU search; the snapshot stays the source of truth.
-        "CREATE TABLE IF NOT EXISTS orders_lines (
+            // One row per line, for SKU search; the snapshot stays the source of truth.
+            "CREATE TABLE IF NOT EXISTS orders_lines (
             order_id    TEXT NOT NULL REFERENCES orders_orders (id),
             position    INTEGER NOT NULL,
             sku_lc      TEXT NOT NULL,
             PRIMARY KEY (order_id, position)
         )",
-        "CREATE TABLE IF NOT EXISTS orders_refunds (
+            "CREATE TABLE IF NOT EXISTS orders_refunds (
             seq         INTEGER NOT NULL UNIQUE,
             order_id    TEXT NOT NULL REFERENCES orders_orders (id),
             amount      INTEGER NOT NULL CHECK (amount > 0),
@@ -88,8 +91,8 @@ pub const MIGRATIONS: &[Migration] = &[Migration {
             actor       TEXT NOT NULL,
             created_at  INTEGER NOT NULL
         )",
-        "CREATE INDEX IF NOT EXISTS orders_refunds_by_order ON orders_refunds (order_id, seq)",
-        "CREATE TABLE IF NOT EXISTS orders_events (
+            "CREATE INDEX IF NOT EXISTS orders_refunds_by_order ON orders_refunds (order_id, seq)",
+            "CREATE TABLE IF NOT EXISTS orders_events (
             seq         INTEGER NOT NULL UNIQUE,
             order_id    TEXT NOT NULL REFERENCES orders_orders (id),
             kind        TEXT NOT NULL
@@ -100,6 +103,16 @@ pub const MIGRATIONS: &[Migration] = &[Migration {
             note        TEXT,
             created_at  INTEGER NOT NULL
         )",
-        "CREATE INDEX IF NOT EXISTS orders_events_by_order ON orders_events (order_id, seq)",
-    ],
-}];
+            "CREATE INDEX IF NOT EXISTS orders_events_by_order ON orders_events (order_id, seq)",
+        ],
+    },
+    Migration {
+        version: 2,
+        description: "the reservation an order stands on when it replaced the snapshot's",
+        statements: &[
+            // NULL: the snapshot's reservation. Runs once: migrate re-reads the version in
+            // the transaction that applies it.
+            "ALTER TABLE orders_orders ADD COLUMN reservation_id TEXT",
+        ],
+    },
+];

@@ -33,7 +33,8 @@ static SCHEMA_READY: AtomicBool = AtomicBool::new(false);
 
 const ORDER_COLUMNS: &str = "id, number, status, snapshot, payment_id, tracking_carrier, \
      tracking_number, tracking_url, refunded_total, created_at, paid_at, fulfilled_at, \
-     shipped_at, delivered_at, cancelled_at, cancel_reason, updated_at, currency, grand_total";
+     shipped_at, delivered_at, cancelled_at, cancel_reason, updated_at, currency, grand_total, \
+     reservation_id";
 
 const SUMMARY_COLUMNS: &str =
     "id, number, status, email, name, grand_total, currency, item_count, created_at";
@@ -139,8 +140,10 @@ fn order_from(conn: &Connection, row: &RowResult) -> Result<Order, Error> {
     if refunds.iter().map(|r| r.amount.amount).sum::<i64>() != refunded_total {
         return Err(broken(format!("the refunds of {id} do not add up")));
     }
+    let reservation_id = opt_text(row, 19)?.or_else(|| snapshot.reservation_id.clone());
     Ok(Order {
         number: u64_from(int(row, 1)?),
+        reservation_id,
         status: status_from(&text(row, 2)?)?,
         snapshot,
         payment_id: opt_text(row, 4)?,
@@ -748,6 +751,52 @@ impl Store {
             if mv.to != order.status {
                 apply(conn, &order, mv, &refund.actor, None, now)?;
             }
+            load(conn, id)
+        })
+    }
+
+    /// Moves order `id` from reservation `previous` to `next` (see the WIT's
+    /// `replace-reservation`): a compare-and-set checked against the stored order in one
+    /// transaction, with a note in the history.
+    pub fn replace_reservation(
+        &self,
+        id: &str,
+        previous: &str,
+        next: &str,
+        now: i64,
+    ) -> Result<Order, Error> {
+        db::transaction(&self.conn, |conn| {
+            let order = load(conn, id)?;
+            let current = order.reservation_id.as_deref();
+            if current == Some(next) {
+                return Ok(order);
+            }
+            if order.status == OrderStatus::Cancelled {
+                return Err(Error::Conflict(
+                    "the order is cancelled: its stock went back with the cancellation".into(),
+                ));
+            }
+            if current != Some(previous) {
+                return Err(Error::Conflict(format!(
+                    "the order stands on reservation {}, not {previous}",
+                    current.unwrap_or("(none)")
+                )));
+            }
+            // The condition restates what was just read, so the rule holds where it is written.
+            let applied = query(
+                conn,
+                "UPDATE orders_orders SET reservation_id = ?, updated_at = ? \
+                 WHERE id = ? AND status <> 'cancelled' RETURNING id",
+                &[t(next), i(now), t(id)],
+            )?;
+            if applied.is_empty() {
+                return Err(broken(format!("{id} changed inside a transaction")));
+            }
+            let note = format!(
+                "stock reserved again: reservation {next} replaces {previous}, which lapsed or \
+                 was released before it was committed"
+            );
+            insert_event(conn, id, Event::Note, SYSTEM_ACTOR, Some(&note), now)?;
             load(conn, id)
         })
     }

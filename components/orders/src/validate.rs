@@ -380,6 +380,17 @@ pub fn mark_paid(payment_id: &str, amount: &Money) -> Vec<(String, String)> {
     e.into_vec()
 }
 
+/// The rules of `replace-reservation`.
+pub fn replace_reservation(previous: &str, next: &str) -> Vec<(String, String)> {
+    let mut e = FieldErrors::new();
+    id_of(&mut e, "/previous", previous, "res");
+    id_of(&mut e, "/next", next, "res");
+    if previous == next {
+        e.push("/next", "must differ from previous");
+    }
+    e.into_vec()
+}
+
 /// The rules of a cancel reason.
 pub fn reason(reason: &str) -> Vec<(String, String)> {
     let mut e = FieldErrors::new();

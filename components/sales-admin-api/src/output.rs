@@ -128,7 +128,7 @@ pub fn order(o: &Order) -> Value {
         "billing_address": s.billing_address.as_ref().map(address),
         "email": s.email,
         "customer_id": s.customer_id,
-        "reservation_id": s.reservation_id,
+        "reservation_id": o.reservation_id,
         "payment_id": payment_id(o),
         "tracking": o.tracking.as_ref().map(|t| json!({
             "carrier": t.carrier,

@@ -85,7 +85,7 @@ pub fn cancel(req: &Request, key: &str) -> Result<Response, Fail> {
 /// that succeeded although the order was never marked paid (a checkout interrupted after
 /// the charge) is refunded.
 fn after_unpaid_cancel(mut order: Order, done: &mut Followups) -> Result<Order, Fail> {
-    if let Some(id) = &order.snapshot.reservation_id {
+    if let Some(id) = &order.reservation_id {
         done.reservation = release(id)?;
     }
     for p in payments_of(&order.id)? {
@@ -113,7 +113,7 @@ fn after_unpaid_cancel(mut order: Order, done: &mut Followups) -> Result<Order, 
 /// A paid order was cancelled before it shipped: its units go back on hand and what is
 /// left of its payment is refunded.
 fn after_paid_cancel(mut order: Order, done: &mut Followups) -> Result<Order, Fail> {
-    if let Some(id) = &order.snapshot.reservation_id {
+    if let Some(id) = &order.reservation_id {
         let reservation = inventory::get_reservation(id)?;
         match reservation.status {
             ReservationStatus::Committed => {
