@@ -1001,6 +1001,80 @@ async fn an_expired_hold_is_taken_again_and_a_cancel_after_payment_restocks_it()
     shop.cancel_restocks(&order_id, 4).await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_cancel_between_mark_paid_and_the_stock_commit_never_leaves_units_sold() {
+    let shop = shop(5).await;
+    let db = shop.app.state.path().join("sqlite_db.db");
+    let cart = shop.cart(1).await;
+    let body = shop.body(&cart, CARD_OK);
+    // The first attempt is charged and marked paid, then its stock commit fails.
+    faults::arm_sqlite(
+        &db,
+        SqliteFault {
+            matching: "UPDATE inventory_stock SET on_hand = on_hand -".into(),
+            nth: 1,
+            action: FaultAction::Error,
+        },
+    );
+    let first = shop.checkout("key-race", &body).await;
+    assert!(faults::disarm(&db));
+    assert_eq!(
+        first.status,
+        503,
+        "{}",
+        String::from_utf8_lossy(&first.body)
+    );
+    assert_eq!(shop.orders_with(OrderStatus::Paid).await, 1);
+    assert_eq!(shop.stock().await, (5, 1, 4));
+    // The shop's first order.
+    let order = shop.app.orders().await.get_order_by_number(1001).await;
+    let order_id = order.unwrap().id;
+    // The retry reads the paid order, then its payment, then commits the stock. It is held
+    // at the payment's read, and the shop owner cancels the order in that gap.
+    faults::hold_sqlite(&db, "FROM payments_payments", 1);
+    let app = shop.app.clone();
+    let retry_body = body.clone();
+    let retry = tokio::spawn(async move { checkout(&app, "key-race", &retry_body).await });
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !faults::fired(&db) {
+        assert!(
+            Instant::now() < deadline,
+            "the retry never reached the hold"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let cancel = admin_cancel(&shop.app, &order_id).await;
+    assert_eq!(
+        cancel.status,
+        200,
+        "{}",
+        String::from_utf8_lossy(&cancel.body)
+    );
+    // The hold was not yet committed: the cancel gave it back and refunded the charge.
+    assert_eq!(cancel.json()["reservation"]["status"], "released");
+    assert_eq!(cancel.json()["movements"], json!([]));
+    assert_eq!(cancel.json()["refund"]["status"], "succeeded");
+    assert_eq!(shop.stock().await, (5, 0, 5));
+    assert!(faults::disarm(&db));
+    let retry = retry.await.unwrap();
+    // The checkout finds its hold released for a cancelled order and takes no stock again.
+    assert_eq!(
+        retry.status,
+        201,
+        "{}",
+        String::from_utf8_lossy(&retry.body)
+    );
+    assert_eq!(retry.json()["order"]["status"], "cancelled");
+    assert_eq!(shop.stock().await, (5, 0, 5));
+    assert_eq!(shop.movements(MovementReason::Sale).await, 0);
+    let order = shop.app.orders().await.get_order(&order_id).await.unwrap();
+    assert_eq!(order.status, OrderStatus::Cancelled);
+    assert_eq!(order.refunded_total, order.snapshot.grand_total);
+    // Nor does a retry or a late success webhook.
+    assert_eq!(shop.checkout("key-race", &body).await.status, 201);
+    assert_eq!(shop.stock().await, (5, 0, 5));
+}
+
 // --- the Stripe provider over HTTP, against the local fake Stripe -------------------------
 
 /// The shop of [`shop`] whose payments go to the fake Stripe: the same variables the

@@ -8,8 +8,9 @@
 //!                  → payments-admin.cancel (payments not yet final)
 //!                  → refund a payment that went through anyway + record-refund
 //! cancel, paid     orders-admin.cancel (409 once shipped: nothing moves)
+//!                  → inventory.release(the order's reservation): a hold not yet committed
+//!                    goes back; one committed (sold) is answered as such, and then
 //!                  → inventory-admin.adjust +quantity, reason cancellation, per line
-//!                    (a reservation not yet committed is released instead)
 //!                  → payments-admin.create-refund (all that is left) → record-refund
 //! refund           checks (status, currency, what is left) → payments-admin.create-refund
 //!                  (key from the client's Idempotency-Key) → orders-admin.record-refund
@@ -23,6 +24,13 @@
 //! unavailable), the same request again finishes the work without restocking or refunding
 //! twice. Payments checks and takes the room left to refund in one transaction, so no
 //! sequence of requests gives back more than was captured.
+//!
+//! The reservation acted on is the one the cancelled order names (`order.reservation-id`,
+//! which a checkout moves onto a reservation taken again after the first lapsed, and can no
+//! longer move once the order is cancelled). Whether its units were sold is decided by one
+//! atomic inventory call, `release`, so a checkout committing the same reservation at the
+//! same moment either loses (its commit fails, and it sells nothing for a cancelled order)
+//! or wins (`release` answers `committed`, and the units are put back here).
 
 use crate::bindings::commerce::shop::inventory::{self, ReservationStatus};
 use crate::bindings::commerce::shop::inventory_admin::{self, MovementReason, NewAdjustment};
@@ -114,9 +122,11 @@ fn after_unpaid_cancel(mut order: Order, done: &mut Followups) -> Result<Order, 
 /// left of its payment is refunded.
 fn after_paid_cancel(mut order: Order, done: &mut Followups) -> Result<Order, Fail> {
     if let Some(id) = &order.reservation_id {
-        let reservation = inventory::get_reservation(id)?;
-        match reservation.status {
-            ReservationStatus::Committed => {
+        // Gives back a hold not yet committed (a checkout still finishing: the units never
+        // left on-hand), or tells that the units were sold; one atomic decision.
+        let reservation = release(id)?;
+        match reservation.as_ref().map(|r| r.status) {
+            Some(ReservationStatus::Committed) => {
                 for (i, line) in order.snapshot.lines.iter().enumerate() {
                     let delta = i32::try_from(line.quantity)
                         .map_err(|_| Problem::internal("an order line's quantity overflows"))?;
@@ -129,13 +139,10 @@ fn after_paid_cancel(mut order: Order, done: &mut Followups) -> Result<Order, Fa
                         idempotency_key: Some(format!("cancel:{}:{i}", order.id)),
                     })?);
                 }
-                done.reservation = Some(reservation);
+                done.reservation = reservation;
             }
-            // Paid but not yet committed (a checkout still finishing): the units never
-            // left on-hand; give the hold back.
-            ReservationStatus::Active => done.reservation = release(id)?,
-            // Released or lapsed: nothing of this reservation is held or sold.
-            _ => done.reservation = Some(reservation),
+            // Released now, or before, or lapsed: nothing of it is held or sold.
+            _ => done.reservation = reservation,
         }
     }
     if let Some(payment_id) = output::payment_id(&order).cloned()
@@ -147,7 +154,8 @@ fn after_paid_cancel(mut order: Order, done: &mut Followups) -> Result<Order, Fa
     Ok(order)
 }
 
-/// Gives a reservation's stock back; idempotent. The reservation as it now is.
+/// Gives a reservation's stock back; idempotent. The reservation as it now is (`committed`
+/// when its units were sold, which `release` never undoes).
 fn release(id: &str) -> Result<Option<inventory::Reservation>, Fail> {
     match inventory::release(id) {
         Ok(r) => Ok(Some(r)),
