@@ -5,6 +5,7 @@
 //! The cart imports no other capability: the tests play its caller and pass the variant as
 //! the catalog would report it (`VariantCheck`).
 
+use commerce_host::faults::{self, FaultAction, SqliteFault};
 use commerce_tests::cart::{
     Cart, CartHandle, Error, FieldError, Limit, LimitKind, VariantCheck, variant,
 };
@@ -401,6 +402,55 @@ async fn every_use_moves_the_expiry_by_the_idle_time() {
     let later = c.get_cart(&token).await.unwrap();
     assert!(later.expires_at >= cart.expires_at);
     assert!(later.expires_at - 3_600_000 >= later.created_at);
+}
+
+/// Viewing a cart takes no write lock: a read writes only when the cart's last use is older
+/// than a tenth of the idle time (at most a minute), and its `expires-at` is the true one.
+#[tokio::test]
+async fn reading_a_cart_writes_only_when_its_last_use_has_grown_old() {
+    let app = spawn_app_with(&[("cart_idle_ttl_seconds", "10")]);
+    let db = app.state.path().join("sqlite_db.db");
+    let mut c = app.cart().await;
+    let (token, cart) = new_cart(&mut c, "EUR").await;
+    // Any statement that marks a cart used fails while this is armed.
+    let refuse_writes = || {
+        faults::arm_sqlite(
+            &db,
+            SqliteFault {
+                matching: "UPDATE cart_carts".into(),
+                nth: 1,
+                action: FaultAction::Error,
+            },
+        )
+    };
+
+    refuse_writes();
+    let fresh = c.get_cart(&token).await.unwrap();
+    assert!(!faults::disarm(&db), "a read of a fresh cart wrote");
+    assert_eq!(
+        fresh.expires_at,
+        cart.created_at + 10_000,
+        "the true expiry"
+    );
+    assert_eq!(fresh.updated_at, cart.updated_at);
+
+    // Past a tenth of the idle time, a read marks the cart used.
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    refuse_writes();
+    assert!(
+        matches!(c.get_cart(&token).await, Err(Error::Storage(_))),
+        "the read must have tried to mark the cart used"
+    );
+    assert!(faults::disarm(&db));
+    let touched = c.get_cart(&token).await.unwrap();
+    assert!(
+        touched.expires_at >= cart.created_at + 11_100,
+        "the expiry moved"
+    );
+    assert_eq!(
+        touched.updated_at, cart.updated_at,
+        "marking used changes no content"
+    );
 }
 
 #[tokio::test]

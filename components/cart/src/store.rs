@@ -1,14 +1,19 @@
 //! The cart's SQL. Every value reaches SQLite as a parameter; every statement is a constant.
 //!
 //! Concurrency: Spin runs each request in a fresh instance over one shared database, so all
-//! correctness comes from SQLite. Every call that names a token runs in one `BEGIN
+//! correctness comes from SQLite. Every call that changes a cart runs in one `BEGIN
 //! IMMEDIATE` transaction: it finds the live cart, checks the change against the cart as it
 //! is inside that transaction, writes, marks the cart used and reads it back. Two tabs
-//! adding to one cart queue on the write lock; neither can slip past a limit.
+//! adding to one cart queue on the write lock; neither can slip past a limit. Reading a cart
+//! ([`Store::get`]) takes no write lock: it reads the cart and its lines in one snapshot.
 //!
 //! Expiry: a cart is live while `used_at + ttl > now`. A call that finds an expired cart
 //! deletes it and answers `not-found`; `create` also deletes a bounded batch of expired
-//! carts, so abandoned carts do not pile up without a background worker.
+//! carts, so abandoned carts do not pile up without a background worker. A read marks the
+//! cart used only when `used_at` is older than [`touch_interval`] (a tenth of the idle time,
+//! at most a minute), with one conditional `UPDATE` of its own, so a cart viewed often is
+//! written at most once a minute and its expiry slides by at most that much less. The
+//! `expires-at` a read answers is the true one, `used_at + ttl`.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -51,6 +56,14 @@ struct Row {
     currency: String,
     created_at: i64,
     updated_at: i64,
+}
+
+/// What a read found for a token.
+enum Found {
+    Missing,
+    Expired,
+    /// The cart, its lines and its `used_at`.
+    Live(Row, Vec<Line>, i64),
 }
 
 /// A line row.
@@ -122,6 +135,49 @@ impl Store {
         })
     }
 
+    /// The live cart of `token_hash`, read in one snapshot without the write lock; marks it
+    /// used when its `used_at` is older than [`touch_interval`]. An expired cart is deleted
+    /// and answers `not-found`, as in [`Store::with_cart`].
+    pub fn get(&self, token_hash: &str, clock: Clock) -> Result<Cart, Error> {
+        let found = db::snapshot(&self.conn, |conn| -> Result<Found, Error> {
+            let found = conn.execute(
+                "SELECT id, currency, created_at, updated_at, used_at FROM cart_carts \
+                 WHERE token_hash = ?",
+                &[t(token_hash)],
+            )?;
+            let Some(row) = found.rows.first() else {
+                return Ok(Found::Missing);
+            };
+            let used_at = int(row, 4)?;
+            if used_at <= clock.cutoff() {
+                return Ok(Found::Expired);
+            }
+            let cart = Row {
+                id: text(row, 0)?,
+                currency: text(row, 1)?,
+                created_at: int(row, 2)?,
+                updated_at: int(row, 3)?,
+            };
+            let lines = read_lines(conn, &cart.id)?;
+            Ok(Found::Live(cart, lines, used_at))
+        })?;
+        let (cart, lines, mut used_at) = match found {
+            Found::Missing => return Err(Error::NotFound),
+            // The write path deletes it and answers `not-found`.
+            Found::Expired => return self.with_cart(token_hash, clock, |_, _| Ok(false)),
+            Found::Live(cart, lines, used_at) => (cart, lines, used_at),
+        };
+        if clock.now - used_at >= touch_interval(clock) {
+            // `used_at < now` keeps a concurrent later use from being moved back.
+            self.conn.execute(
+                "UPDATE cart_carts SET used_at = ? WHERE id = ? AND used_at < ?",
+                &[i(clock.now), t(&cart.id), i(clock.now)],
+            )?;
+            used_at = clock.now;
+        }
+        Ok(assemble(cart, lines, used_at.saturating_add(clock.ttl_ms)))
+    }
+
     /// Deletes the cart of `token_hash`, live or expired; nothing when there is none.
     pub fn delete(&self, token_hash: &str) -> Result<(), Error> {
         db::transaction(&self.conn, |conn| {
@@ -185,6 +241,11 @@ fn purge_expired(conn: &Connection, clock: Clock) -> Result<(), Error> {
     Ok(())
 }
 
+/// How old `used_at` may be before a read marks the cart used again.
+fn touch_interval(clock: Clock) -> i64 {
+    (clock.ttl_ms / 10).min(60_000)
+}
+
 /// The cart `id` as stored, with its lines, expiring `ttl` after now (it was just used).
 fn read(conn: &Connection, id: &str, clock: Clock) -> Result<Cart, Error> {
     let found = conn.execute(
@@ -201,6 +262,16 @@ fn read(conn: &Connection, id: &str, clock: Clock) -> Result<Cart, Error> {
         created_at: int(row, 2)?,
         updated_at: int(row, 3)?,
     };
+    let lines = read_lines(conn, id)?;
+    Ok(assemble(
+        cart,
+        lines,
+        clock.now.saturating_add(clock.ttl_ms),
+    ))
+}
+
+/// The lines of cart `id`, in the order they were added.
+fn read_lines(conn: &Connection, id: &str) -> Result<Vec<Line>, Error> {
     let rows = conn.execute(
         "SELECT id, product_id, variant_id, quantity, added_at, updated_at FROM cart_lines \
          WHERE cart_id = ? ORDER BY seq",
@@ -217,18 +288,23 @@ fn read(conn: &Connection, id: &str, clock: Clock) -> Result<Cart, Error> {
             updated_at: int(row, 5)?,
         });
     }
+    Ok(lines)
+}
+
+/// A cart record from its row and lines.
+fn assemble(cart: Row, lines: Vec<Line>, expires_at: i64) -> Cart {
     let item_count = lines
         .iter()
         .fold(0u32, |sum, l| sum.saturating_add(l.quantity));
-    Ok(Cart {
+    Cart {
         id: cart.id,
         currency: cart.currency,
         lines,
         item_count,
         created_at: cart.created_at,
         updated_at: cart.updated_at,
-        expires_at: clock.now.saturating_add(clock.ttl_ms),
-    })
+        expires_at,
+    }
 }
 
 /// The number of lines and the sum of their quantities.

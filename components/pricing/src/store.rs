@@ -223,22 +223,9 @@ impl Store {
         Ok(Self { conn })
     }
 
-    /// Runs the reads of `f` in one (deferred, read-only) transaction: one snapshot.
+    /// Runs the reads of `f` in one snapshot (`capability_kit::db::snapshot`).
     fn snapshot<T>(&self, f: impl FnOnce(&Connection) -> Result<T, Error>) -> Result<T, Error> {
-        self.conn.execute("BEGIN", &[])?;
-        let outcome = f(&self.conn);
-        // Nothing was written: ending the transaction either way only releases the snapshot.
-        let end = self.conn.execute(
-            if outcome.is_ok() {
-                "COMMIT"
-            } else {
-                "ROLLBACK"
-            },
-            &[],
-        );
-        let value = outcome?;
-        end?;
-        Ok(value)
+        db::snapshot(&self.conn, f)
     }
 
     /// What a quote needs, from one snapshot: the destination's tax rate (`None` when the

@@ -108,6 +108,32 @@ where
     outcome
 }
 
+/// Runs the reads of `f` in one deferred (`BEGIN`) transaction, so that they all see one
+/// snapshot of the database without taking the write lock. `f` must not write: a deferred
+/// transaction that starts writing after others have committed fails with `SQLITE_BUSY`
+/// rather than waiting. Nothing was written, so the end only releases the snapshot.
+pub fn snapshot<T, E>(
+    conn: &Connection,
+    f: impl FnOnce(&Connection) -> Result<T, E>,
+) -> Result<T, E>
+where
+    E: From<Error>,
+{
+    conn.execute("BEGIN", &[])?;
+    let outcome = f(conn);
+    let end = conn.execute(
+        if outcome.is_ok() {
+            "COMMIT"
+        } else {
+            "ROLLBACK"
+        },
+        &[],
+    );
+    let value = outcome?;
+    end?;
+    Ok(value)
+}
+
 /// Whether `error` is a UNIQUE constraint failure on `table.column` (e.g.
 /// `"catalog_products.slug"`). Spin reports constraint failures as `io` errors carrying
 /// SQLite's message.
