@@ -1,9 +1,11 @@
 //! The file server (`components/file-server`) over the real build of `static/`, through the
 //! composed app: content types, validators and 304, cache policy, compression negotiation,
-//! HEAD and 405, the 404 page, no listing, no traversal, security headers.
+//! HEAD and 405, 404 without listing, no traversal, security headers. It is routed
+//! `/assets/...` and `/images/...`; every other path is the storefront's (a page or its 404
+//! page with the shop's name: `tests/storefront.rs`).
 //!
-//! The pages under `static/` change as the storefront grows, so these tests assert on files
-//! the file server's own work provides (`static/404.html`, `static/assets/css/base.css`) and
+//! The files under `static/` change as the storefront grows, so these tests assert on files
+//! the file server's own work provides (`static/assets/css/base.css`, a product picture) and
 //! compare bodies with what the build wrote to `target/storefront/`, not with fixed text.
 
 use bytes::Bytes;
@@ -35,17 +37,22 @@ fn assert_secure(res: &TestResponse) {
     }
 }
 
-/// The fingerprinted URL of base.css, from the manifest the file server serves.
+/// The fingerprinted URL of base.css, from the manifest the build wrote (the storefront reads
+/// it from its mount; it is not served).
 async fn base_css(app: &TestApp) -> String {
-    let res = app.get("/asset-manifest.json").await;
-    assert_eq!(res.status, 200);
-    assert_eq!(res.content_type(), "application/json");
-    assert_secure(&res);
-    res.json()["/assets/css/base.css"]
+    assert_eq!(app.get("/asset-manifest.json").await.status, 404);
+    manifest()["/assets/css/base.css"]
         .as_str()
         .expect("base.css is in the manifest")
         .to_string()
 }
+
+fn manifest() -> serde_json::Value {
+    serde_json::from_slice(&built("asset-manifest.json")).expect("the manifest is JSON")
+}
+
+/// A product picture the build copied (not fingerprinted).
+const PICTURE: &str = "/images/products/backpack-black.svg";
 
 async fn send(app: &TestApp, method: &str, path: &str, headers: &[(&str, &str)]) -> TestResponse {
     let mut req = http::Request::builder().method(method).uri(path);
@@ -77,37 +84,30 @@ async fn fingerprinted_assets_are_typed_immutable_and_named_by_their_hash() {
 }
 
 #[tokio::test]
-async fn pages_are_html_revalidated_and_reachable_without_extension() {
+async fn other_files_are_typed_and_cached_for_an_hour() {
     let app = spawn_app();
-    let page = app.get("/404.html").await;
-    assert_eq!(page.status, 200);
-    assert_secure(&page);
-    assert_eq!(page.content_type(), "text/html; charset=utf-8");
-    assert_eq!(header(&page, "cache-control"), Some("no-cache"));
-    assert_eq!(page.body, built("404.html"));
-    let plain = app.get("/404").await;
-    assert_eq!((plain.status, &plain.body), (200, &page.body));
-    // Wherever the source page names an asset, the served page names its fingerprinted file.
-    let manifest = app.get("/asset-manifest.json").await.json();
-    let source = std::fs::read_to_string(repo_root().join("static/404.html")).unwrap();
-    let html = String::from_utf8(page.body.to_vec()).unwrap();
-    for (logical, fingerprinted) in manifest.as_object().unwrap() {
-        let quoted = format!("\"{logical}\"");
-        if source.contains(&quoted) {
-            assert!(!html.contains(&quoted), "{logical} is rewritten: {html}");
-            let renamed = format!("\"{}\"", fingerprinted.as_str().unwrap());
-            assert!(
-                html.contains(&renamed),
-                "{logical} becomes {renamed}: {html}"
-            );
-        }
+    let picture = app.get(PICTURE).await;
+    assert_eq!(picture.status, 200);
+    assert_secure(&picture);
+    assert_eq!(picture.content_type(), "image/svg+xml");
+    assert_eq!(
+        header(&picture, "cache-control"),
+        Some("public, max-age=3600")
+    );
+    assert_eq!(picture.body, built(PICTURE.trim_start_matches('/')));
+    // Every module the pages name is served under its fingerprinted name.
+    for (logical, fingerprinted) in manifest().as_object().unwrap() {
+        let url = fingerprinted.as_str().unwrap();
+        let res = app.get(url).await;
+        assert_eq!(res.status, 200, "{logical} as {url}");
+        assert_eq!(header(&res, "cache-control"), Some(IMMUTABLE), "{url}");
     }
 }
 
 #[tokio::test]
 async fn etags_answer_conditional_requests_with_304() {
     let app = spawn_app();
-    for url in ["/404.html".to_string(), base_css(&app).await] {
+    for url in [PICTURE.to_string(), base_css(&app).await] {
         let first = app.get(&url).await;
         let etag = header(&first, "etag").expect("an ETag").to_string();
         assert!(
@@ -153,7 +153,7 @@ fn gunzip(data: &[u8]) -> Vec<u8> {
 #[tokio::test]
 async fn compressed_variants_follow_accept_encoding() {
     let app = spawn_app();
-    for url in ["/404.html".to_string(), base_css(&app).await] {
+    for url in [PICTURE.to_string(), base_css(&app).await] {
         let identity = app.get(&url).await;
         assert_eq!(header(&identity, "content-encoding"), None);
         let cases: [(&str, Option<&str>); 6] = [
@@ -188,7 +188,7 @@ async fn compressed_variants_follow_accept_encoding() {
         for suffix in [".br", ".gz"] {
             let direct = app.get(&format!("{url}{suffix}")).await;
             assert_eq!(direct.status, 404, "{url}{suffix}");
-            assert_eq!(direct.content_type(), "text/html; charset=utf-8");
+            assert_eq!(direct.content_type(), "text/plain; charset=utf-8");
         }
     }
 }
@@ -214,22 +214,21 @@ async fn head_mirrors_get_without_a_body_and_other_methods_get_405() {
 }
 
 #[tokio::test]
-async fn unknown_paths_get_the_404_page_and_directories_are_never_listed() {
+async fn unknown_files_are_404_and_directories_are_never_listed() {
     let app = spawn_app();
-    let page = built("404.html");
     for path in [
-        "/no/such/page",
-        "/missing.css",
         "/assets/",
         "/assets/css/",
         "/assets/css",
-        "/.hidden",
+        "/assets/missing.css",
+        "/assets/.hidden",
+        "/images/products/",
+        "/images/products/no-such.svg",
     ] {
         let res = app.get(path).await;
         assert_eq!(res.status, 404, "{path}");
-        assert_eq!(res.content_type(), "text/html; charset=utf-8", "{path}");
+        assert_eq!(res.content_type(), "text/plain; charset=utf-8", "{path}");
         assert_eq!(header(&res, "cache-control"), Some("no-cache"), "{path}");
-        assert_eq!(res.body, page, "{path}: the custom 404 page");
         assert_secure(&res);
     }
 }
@@ -240,36 +239,41 @@ async fn traversal_attempts_never_leave_the_mount() {
     // Dot segments, encoded or not, encoded separators, backslashes, empty segments (an
     // absolute path after the first slash) and NUL are refused outright: 400.
     let refused = [
-        "/../Cargo.toml",
-        "/../../Cargo.toml",
-        "/assets/../../../Cargo.toml",
-        "/%2e%2e/%2e%2e/Cargo.toml",
-        "/%2E%2E%2F%2E%2E%2FCargo.toml",
-        "/.%2e/Cargo.toml",
+        "/assets/%2e%2e/%2e%2e/Cargo.toml",
+        "/assets/%2E%2E%2F%2E%2E%2FCargo.toml",
+        "/assets/.%2e/Cargo.toml",
         "/assets%2f..%2f..%2f..%2fCargo.toml",
-        "/%2fetc%2fpasswd",
-        "//etc/passwd",
-        "/..\\..\\Cargo.toml",
-        "/..%5c..%5cCargo.toml",
-        "/404.html%00.css",
+        "/assets/%2fetc%2fpasswd",
+        "/assets//etc/passwd",
+        "/images/..\\..\\Cargo.toml",
+        "/images/..%5c..%5cCargo.toml",
+        "/assets/css/base.css%00.css",
     ];
     for path in refused {
         let res = app.get(path).await;
-        assert_eq!(
-            res.status,
-            400,
-            "{path}: {}",
-            String::from_utf8_lossy(&res.body)
-        );
+        let body = String::from_utf8_lossy(&res.body).into_owned();
+        assert!(!body.contains("[workspace]"), "{path}");
+        if path.starts_with("/assets%2f") {
+            // Not under /assets/: the storefront's 404 page.
+            assert_eq!(res.status, 404, "{path}");
+            continue;
+        }
+        assert_eq!(res.status, 400, "{path}: {body}");
+        assert_secure(&res);
+    }
+    // Dot segments in the raw path never reach a file either, whichever component answers.
+    for path in [
+        "/../Cargo.toml",
+        "/assets/../../Cargo.toml",
+        "/images/../../../Cargo.toml",
+    ] {
+        let res = app.get(path).await;
+        assert!([400, 404].contains(&res.status), "{path}: {}", res.status);
         assert!(
             !String::from_utf8_lossy(&res.body).contains("[workspace]"),
             "{path}"
         );
-        assert_secure(&res);
     }
-    // A well-formed absolute path of the host's file system names nothing in the mount.
-    let res = app.get("/etc/passwd").await;
-    assert_eq!((res.status, res.body.to_vec()), (404, built("404.html")));
 }
 
 #[tokio::test]

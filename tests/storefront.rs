@@ -584,11 +584,14 @@ async fn the_search_page_lists_matches_and_is_not_indexed() {
 #[tokio::test]
 async fn unknown_pages_get_the_storefront_404_page() {
     let app = app();
-    let static_404 = std::fs::read_to_string(repo_root().join("static/404.html")).unwrap();
+    let reference = text(&app.get("/no/such/page").await);
     for path in [
         "/products/no-such-thing",
         "/categories/no/such/path",
         "/products/a/b",
+        "/missing.css",
+        "/404.html",
+        "/asset-manifest.json",
     ] {
         let res = app.get(path).await;
         assert_eq!(res.status, 404, "{path}");
@@ -598,10 +601,11 @@ async fn unknown_pages_get_the_storefront_404_page() {
         assert!(page.contains("<h1>Page not found</h1>"));
         assert!(page.contains("<meta name=\"robots\" content=\"noindex\">"));
         assert_eq!(
-            main_of(&page).trim(),
-            main_of(&static_404).trim(),
-            "the rendered 404 says what static/404.html says"
+            main_of(&page),
+            main_of(&reference),
+            "{path}: every unknown page gets the same 404 page"
         );
+        assert!(page.contains("<title>Page not found | Test &amp; Co</title>"));
     }
     // One URL per page: a trailing slash redirects.
     let slash = app.get("/categories/x/").await;
@@ -618,6 +622,130 @@ async fn unknown_pages_get_the_storefront_404_page() {
     assert_eq!(post.status, 405);
     assert_eq!(post.headers["allow"], "GET, HEAD");
     assert_security_headers(&post, "405");
+}
+
+#[tokio::test]
+async fn the_cart_checkout_order_and_404_pages_carry_the_shops_name_escaped() {
+    let name = "<script>alert(1)</script> & Sons";
+    let escaped = "&lt;script&gt;alert(1)&lt;/script&gt; &amp; Sons";
+    let app = app_with(&[("store_name", name)]);
+    category(&app, "tools", "Tools", None).await;
+    let manifest: Value = serde_json::from_str(
+        &std::fs::read_to_string(repo_root().join("target/storefront/asset-manifest.json"))
+            .unwrap(),
+    )
+    .unwrap();
+    let asset = |source: &str| manifest[source].as_str().unwrap_or(source).to_owned();
+    for (path, status, title, module, root) in [
+        ("/cart", 200, "Your cart", "cart.js", "data-cart-root"),
+        (
+            "/checkout",
+            200,
+            "Checkout",
+            "checkout.js",
+            "data-checkout-form",
+        ),
+        (
+            "/checkout?resume=1",
+            200,
+            "Checkout",
+            "checkout.js",
+            "data-checkout-form",
+        ),
+        ("/order", 200, "Order status", "order.js", "data-order-root"),
+        (
+            "/order?number=7&token=x",
+            200,
+            "Order status",
+            "order.js",
+            "data-lookup",
+        ),
+        (
+            "/no/such/page",
+            404,
+            "Page not found",
+            "site.js",
+            "not-found-search",
+        ),
+        (
+            "/favicon.ico",
+            404,
+            "Page not found",
+            "site.js",
+            "not-found-search",
+        ),
+        (
+            "/products/nope",
+            404,
+            "Page not found",
+            "site.js",
+            "not-found-search",
+        ),
+    ] {
+        let res = app.get(path).await;
+        assert_eq!(res.status, status, "{path}");
+        assert_eq!(res.content_type(), "text/html; charset=utf-8", "{path}");
+        assert_eq!(res.headers["cache-control"], "no-cache", "{path}");
+        assert_security_headers(&res, path);
+        let page = text(&res);
+        assert!(
+            page.contains(&format!("<title>{title} | {escaped}</title>")),
+            "{path}: the title names the shop: {page}"
+        );
+        assert!(
+            page.contains(&format!("<a class=\"brand\" href=\"/\">{escaped}</a>")),
+            "{path}: the header names the shop"
+        );
+        assert_eq!(meta(&page, "property", "og:site_name"), Some(escaped));
+        assert!(!page.contains("<script>alert(1)"), "{path}: escaped");
+        assert!(!page.contains("spin-commerce"), "{path}: no fixed name");
+        assert!(page.contains(root), "{path}: the page's own markup");
+        assert!(page.contains("<meta name=\"robots\" content=\"noindex\">"));
+        // The same shell as every page: categories, footer, the fingerprinted module.
+        assert!(
+            page.contains("<a href=\"/categories/tools\">Tools</a>"),
+            "{path}"
+        );
+        assert!(page.contains("<footer class=\"site-footer\">"), "{path}");
+        let src = asset(&format!("/assets/js/{module}"));
+        assert!(
+            page.contains(&format!("<script type=\"module\" src=\"{src}\"></script>")),
+            "{path}: loads {src}"
+        );
+        // No inline code: every script element names a file or holds JSON.
+        for (at, _) in page.match_indices("<script") {
+            let tag = &page[at..at + page[at..].find('>').unwrap()];
+            assert!(
+                tag.contains(" src=\"") || tag.contains("type=\"application/ld+json\""),
+                "{path}: inline script {tag}"
+            );
+        }
+        assert!(!page.contains("<style"), "{path}: no inline style");
+        // Every asset the page names is served.
+        for (at, _) in page.match_indices("\"/assets/") {
+            let url = &page[at + 1..at + 1 + page[at + 1..].find('"').unwrap()];
+            assert_eq!(app.get(url).await.status, 200, "{path} names {url}");
+        }
+    }
+    // The checkout also preloads what its module imports.
+    let checkout = text(&app.get("/checkout").await);
+    for module in ["api.js", "site.js", "countries.js", "totals.js"] {
+        let href = asset(&format!("/assets/js/{module}"));
+        assert!(
+            checkout.contains(&format!("<link rel=\"modulepreload\" href=\"{href}\">")),
+            "preloads {href}"
+        );
+    }
+    // The old file names of these pages redirect, query and all.
+    for (old, to) in [
+        ("/cart.html", "/cart"),
+        ("/checkout.html?resume=1", "/checkout?resume=1"),
+        ("/order.html?number=7&token=x", "/order?number=7&token=x"),
+    ] {
+        let res = app.get(old).await;
+        assert_eq!(res.status, 301, "{old}");
+        assert_eq!(res.headers["location"], to, "{old}");
+    }
 }
 
 /// The `<loc>`s of a sitemap or sitemap index, checked to be well-formed XML of `root`.
@@ -700,11 +828,17 @@ async fn a_large_catalog_gets_a_sitemap_index_whose_files_cover_every_product() 
     c.create_product(draft).await;
 
     let index = locs(&text(&app.get("/sitemap.xml").await), "sitemapindex");
-    assert_eq!(index[0], format!("{STORE}/sitemap.xml?part=pages"));
+    assert_eq!(
+        index[..2],
+        [
+            format!("{STORE}/sitemap.xml?part=pages"),
+            format!("{STORE}/sitemap.xml?part=pages&from=3")
+        ]
+    );
     assert_eq!(
         index.len(),
-        1 + 3,
-        "pages, then 8 products in files of 3: {index:?}"
+        2 + 3,
+        "4 page URLs in files of 3, then 8 products in files of 3: {index:?}"
     );
     let mut products = Vec::new();
     let mut pages = Vec::new();
@@ -714,21 +848,36 @@ async fn a_large_catalog_gets_a_sitemap_index_whose_files_cover_every_product() 
         assert_eq!(res.status, 200, "{path}");
         let urls = locs(&text(&res), "urlset");
         assert!(
-            urls.len() <= 3 || path.ends_with("part=pages"),
-            "{path}: {urls:?}"
+            (1..=3).contains(&urls.len()),
+            "{path}: at most sitemap_max_urls URLs: {urls:?}"
         );
-        if path.ends_with("part=pages") {
-            pages = urls;
+        if path.contains("part=pages") {
+            pages.extend(urls);
         } else {
             products.extend(urls);
         }
     }
-    assert_eq!(pages.len(), 4);
+    pages.sort();
+    assert_eq!(
+        pages,
+        [
+            format!("{STORE}/"),
+            format!("{STORE}/categories/a"),
+            format!("{STORE}/categories/b"),
+            format!("{STORE}/products"),
+        ],
+        "every page once, in some file"
+    );
     products.sort();
     let want: Vec<String> = (0..8)
         .map(|i| format!("{STORE}/products/item-{i}"))
         .collect();
     assert_eq!(products, want, "every published product once, in some file");
+    // Only the offsets the index names are files.
+    for from in ["0", "1", "6", "-3", "x"] {
+        let path = format!("/sitemap.xml?part=pages&from={from}");
+        assert_eq!(app.get(&path).await.status, 404, "{path}");
+    }
     assert_eq!(
         app.get("/sitemap.xml?part=products&after=bogus")
             .await

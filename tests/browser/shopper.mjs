@@ -138,6 +138,11 @@ try {
     await later.goto(link);
     await later.getByRole('heading', { level: 1, name: `Order #${number}` }).waitFor();
     await later.getByText(/Paid/).first().waitFor();
+    // Every page is titled with the shop's name (store_name), the order page too once filled.
+    const shop = await later.locator('meta[property="og:site_name"]').getAttribute('content');
+    assert.ok(shop, 'the page names the shop');
+    assert.equal(await later.title(), `Order #${number} | ${shop}`);
+    assert.equal(await later.locator('header .brand').textContent(), shop);
     await later.screenshot({ path: join(artifacts, `${String(++step).padStart(2, '0')}-order-status.png`), fullPage: true });
 
     // The cart is empty after the purchase.

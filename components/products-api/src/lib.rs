@@ -108,39 +108,21 @@ fn route(req: &Request, path: &str) -> Result<Response, Problem> {
             return Err(not_found());
         }
         get()?;
-        return get_product(req, &decode(key).ok_or_else(not_found)?);
+        return get_product(req, &web_kit::percent_decode(key).ok_or_else(not_found)?);
     }
     if let Some(key) = item(path, CATEGORIES) {
         get()?;
         // A path may come with literal or percent-encoded slashes.
-        return get_category(req, &decode(key).ok_or_else(not_found)?);
+        return get_category(req, &web_kit::percent_decode(key).ok_or_else(not_found)?);
     }
     if let Some(key) = item(path, COLLECTIONS) {
         if key.contains('/') {
             return Err(not_found());
         }
         get()?;
-        return get_collection(req, &decode(key).ok_or_else(not_found)?);
+        return get_collection(req, &web_kit::percent_decode(key).ok_or_else(not_found)?);
     }
     Err(not_found())
-}
-
-/// Percent-decodes a path segment; `None` when it is not valid UTF-8.
-fn decode(s: &str) -> Option<String> {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut k = 0;
-    while k < bytes.len() {
-        if bytes[k] == b'%' {
-            let hex = std::str::from_utf8(bytes.get(k + 1..k + 3)?).ok()?;
-            out.push(u8::from_str_radix(hex, 16).ok()?);
-            k += 3;
-        } else {
-            out.push(bytes[k]);
-            k += 1;
-        }
-    }
-    String::from_utf8(out).ok()
 }
 
 /// A 200 JSON response with a strong `ETag` (of the whole body, stock included) and
@@ -296,14 +278,5 @@ mod tests {
         assert!(if_none_match("*", tag));
         assert!(!if_none_match("\"abd\"", tag));
         assert!(!if_none_match("abc", tag));
-    }
-
-    #[test]
-    fn decodes_percent_escapes() {
-        assert_eq!(
-            decode("clothing%2Fshirts").as_deref(),
-            Some("clothing/shirts")
-        );
-        assert_eq!(decode("%zz"), None);
     }
 }

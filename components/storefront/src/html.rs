@@ -2,8 +2,8 @@
 //! search box, category navigation and cart link, footer), the pieces pages reuse
 //! (breadcrumbs, product cards), and the 404 and 503 pages.
 //!
-//! The static pages (`static/*.html`: cart, checkout, order, 404) repeat this shell by
-//! hand; `tests/storefront.rs` checks that the 404 pages say the same.
+//! Every page of the shop is rendered with it, the cart, checkout, order and 404 pages
+//! included, so each shows the shop's name (`store_name`) in its title and header.
 
 use std::fmt::Write;
 
@@ -40,6 +40,8 @@ pub struct Page {
     pub json_ld: Vec<serde_json::Value>,
     /// The page's own module (a source path under `/assets/js/`), besides `site.js`.
     pub script: Option<&'static str>,
+    /// More modules the page's module imports, preloaded besides `site.js` and `api.js`.
+    pub preload: &'static [&'static str],
     /// What the header's search box shows.
     pub search_text: String,
     /// The `<main>` element's content, already escaped.
@@ -58,6 +60,7 @@ impl Page {
             extra_head: String::new(),
             json_ld: Vec::new(),
             script: None,
+            preload: &[],
             search_text: String::new(),
             main: String::new(),
         }
@@ -135,7 +138,8 @@ pub fn render(ctx: &Ctx, page: &Page) -> String {
     // The entry module imports site.js, which imports api.js: preloading them fetches the
     // chain at once instead of one after another.
     let entry = page.script.unwrap_or(SITE_JS);
-    for module in [API_JS, SITE_JS].into_iter().filter(|m| *m != entry) {
+    let modules = [API_JS, SITE_JS].iter().chain(page.preload);
+    for module in modules.filter(|m| **m != entry) {
         link(&mut h, "modulepreload", ctx.asset(module), "");
     }
     let _ = writeln!(
@@ -288,7 +292,7 @@ pub fn product_grid(h: &mut String, ctx: &Ctx, items: &[ProductSummary], eager: 
     h.push_str("</ul>\n");
 }
 
-/// The main content of the 404 page; `static/404.html` says the same.
+/// The main content of the 404 page.
 pub const NOT_FOUND_MAIN: &str = "<div class=\"page-message\">\n\
 <h1>Page not found</h1>\n\
 <p>We could not find the page you asked for. It may have moved, or the product may no longer be sold.</p>\n\

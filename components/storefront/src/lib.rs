@@ -10,9 +10,16 @@
 //! | `GET /products/{slug}`   | a product: gallery, variant picker, add to cart, JSON-LD   |
 //! | `GET /categories/{path}` | a category's products, with filters, sort and pages        |
 //! | `GET /search?q=`         | the same listing for a search                              |
+//! | `GET /cart`              | the cart (filled by `cart.js`)                             |
+//! | `GET /checkout`          | the checkout form (driven by `checkout.js`)                |
+//! | `GET /order`             | an order's status (`order.js`, from `?number=&token=`)     |
 //! | `GET /sitemap.xml`       | every published product and category (an index when large) |
 //! | `GET /robots.txt`        | crawl rules and the sitemap's URL                          |
+//! | anything else            | the 404 page                                               |
 //!
+//! It is the catch-all route (`/...`): every page of the shop, the 404 page included, is
+//! rendered here with the shop's name (`store_name`); the file server only serves the files
+//! under `/assets/` and `/images/`.
 //! It holds no data and no rule: the catalog (`commerce:shop/catalog`) gives products and
 //! categories, the inventory's shopper face (`commerce:shop/inventory`) their stock; both
 //! are composed in by spin.toml. Every response carries `web_kit::SECURITY_HEADERS`; pages
@@ -26,6 +33,7 @@ mod listing;
 mod money;
 mod product;
 mod seo;
+mod shopper;
 mod url;
 
 /// The generated WIT bindings. Their ABI glue is `unsafe` by nature; nothing else is. The
@@ -155,6 +163,9 @@ fn route(ctx: &Ctx, req: &Request, path: &str) -> Result<Reply, Failure> {
         "/search" => return listing::search(ctx, &query),
         "/products" => return listing::all_products(ctx, &query),
         _ => {}
+    }
+    if let Some(page) = shopper::page(ctx, path, req.query()) {
+        return page;
     }
     if path.len() > 1 && path.ends_with('/') {
         // One URL per page: `/categories/shoes/` is `/categories/shoes`.

@@ -4,9 +4,11 @@
 //! published product (drafts and archived products are never listed: the catalog's
 //! listings show published products only). When that is more than `sitemap_max_urls` URLs
 //! (10,000 by default; the protocol allows 50,000 per file), `/sitemap.xml` is a sitemap
-//! index instead, pointing at `?part=pages` and at consecutive `?part=products` files of at
-//! most that many products, each starting `after` the catalog's cursor where the one before
-//! ended.
+//! index instead. Every file of the index holds at most `sitemap_max_urls` URLs: the pages
+//! (home, all products, categories) in `?part=pages` and, when there are more of them,
+//! `?part=pages&from=<n>` (the pages from the n-th on, n a multiple of the limit), and the
+//! products in consecutive `?part=products` files, each starting `after` the catalog's cursor
+//! where the one before ended. A part the index would not name is a 404.
 
 use std::fmt::Write;
 
@@ -104,9 +106,19 @@ pub fn sitemap(ctx: &Ctx, query: &[(String, String)]) -> Result<Reply, Failure> 
     match url::first(query, "part") {
         None => {}
         Some("pages") => {
+            let pages = page_urls(ctx)?;
+            let from = match url::first(query, "from") {
+                None => 0,
+                // Only the offsets the index names: one URL per file.
+                Some(n) => n
+                    .parse::<usize>()
+                    .ok()
+                    .filter(|n| *n > 0 && n % max == 0 && *n < pages.len())
+                    .ok_or(Failure::NotFound)?,
+            };
             let mut h = URLSET_OPEN.to_owned();
-            for u in page_urls(ctx)? {
-                push_url(&mut h, &u);
+            for u in pages.iter().skip(from).take(max) {
+                push_url(&mut h, u);
             }
             h.push_str("</urlset>\n");
             return Ok(xml(h));
@@ -144,15 +156,21 @@ pub fn sitemap(ctx: &Ctx, query: &[(String, String)]) -> Result<Reply, Failure> 
         }
     }
 
-    // Otherwise an index of the pages file and one file per `max` products.
+    // Otherwise an index of files of at most `max` URLs each: the pages, then the products.
     let mut h = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<sitemapindex xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n".to_owned();
     let push_part = |h: &mut String, pairs: &[(&str, &str)]| {
         let loc = ctx.absolute(&url::with_query("/sitemap.xml", pairs));
         let _ = writeln!(h, "<sitemap><loc>{}</loc></sitemap>", esc(&loc));
     };
     push_part(&mut h, &[("part", "pages")]);
-    push_part(&mut h, &[("part", "products")]);
-    let mut cursor = walk(ctx, None, max, |_| {})?;
+    for from in (max..pages.len()).step_by(max) {
+        push_part(&mut h, &[("part", "pages"), ("from", &from.to_string())]);
+    }
+    let mut first_file = 0;
+    let mut cursor = walk(ctx, None, max, |_| first_file += 1)?;
+    if first_file > 0 {
+        push_part(&mut h, &[("part", "products")]);
+    }
     while let Some(after) = cursor {
         push_part(&mut h, &[("part", "products"), ("after", &after)]);
         cursor = walk(ctx, Some(after), max, |_| {})?;

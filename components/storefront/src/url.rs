@@ -9,7 +9,7 @@ pub fn parse_query(raw: &str) -> Vec<(String, String)> {
         .filter(|p| !p.is_empty())
         .filter_map(|part| {
             let (name, value) = part.split_once('=').unwrap_or((part, ""));
-            Some((decode_form(name)?, decode_form(value)?))
+            Some((web_kit::form_decode(name)?, web_kit::form_decode(value)?))
         })
         .collect()
 }
@@ -33,10 +33,6 @@ pub fn all<'a>(query: &'a [(String, String)], name: &str) -> Vec<&'a str> {
         }
     }
     values
-}
-
-fn decode_form(s: &str) -> Option<String> {
-    web_kit::percent_decode(&s.replace('+', " "))
 }
 
 /// Percent-encodes `s` for a query component: everything but ASCII letters, digits and

@@ -27,7 +27,10 @@ impl Query {
         };
         for part in raw.split('&').filter(|p| !p.is_empty()) {
             let (raw_name, raw_value) = part.split_once('=').unwrap_or((part, ""));
-            let (Some(name), Some(value)) = (decode(raw_name), decode(raw_value)) else {
+            let (Some(name), Some(value)) = (
+                web_kit::form_decode(raw_name),
+                web_kit::form_decode(raw_value),
+            ) else {
                 query.error(raw_name, "is not valid percent-encoded UTF-8");
                 continue;
             };
@@ -129,27 +132,6 @@ impl Query {
             Err(Problem::invalid_input(self.errors))
         }
     }
-}
-
-/// Decodes `application/x-www-form-urlencoded` text: `+` is a space, `%XX` a byte.
-fn decode(s: &str) -> Option<String> {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'+' => out.push(b' '),
-            b'%' => {
-                let hex = bytes.get(i + 1..i + 3)?;
-                let hex = std::str::from_utf8(hex).ok()?;
-                out.push(u8::from_str_radix(hex, 16).ok()?);
-                i += 2;
-            }
-            b => out.push(b),
-        }
-        i += 1;
-    }
-    String::from_utf8(out).ok()
 }
 
 #[cfg(test)]

@@ -85,6 +85,17 @@ pub fn percent_decode(s: &str) -> Option<String> {
     String::from_utf8(out).ok()
 }
 
+/// Decodes `application/x-www-form-urlencoded` text (a query's name or value): `+` is a
+/// space, `%XX` a byte; `None` when an escape is malformed or the bytes are not UTF-8. An
+/// encoded plus (`%2B`) stays a plus.
+pub fn form_decode(s: &str) -> Option<String> {
+    if s.contains('+') {
+        percent_decode(&s.replace('+', " "))
+    } else {
+        percent_decode(s)
+    }
+}
+
 /// The `Content-Type` for a file extension (without the dot, any case), with `charset=utf-8`
 /// for text; `None` for an extension not in the table.
 pub fn content_type(extension: &str) -> Option<&'static str> {
@@ -222,8 +233,21 @@ mod tests {
             Some("café au/lait")
         );
         assert_eq!(percent_decode("a+b").as_deref(), Some("a+b"));
-        for bad in ["%", "%4", "%zz", "%+1", "%e9", "%C3"] {
+        // A sign is not a hex digit, though `u8::from_str_radix` would take it.
+        for bad in ["%", "%4", "%zz", "%+1", "%-1", "%e9", "%C3"] {
             assert_eq!(percent_decode(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn form_decoding_reads_plus_as_a_space() {
+        assert_eq!(
+            form_decode("linen+shirt%2B%26+co").as_deref(),
+            Some("linen shirt+& co")
+        );
+        assert_eq!(form_decode("caf%C3%A9").as_deref(), Some("café"));
+        for bad in ["%", "a+%zz", "%+1", "%e9"] {
+            assert_eq!(form_decode(bad), None, "{bad}");
         }
     }
 

@@ -53,7 +53,9 @@ async function open(n, t, placed) {
   window.history.replaceState(null, '', link);
 
   title.textContent = placed ? `Thank you! Order #${order.number} is placed` : `Order #${order.number}`;
-  document.title = `Order #${order.number} | spin-commerce`;
+  // The shop's name (the variable store_name), as the server rendered it into the page.
+  const shop = document.querySelector('meta[property="og:site_name"]')?.content;
+  document.title = shop ? `Order #${order.number} | ${shop}` : `Order #${order.number}`;
   const totals = h('dl', { class: 'totals' });
   renderTotals(totals, order);
   if (order.refunded_total && order.refunded_total.amount) {
