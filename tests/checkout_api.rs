@@ -1082,20 +1082,7 @@ async fn a_cancel_between_mark_paid_and_the_stock_commit_never_leaves_units_sold
 /// fake), and checkout-api granted `http://127.0.0.1:*` instead of `https://api.stripe.com`,
 /// its only change to spin.toml.
 async fn stripe_shop(stripe: &fake::Fake, stock: i32) -> Shop {
-    let grant_the_fake = |text: String| {
-        let section = text
-            .find("[component.checkout-api]\n")
-            .expect("spin.toml has checkout-api");
-        let end = text[section + 1..]
-            .find("\n[")
-            .map_or(text.len(), |e| section + 1 + e);
-        let granted = text[section..end].replace(
-            r#"allowed_outbound_hosts = ["https://api.stripe.com"]"#,
-            r#"allowed_outbound_hosts = ["http://127.0.0.1:*"]"#,
-        );
-        assert_ne!(granted, text[section..end], "checkout-api's grant changed");
-        format!("{}{granted}{}", &text[..section], &text[end..])
-    };
+    let grant_the_fake = |text: String| fake::grant(text, "checkout-api");
     let app = spawn_edited_app(
         grant_the_fake,
         &[

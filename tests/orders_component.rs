@@ -7,8 +7,8 @@
 
 use commerce_tests::orders::{
     Address, CreatedOrder, DiscountLine, Error, Money, NewOrderRefund, Order, OrderEventKind,
-    OrderFilter, OrderLine, OrderSnapshot, OrderStatus, OrderSummary, OrdersHandle, PageRequest,
-    ShippingLine, TaxLine, TaxMode, Tracking, Transition,
+    OrderFilter, OrderLine, OrderRefundStatus, OrderSnapshot, OrderStatus, OrderSummary,
+    OrdersHandle, PageRequest, ShippingLine, TaxLine, TaxMode, Tracking, Transition,
 };
 use commerce_tests::{TestApp, spawn_app};
 use std::sync::Arc;
@@ -117,8 +117,18 @@ fn refund(amount: i64, key: &str) -> NewOrderRefund {
         amount: eur(amount),
         refund_id: None,
         idempotency_key: key.into(),
+        status: OrderRefundStatus::Succeeded,
         reason: Some("damaged".into()),
         actor: "owner@example.com".into(),
+    }
+}
+
+/// A refund the provider answered `pending`, by payments refund `refund_id`.
+fn pending(amount: i64, refund_id: &str) -> NewOrderRefund {
+    NewOrderRefund {
+        refund_id: Some(refund_id.into()),
+        status: OrderRefundStatus::Pending,
+        ..refund(amount, refund_id)
     }
 }
 
@@ -1568,6 +1578,171 @@ async fn refunds_partial_then_full_and_never_more_than_was_paid() {
             OrderEventKind::StatusChanged(OrderStatus::Refunded),
         ]
     );
+}
+
+#[tokio::test]
+async fn a_pending_refund_is_shown_and_bounded_but_counted_only_once_it_succeeds() {
+    use OrderRefundStatus::{Failed, Pending, Succeeded};
+    let app = spawn_app();
+    let mut o = app.orders().await;
+    let order = create(&mut o, "k", &basic()).await.order;
+    o.mark_paid(&order.id, "pay_A", &eur(2990)).await.unwrap();
+
+    // Pending: shown, holding its share, not money given back, no status change.
+    let asked = o
+        .record_refund(&order.id, &pending(2000, "ref_P1"))
+        .await
+        .unwrap();
+    assert_eq!(asked.status, OrderStatus::Paid);
+    assert_eq!(asked.refunded_total, eur(0));
+    assert_eq!(asked.refund_pending_total, eur(2000));
+    assert_eq!(asked.refunds.len(), 1);
+    assert_eq!(asked.refunds[0].status, Pending);
+    assert_eq!(asked.refunds[0].settled_at, None);
+    // Recording it again (pending) changes nothing.
+    assert_eq!(
+        o.record_refund(&order.id, &pending(2000, "ref_P1")).await,
+        Ok(asked.clone())
+    );
+    // What is left counts the pending refund: two refunds cannot pass what was paid.
+    assert_eq!(
+        o.record_refund(&order.id, &pending(991, "ref_P2")).await,
+        Err(Error::RefundExceeds(eur(990)))
+    );
+    assert_eq!(
+        o.record_refund(&order.id, &refund(991, "outside")).await,
+        Err(Error::RefundExceeds(eur(990)))
+    );
+    assert_eq!(o.get_order(&order.id).await, Ok(asked.clone()));
+
+    // It fails: out of the books, the order as it was, a history entry.
+    let failed = o
+        .settle_refund(&order.id, "ref_P1", Failed, "webhook")
+        .await
+        .unwrap();
+    assert_eq!(failed.status, OrderStatus::Paid);
+    assert_eq!(failed.refunded_total, eur(0));
+    assert_eq!(failed.refund_pending_total, eur(0));
+    assert_eq!(failed.refunds[0].status, Failed);
+    assert!(failed.refunds[0].settled_at.is_some());
+    let history = o.history(&order.id).await;
+    let last = history.last().unwrap();
+    assert_eq!(last.kind, OrderEventKind::RefundFailed(eur(2000)));
+    assert_eq!(last.actor, "webhook");
+    assert!(last.note.as_deref().unwrap().contains("ref_P1"));
+    // Replays and late contrary news change nothing.
+    for outcome in [Failed, Succeeded] {
+        assert_eq!(
+            o.settle_refund(&order.id, "ref_P1", outcome, "webhook")
+                .await,
+            Ok(failed.clone())
+        );
+    }
+    let told_succeeded = NewOrderRefund {
+        status: Succeeded,
+        ..pending(2000, "ref_P1")
+    };
+    assert_eq!(
+        o.record_refund(&order.id, &told_succeeded).await,
+        Ok(failed.clone())
+    );
+    assert_eq!(o.history(&order.id).await, history);
+
+    // Its amount can be refunded again; this one succeeds: refunded.
+    let again = o
+        .record_refund(&order.id, &pending(2990, "ref_P3"))
+        .await
+        .unwrap();
+    assert_eq!(again.status, OrderStatus::Paid);
+    assert_eq!(again.refund_pending_total, eur(2990));
+    let done = o
+        .settle_refund(&order.id, "ref_P3", Succeeded, "webhook")
+        .await
+        .unwrap();
+    assert_eq!(done.status, OrderStatus::Refunded);
+    assert_eq!(done.refunded_total, eur(2990));
+    assert_eq!(done.refund_pending_total, eur(0));
+    assert_eq!(done.refunds[1].status, Succeeded);
+    assert_eq!(
+        o.settle_refund(&order.id, "ref_P3", Succeeded, "webhook")
+            .await,
+        Ok(done.clone())
+    );
+    // The provider reverses it later: back to paid, nothing given back.
+    let reversed = o
+        .settle_refund(&order.id, "ref_P3", Failed, "webhook")
+        .await
+        .unwrap();
+    assert_eq!(reversed.status, OrderStatus::Paid);
+    assert_eq!(reversed.refunded_total, eur(0));
+    let tail: Vec<OrderEventKind> = o.history(&order.id).await[history.len()..]
+        .iter()
+        .map(|e| e.kind.clone())
+        .collect();
+    assert_eq!(
+        tail,
+        vec![
+            OrderEventKind::RefundRequested(eur(2990)),
+            OrderEventKind::RefundRecorded(eur(2990)),
+            OrderEventKind::StatusChanged(OrderStatus::Refunded),
+            OrderEventKind::RefundFailed(eur(2990)),
+            OrderEventKind::StatusChanged(OrderStatus::Paid),
+        ]
+    );
+
+    // A pending refund recorded again as succeeded (the provider settled it meanwhile).
+    o.record_refund(&order.id, &pending(500, "ref_P4"))
+        .await
+        .unwrap();
+    let settled = NewOrderRefund {
+        status: Succeeded,
+        ..pending(500, "ref_P4")
+    };
+    let partly = o.record_refund(&order.id, &settled).await.unwrap();
+    assert_eq!(partly.status, OrderStatus::PartiallyRefunded);
+    assert_eq!(partly.refunded_total, eur(500));
+    assert_eq!(partly.refund_pending_total, eur(0));
+
+    // Refused: unknown refunds and orders, bad input.
+    assert_eq!(
+        o.settle_refund(&order.id, "ref_NONE", Succeeded, "webhook")
+            .await,
+        Err(Error::NotFound)
+    );
+    assert_eq!(
+        o.settle_refund("ord_NONE", "ref_P4", Succeeded, "webhook")
+            .await,
+        Err(Error::NotFound)
+    );
+    let other = create(&mut o, "k2", &basic()).await.order;
+    o.mark_paid(&other.id, "pay_B", &eur(2990)).await.unwrap();
+    assert_eq!(
+        o.settle_refund(&other.id, "ref_P4", Failed, "webhook")
+            .await,
+        Err(Error::NotFound),
+        "a refund is settled on its own order only"
+    );
+    assert_eq!(
+        paths(o.settle_refund(&order.id, "pay_X", Pending, " ").await),
+        ["/refund_id", "/outcome", "/actor"]
+    );
+    let no_id = NewOrderRefund {
+        refund_id: None,
+        ..pending(1, "k")
+    };
+    assert_eq!(
+        paths(o.record_refund(&order.id, &no_id).await),
+        ["/refund_id"]
+    );
+    let failed_one = NewOrderRefund {
+        status: Failed,
+        ..pending(1, "ref_F")
+    };
+    assert_eq!(
+        paths(o.record_refund(&order.id, &failed_one).await),
+        ["/status"]
+    );
+    assert_eq!(o.get_order(&order.id).await, Ok(partly));
 }
 
 #[tokio::test]

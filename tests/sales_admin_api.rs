@@ -4,11 +4,13 @@
 //!
 //! The shop is set up through this API (stock, tax rate, shipping method; products through
 //! the catalog component), orders are made by real checkouts through `POST /api/checkout`
-//! with the test provider, and every answer of the API is checked against openapi.json.
+//! with the test provider (or, for refunds Stripe settles later, the fake Stripe), and
+//! every answer of the API is checked against openapi.json.
 
 use bytes::Bytes;
 use commerce_tests::openapi::check_response;
-use commerce_tests::{ADMIN_TOKEN, TestApp, TestResponse, product, spawn_app};
+use commerce_tests::stripe_fake as fake;
+use commerce_tests::{ADMIN_TOKEN, TestApp, TestResponse, product, spawn_app, spawn_edited_app};
 use serde_json::{Value, json};
 
 const CARD_OK: &str = "4242424242424242";
@@ -73,7 +75,21 @@ struct Shop {
 
 impl Shop {
     async fn new() -> Shop {
-        let app = spawn_app();
+        Shop::in_app(spawn_app()).await
+    }
+
+    /// The shop with its Stripe payments going to `stripe`: the two components composing
+    /// payments (checkout-api and sales-admin-api) are granted the fake instead of
+    /// api.stripe.com, their only change to spin.toml.
+    async fn with_stripe(stripe: &fake::Fake) -> Shop {
+        let variables = stripe.variables();
+        let variables: Vec<(&str, &str)> =
+            variables.iter().map(|(n, v)| (*n, v.as_str())).collect();
+        let grant = |text| fake::grant(fake::grant(text, "checkout-api"), "sales-admin-api");
+        Shop::in_app(spawn_edited_app(grant, &variables)).await
+    }
+
+    async fn in_app(app: TestApp) -> Shop {
         let p = app
             .catalog()
             .await
@@ -208,6 +224,31 @@ impl Shop {
             "payment_method": {"type": "test_card", "number": card, "exp_month": 12, "exp_year": 2040, "cvc": "123"},
             "return_url": "https://shop.example/checkout/return"
         })
+    }
+
+    /// A paid order of `quantity` units, paid through Stripe; its JSON from the checkout.
+    async fn stripe_paid_order(&self, key: &str, quantity: u32) -> Value {
+        let token = self.cart(quantity).await;
+        let mut body = self.checkout_body(&token, CARD_OK, "ada@example.com");
+        body["payment_method"] = json!({"type": "provider_token", "token": "pm_card_visa"});
+        let r = self.send_checkout(key, &body).await;
+        assert_eq!(r.status, 201, "{}", text(&r));
+        r.json()["order"].clone()
+    }
+
+    /// Delivers a Stripe webhook, checked against openapi.json.
+    async fn stripe_webhook(&self, delivery: &fake::Delivery) -> TestResponse {
+        let path = "/api/payments/webhooks/stripe";
+        let req = http::Request::builder()
+            .method("POST")
+            .uri(path)
+            .header("content-type", "application/json")
+            .header("stripe-signature", &delivery.signature)
+            .body(Bytes::from(delivery.body.clone()))
+            .unwrap();
+        let res = self.app.request(req).await;
+        check_response("POST", path, &res);
+        res
     }
 
     /// A paid order of `quantity` units; its JSON from the checkout.
@@ -893,6 +934,133 @@ async fn partial_refunds_up_to_what_was_paid_each_once_per_key() {
     assert_eq!(order["refunds"].as_array().unwrap().len(), 2);
     assert_eq!(order["refunded_total"], money(total));
     assert_eq!(refunded().await, total);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refund_stripe_answers_pending_counts_only_once_its_webhook_says_it_succeeded() {
+    let stripe = fake::start().await;
+    let shop = Shop::with_stripe(&stripe).await;
+    let order = shop.stripe_paid_order("stripe-refund", 2).await;
+    let id = order["id"].as_str().unwrap().to_owned();
+    let total = order["grand_total"]["amount"].as_i64().unwrap();
+    let refunds = format!("/admin/orders/{id}/refunds");
+    let refund = |key: &'static str, body: Value| {
+        let refunds = refunds.clone();
+        let shop = &shop;
+        async move {
+            shop.admin_with("POST", &refunds, &[("idempotency-key", key)], Some(body))
+                .await
+        }
+    };
+
+    // Stripe answers pending: the refund is shown and holds its share of what is left, but
+    // no money has gone back yet.
+    let part = json!({"amount": money(1000), "reason": "scratched"});
+    let r = refund("part", part.clone()).await;
+    assert_eq!(r.status, 201, "{}", text(&r));
+    let v = r.json();
+    assert_eq!(v["refund"]["status"], "pending");
+    assert_eq!(v["order"]["status"], "paid");
+    assert_eq!(v["order"]["refunded_total"], money(0));
+    assert_eq!(v["order"]["refund_pending_total"], money(1000));
+    assert_eq!(v["order"]["refundable"], money(total - 1000));
+    assert_eq!(v["order"]["refunds"][0]["status"], "pending");
+    assert_eq!(v["order"]["refunds"][0]["refund_id"], v["refund"]["id"]);
+    assert!(v["order"]["refunds"][0]["settled_at"].is_null());
+    assert_eq!(shop.order(&id).await, v["order"]);
+    // The bound counts it: the rest and one cent more is refused before Stripe is asked.
+    let over = refund("over", json!({"amount": money(total - 1000 + 1)})).await;
+    assert_eq!(over.status, 409, "{}", text(&over));
+    assert_eq!(problem(&over), "refund-exceeds");
+    assert_eq!(over.json()["remaining"], money(total - 1000));
+    assert_eq!(stripe.refund_ids().len(), 1);
+    // The same request again answers the same pending refund.
+    let again = refund("part", part).await;
+    assert_eq!(again.status, 201, "{}", text(&again));
+    assert_eq!(again.json()["refund"]["id"], v["refund"]["id"]);
+    assert_eq!(again.json()["order"], v["order"]);
+
+    // Stripe fails it: the order is paid with nothing refunded, and its history says so.
+    let first = stripe.refund_ids()[0].clone();
+    let failure = stripe.settle_refund(&first, "failed");
+    for delivery in &failure {
+        let r = shop.stripe_webhook(delivery).await;
+        assert_eq!(r.status, 200, "{}", text(&r));
+        assert_eq!(r.json()["replayed"], false);
+    }
+    let failed = shop.order(&id).await;
+    assert_eq!(failed["status"], "paid");
+    assert_eq!(failed["refunded_total"], money(0));
+    assert_eq!(failed["refund_pending_total"], money(0));
+    assert_eq!(failed["refundable"], money(total));
+    assert_eq!(failed["refunds"][0]["status"], "failed");
+    assert!(failed["refunds"][0]["settled_at"].is_i64());
+    let history = shop.events(&id).await;
+    let refund_events: Vec<(&str, &Value)> = history
+        .iter()
+        .filter(|e| e["kind"].as_str().unwrap().starts_with("refund"))
+        .map(|e| (e["kind"].as_str().unwrap(), &e["amount"]))
+        .collect();
+    assert_eq!(
+        refund_events,
+        [
+            ("refund_requested", &money(1000)),
+            ("refund_failed", &money(1000))
+        ]
+    );
+    assert!(
+        history
+            .iter()
+            .all(|e| e["kind"] != "status_changed" || e["status"] == "paid"),
+        "the order never left paid: {history:?}"
+    );
+    // Replayed deliveries change nothing.
+    for delivery in &failure {
+        let r = shop.stripe_webhook(delivery).await;
+        assert_eq!(r.status, 200, "{}", text(&r));
+        assert_eq!(r.json()["replayed"], true);
+    }
+    assert_eq!(shop.order(&id).await, failed);
+    assert_eq!(shop.events(&id).await, history);
+
+    // Everything, refundable again; pending until Stripe says it succeeded: then refunded.
+    let all = refund("all", json!({})).await;
+    assert_eq!(all.status, 201, "{}", text(&all));
+    assert_eq!(all.json()["refund"]["amount"], money(total));
+    assert_eq!(all.json()["refund"]["status"], "pending");
+    assert_eq!(all.json()["order"]["status"], "paid");
+    assert_eq!(all.json()["order"]["refund_pending_total"], money(total));
+    assert_eq!(all.json()["order"]["refundable"], money(0));
+    let second = stripe.refund_ids()[1].clone();
+    let success = stripe.settle_refund(&second, "succeeded");
+    let r = shop.stripe_webhook(&success[0]).await;
+    assert_eq!(r.status, 200, "{}", text(&r));
+    let refunded = shop.order(&id).await;
+    assert_eq!(refunded["status"], "refunded");
+    assert_eq!(refunded["refunded_total"], money(total));
+    assert_eq!(refunded["refund_pending_total"], money(0));
+    assert_eq!(refunded["refunds"][1]["status"], "succeeded");
+    let history = shop.events(&id).await;
+    let tail: Vec<(&str, &Value)> = history[history.len() - 2..]
+        .iter()
+        .map(|e| (e["kind"].as_str().unwrap(), &e["status"]))
+        .collect();
+    assert_eq!(
+        tail,
+        [
+            ("refund_recorded", &Value::Null),
+            ("status_changed", &json!("refunded"))
+        ]
+    );
+    // Stripe's second event about the same outcome, and replays of both, change nothing.
+    for delivery in [&success[1], &success[0], &success[1]] {
+        let r = shop.stripe_webhook(delivery).await;
+        assert_eq!(r.status, 200, "{}", text(&r));
+    }
+    assert_eq!(shop.order(&id).await, refunded);
+    assert_eq!(shop.events(&id).await, history);
+    let payments = shop.get(&format!("/admin/orders/{id}/payments")).await;
+    assert_eq!(payments["items"][0]["amount_refunded"], money(total));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

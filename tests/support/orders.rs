@@ -14,8 +14,8 @@ pub use commerce::shop::types::{
     DiscountLine, FieldError, Money, PageInfo, PageRequest, TaxLine, TaxMode,
 };
 pub use exports::commerce::shop::orders::{
-    Address, CreatedOrder, Error, Order, OrderLine, OrderPage, OrderRefund, OrderSnapshot,
-    OrderStatus, OrderSummary, ShippingLine, Tracking, Transition,
+    Address, CreatedOrder, Error, Order, OrderLine, OrderPage, OrderRefund, OrderRefundStatus,
+    OrderSnapshot, OrderStatus, OrderSummary, ShippingLine, Tracking, Transition,
 };
 pub use exports::commerce::shop::orders_admin::{
     NewOrderRefund, OrderEvent, OrderEventKind, OrderEventPage, OrderFilter,
@@ -234,6 +234,26 @@ impl OrdersHandle {
         self.bindings
             .commerce_shop_orders_admin()
             .call_record_refund(&mut self.lib.store, &order_id.to_owned(), refund)
+            .await
+            .expect("no trap")
+    }
+
+    pub async fn settle_refund(
+        &mut self,
+        order_id: &str,
+        refund_id: &str,
+        outcome: OrderRefundStatus,
+        actor: &str,
+    ) -> OrdersResult<Order> {
+        self.bindings
+            .commerce_shop_orders_admin()
+            .call_settle_refund(
+                &mut self.lib.store,
+                &order_id.to_owned(),
+                &refund_id.to_owned(),
+                outcome,
+                actor,
+            )
             .await
             .expect("no trap")
     }

@@ -9,8 +9,13 @@
 //! Payment methods: `pm_card_chargeDeclinedInsufficientFunds` is declined on confirmation,
 //! `pm_card_threeDSecure2Required` asks for an action (a later GET finds it succeeded), any
 //! other `pm_card_…` succeeds, anything else is an unknown PaymentMethod.
+//!
+//! Refunds are answered `pending`, as Stripe answers most card refunds; [`Fake::settle_refund`]
+//! then settles one and gives the webhook deliveries Stripe sends about it (`refund.updated`
+//! or `refund.failed`, and the older `charge.refund.updated`), signed with
+//! [`STRIPE_WEBHOOK_SECRET`].
 
-use crate::payments::STRIPE_SECRET_KEY;
+use crate::payments::{STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET, event, now_secs, sign};
 use http_body_util::{BodyExt, Full};
 use hyper::body::{Bytes, Incoming};
 use serde_json::{Value, json};
@@ -54,10 +59,76 @@ pub struct Fake {
     pub state: Arc<Mutex<State>>,
 }
 
+/// A webhook delivery: the raw body and its `Stripe-Signature` header.
+pub struct Delivery {
+    pub body: Vec<u8>,
+    pub signature: String,
+}
+
 impl Fake {
     pub fn seen(&self) -> Vec<Seen> {
         self.state.lock().unwrap().seen.clone()
     }
+
+    /// The ids (`re_…`) of the refunds made, oldest first.
+    pub fn refund_ids(&self) -> Vec<String> {
+        let st = self.state.lock().unwrap();
+        let mut ids: Vec<&String> = st.refunds.keys().collect();
+        ids.sort_by_key(|id| id[7..].parse::<u32>().unwrap_or(0));
+        ids.into_iter().cloned().collect()
+    }
+
+    /// The variables that send an app's Stripe payments to this fake.
+    pub fn variables(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("stripe_secret_key", STRIPE_SECRET_KEY.to_owned()),
+            ("stripe_webhook_secret", STRIPE_WEBHOOK_SECRET.to_owned()),
+            ("stripe_api_base", self.base.clone()),
+        ]
+    }
+
+    /// Settles refund `id` at Stripe as `status` (`succeeded` or `failed`) and returns the
+    /// two events Stripe sends about it, each with its own event id: `refund.updated` (or
+    /// `refund.failed`) and `charge.refund.updated`, both carrying the Refund as it now is.
+    pub fn settle_refund(&self, id: &str, status: &str) -> Vec<Delivery> {
+        let mut st = self.state.lock().unwrap();
+        let re = st.refunds.get_mut(id).expect("a refund the fake made");
+        re["status"] = json!(status);
+        if status == "failed" {
+            re["failure_reason"] = json!("expired_or_canceled_card");
+        }
+        let re = re.clone();
+        let kind = if status == "failed" {
+            "refund.failed"
+        } else {
+            "refund.updated"
+        };
+        [kind, "charge.refund.updated"]
+            .into_iter()
+            .map(|kind| {
+                st.n += 1;
+                let body = event(&format!("evt_fake{}", st.n), kind, re.clone());
+                let signature = sign(STRIPE_WEBHOOK_SECRET, &body, now_secs());
+                Delivery { body, signature }
+            })
+            .collect()
+    }
+}
+
+/// `spin.toml`'s text with `component`'s grant of `https://api.stripe.com` replaced by
+/// `http://127.0.0.1:*`, so that its payments reach the fake; nothing else changes.
+pub fn grant(text: String, component: &str) -> String {
+    let header = format!("[component.{component}]\n");
+    let section = text.find(&header).expect("spin.toml has the component");
+    let end = text[section + 1..]
+        .find("\n[")
+        .map_or(text.len(), |e| section + 1 + e);
+    let granted = text[section..end].replace(
+        r#"allowed_outbound_hosts = ["https://api.stripe.com"]"#,
+        r#"allowed_outbound_hosts = ["http://127.0.0.1:*"]"#,
+    );
+    assert_ne!(granted, text[section..end], "{component}'s grant changed");
+    format!("{}{granted}{}", &text[..section], &text[end..])
 }
 
 pub async fn start() -> Fake {
@@ -454,7 +525,8 @@ fn act(st: &mut State, method: &str, path: &str, fields: &[(String, String)]) ->
             let id = format!("re_fake{}", st.n);
             let re = json!({
                 "id": id, "object": "refund", "amount": amount, "currency": pi["currency"],
-                "payment_intent": pi_id, "status": "pending",
+                "payment_intent": pi_id, "charge": format!("ch_{}", &pi_id[3..]),
+                "status": "pending", "failure_reason": null, "created": now_secs(),
                 "metadata": { "refund_id": f("metadata[refund_id]") },
             });
             st.refunds.insert(id, re.clone());

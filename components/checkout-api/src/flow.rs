@@ -729,20 +729,43 @@ pub fn refund_payment(
     record_refund(&order.id, &refund).map_err(RefundError::Orders)
 }
 
-/// Books a payments refund on its order; idempotent by the refund id.
+/// Books a payments refund on its order as the provider now has it: recorded pending or
+/// succeeded (a pending one recorded before and succeeded now is settled), or, failed,
+/// taken out of the books if it was recorded. Idempotent by the refund id, so the checkout,
+/// its retries and every webhook about the refund may call it in any order.
 pub fn record_refund(order_id: &str, refund: &payments::Refund) -> Result<(), orders::Error> {
+    let status = match refund.status {
+        payments::RefundStatus::Pending => orders::OrderRefundStatus::Pending,
+        payments::RefundStatus::Succeeded => orders::OrderRefundStatus::Succeeded,
+        payments::RefundStatus::Failed => {
+            return match orders_admin::settle_refund(
+                order_id,
+                &refund.id,
+                orders::OrderRefundStatus::Failed,
+                REFUND_ACTOR,
+            ) {
+                // Never recorded: nothing to take back.
+                Ok(_) | Err(orders::Error::NotFound) => Ok(()),
+                Err(e) => Err(e),
+            };
+        }
+    };
     orders_admin::record_refund(
         order_id,
         &orders_admin::NewOrderRefund {
             amount: refund.amount.clone(),
             refund_id: Some(refund.id.clone()),
             idempotency_key: refund.idempotency_key.clone(),
+            status,
             reason: refund.reason.clone(),
-            actor: "checkout".to_owned(),
+            actor: REFUND_ACTOR.to_owned(),
         },
     )
     .map(|_| ())
 }
+
+/// Who the order's history names for refunds booked by the checkout and the webhook.
+const REFUND_ACTOR: &str = "checkout";
 
 #[cfg(test)]
 mod tests {

@@ -6,7 +6,10 @@
 //!   reservation is taken again; if the stock is gone, the order is cancelled and refunded);
 //!   a payment for an order cancelled meanwhile is refunded;
 //! - `failed` / `cancelled`: the unpaid order is cancelled and its reservation released;
-//! - refund events: the settled refund is booked on the order.
+//! - refund events: the refund is settled on the order (`orders-admin.settle-refund` through
+//!   [`flow::record_refund`]): a succeeded one becomes money given back (recorded now if
+//!   the order never saw it pending), a failed one leaves the books (and a refunded order
+//!   moves back). A repeated or second event about the same outcome changes nothing.
 //!
 //! Every follow-up call is idempotent, so an event that arrives before, after or instead of
 //! the storefront's own confirmation ends in the same state. Answers: 200 (processed, or a
@@ -123,11 +126,11 @@ fn follow_up(event: payments::PaymentEvent) -> Result<(), Problem> {
                 }
             }
         }
-        payments::PaymentEventKind::RefundSucceeded(refund) => {
+        payments::PaymentEventKind::RefundSucceeded(refund)
+        | payments::PaymentEventKind::RefundFailed(refund) => {
             flow::record_refund(&order.id, &refund).map_err(stop)?;
         }
-        payments::PaymentEventKind::RefundFailed(_)
-        | payments::PaymentEventKind::RequiresCapture
+        payments::PaymentEventKind::RequiresCapture
         | payments::PaymentEventKind::RequiresAction => {}
     }
     Ok(())

@@ -30,7 +30,7 @@ pub(crate) use bindings::{commerce, exports};
 use capability_kit::{clock, ids};
 use commerce::shop::types::{FieldError, Money, PageInfo, PageRequest};
 use exports::commerce::shop::orders::{
-    CreatedOrder, Error, Guest as OrdersGuest, Order, OrderPage, OrderSnapshot,
+    CreatedOrder, Error, Guest as OrdersGuest, Order, OrderPage, OrderRefundStatus, OrderSnapshot,
 };
 use exports::commerce::shop::orders_admin::{
     Guest as AdminGuest, NewOrderRefund, OrderEventPage, OrderFilter, Tracking,
@@ -243,6 +243,17 @@ impl AdminGuest for Component {
         let id = self::order_id(&order_id)?;
         check(validate::new_refund(&refund))?;
         store::Store::open()?.record_refund(id, &refund, clock::now_ms())
+    }
+
+    fn settle_refund(
+        order_id: String,
+        refund_id: String,
+        outcome: OrderRefundStatus,
+        actor: String,
+    ) -> Result<Order, Error> {
+        let id = self::order_id(&order_id)?;
+        check(validate::settle_refund(&refund_id, outcome, &actor))?;
+        store::Store::open()?.settle_refund(id, &refund_id, outcome, &actor, clock::now_ms())
     }
 
     fn add_note(order_id: String, note: String, actor: String) -> Result<(), Error> {

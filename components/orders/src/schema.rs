@@ -9,9 +9,12 @@
 //! - `orders_orders.snapshot` is written once, at creation, and never updated;
 //! - `orders_orders.reservation_id` is NULL while the order stands on its snapshot's
 //!   reservation, and is only set by `replace-reservation` on an order not cancelled;
-//! - `orders_orders.refunded_total` = the sum of the order's `orders_refunds.amount`, and
-//!   `0 <= refunded_total <= grand_total`;
-//! - `orders_events` and `orders_refunds` are only ever inserted into.
+//! - `orders_orders.refunded_total` = the sum of the `amount` of the order's
+//!   `orders_refunds` rows whose status is `succeeded`, `refund_pending_total` the same of
+//!   the `pending` ones, and `0 <= refunded_total + refund_pending_total <= grand_total`;
+//! - `orders_events` is only ever inserted into; `orders_refunds` rows are inserted, and
+//!   then only their `status` moves forward (pending → succeeded or failed, succeeded →
+//!   failed), with `settled_at`.
 
 use capability_kit::db::Migration;
 
@@ -113,6 +116,40 @@ pub const MIGRATIONS: &[Migration] = &[
             // NULL: the snapshot's reservation. Runs once: migrate re-reads the version in
             // the transaction that applies it.
             "ALTER TABLE orders_orders ADD COLUMN reservation_id TEXT",
+        ],
+    },
+    Migration {
+        version: 3,
+        description: "refunds with a status: pending ones are shown and bounded, not counted",
+        statements: &[
+            // Every refund recorded before had been counted as money given back.
+            "ALTER TABLE orders_refunds ADD COLUMN status TEXT NOT NULL DEFAULT 'succeeded'
+            CHECK (status IN ('pending', 'succeeded', 'failed'))",
+            "ALTER TABLE orders_refunds ADD COLUMN settled_at INTEGER",
+            "UPDATE orders_refunds SET settled_at = created_at WHERE settled_at IS NULL",
+            "ALTER TABLE orders_orders ADD COLUMN refund_pending_total INTEGER NOT NULL DEFAULT 0
+            CHECK (refund_pending_total >= 0
+                   AND refunded_total + refund_pending_total <= grand_total)",
+            // The history gains two kinds; SQLite cannot change a CHECK in place, so the
+            // table is rebuilt with the same rows.
+            "CREATE TABLE orders_events_v3 (
+            seq         INTEGER NOT NULL UNIQUE,
+            order_id    TEXT NOT NULL REFERENCES orders_orders (id),
+            kind        TEXT NOT NULL
+                        CHECK (kind IN ('created', 'status_changed', 'refund_recorded',
+                               'refund_requested', 'refund_failed', 'note')),
+            status      TEXT,
+            amount      INTEGER,
+            actor       TEXT NOT NULL,
+            note        TEXT,
+            created_at  INTEGER NOT NULL
+        )",
+            "INSERT INTO orders_events_v3 (seq, order_id, kind, status, amount, actor, note,
+            created_at) SELECT seq, order_id, kind, status, amount, actor, note, created_at
+            FROM orders_events",
+            "DROP TABLE orders_events",
+            "ALTER TABLE orders_events_v3 RENAME TO orders_events",
+            "CREATE INDEX IF NOT EXISTS orders_events_by_order ON orders_events (order_id, seq)",
         ],
     },
 ];

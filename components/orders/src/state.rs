@@ -138,6 +138,34 @@ fn fulfilment(
     })
 }
 
+/// The status an order in `current` that got as far as `progress` has once its succeeded
+/// refunds add up to `refunded` of `grand_total`: refunded, partially refunded, or (none
+/// left, after a refund failed) the fulfilment step it reached. A cancelled order stays
+/// cancelled; an unpaid one has no refunds.
+pub fn after_refunds(
+    current: OrderStatus,
+    progress: Progress,
+    refunded: i64,
+    grand_total: i64,
+) -> OrderStatus {
+    match current {
+        OrderStatus::Cancelled | OrderStatus::PendingPayment => current,
+        _ if refunded <= 0 => stage(progress),
+        _ if refunded >= grand_total => OrderStatus::Refunded,
+        _ => OrderStatus::PartiallyRefunded,
+    }
+}
+
+/// The move from `current` to `to` that refunds make (see [`after_refunds`]): no stamp, a
+/// `status-changed` event when the status changes.
+pub fn refund_move(current: OrderStatus, to: OrderStatus) -> Option<Move> {
+    (to != current).then_some(Move {
+        to,
+        stamp: None,
+        event: Some(to),
+    })
+}
+
 /// What `action` does to an order in `current` that got as far as `progress`; an
 /// `illegal-transition` when the state machine does not allow it.
 pub fn next(
@@ -254,5 +282,34 @@ mod tests {
         };
         assert_eq!(next(s, shipped, Action::Ship), Ok(Outcome::Unchanged));
         assert!(next(s, shipped, Action::Cancel).is_err());
+    }
+
+    #[test]
+    fn refunds_that_fail_move_an_order_back_to_where_it_got() {
+        let shipped = Progress {
+            fulfilled: true,
+            shipped: true,
+            delivered: false,
+        };
+        let at = |current, refunded| after_refunds(current, shipped, refunded, 1000);
+        assert_eq!(
+            at(OrderStatus::Shipped, 400),
+            OrderStatus::PartiallyRefunded
+        );
+        assert_eq!(
+            at(OrderStatus::PartiallyRefunded, 1000),
+            OrderStatus::Refunded
+        );
+        assert_eq!(
+            at(OrderStatus::Refunded, 400),
+            OrderStatus::PartiallyRefunded
+        );
+        assert_eq!(at(OrderStatus::Refunded, 0), OrderStatus::Shipped);
+        assert_eq!(
+            after_refunds(OrderStatus::PartiallyRefunded, Progress::default(), 0, 1000),
+            OrderStatus::Paid
+        );
+        assert_eq!(at(OrderStatus::Cancelled, 0), OrderStatus::Cancelled);
+        assert_eq!(refund_move(OrderStatus::Paid, OrderStatus::Paid), None);
     }
 }

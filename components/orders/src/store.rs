@@ -17,7 +17,8 @@ use spin_sdk::sqlite::{Connection, RowResult, Value};
 
 use crate::commerce::shop::types::Money;
 use crate::exports::commerce::shop::orders::{
-    CreatedOrder, Error, Order, OrderRefund, OrderSnapshot, OrderStatus, OrderSummary, Tracking,
+    CreatedOrder, Error, Order, OrderRefund, OrderRefundStatus, OrderSnapshot, OrderStatus,
+    OrderSummary, Tracking,
 };
 use crate::exports::commerce::shop::orders_admin::{
     NewOrderRefund, OrderEvent, OrderEventKind, OrderFilter,
@@ -34,7 +35,7 @@ static SCHEMA_READY: AtomicBool = AtomicBool::new(false);
 const ORDER_COLUMNS: &str = "id, number, status, snapshot, payment_id, tracking_carrier, \
      tracking_number, tracking_url, refunded_total, created_at, paid_at, fulfilled_at, \
      shipped_at, delivered_at, cancelled_at, cancel_reason, updated_at, currency, grand_total, \
-     reservation_id";
+     reservation_id, refund_pending_total";
 
 const SUMMARY_COLUMNS: &str =
     "id, number, status, email, name, grand_total, currency, item_count, created_at";
@@ -71,6 +72,23 @@ fn status_from(text: &str) -> Result<OrderStatus, Error> {
         "refunded" => OrderStatus::Refunded,
         "partially_refunded" => OrderStatus::PartiallyRefunded,
         other => return Err(broken(format!("unknown order status {other:?}"))),
+    })
+}
+
+fn refund_status_text(status: OrderRefundStatus) -> &'static str {
+    match status {
+        OrderRefundStatus::Pending => "pending",
+        OrderRefundStatus::Succeeded => "succeeded",
+        OrderRefundStatus::Failed => "failed",
+    }
+}
+
+fn refund_status_from(text: &str) -> Result<OrderRefundStatus, Error> {
+    Ok(match text {
+        "pending" => OrderRefundStatus::Pending,
+        "succeeded" => OrderRefundStatus::Succeeded,
+        "failed" => OrderRefundStatus::Failed,
+        other => return Err(broken(format!("unknown refund status {other:?}"))),
     })
 }
 
@@ -121,8 +139,8 @@ fn order_from(conn: &Connection, row: &RowResult) -> Result<Order, Error> {
     };
     let refunds = query(
         conn,
-        "SELECT amount, refund_id, reason, actor, created_at FROM orders_refunds \
-         WHERE order_id = ? ORDER BY seq",
+        "SELECT amount, refund_id, reason, actor, created_at, status, settled_at \
+         FROM orders_refunds WHERE order_id = ? ORDER BY seq",
         &[t(id.as_str())],
     )?
     .iter()
@@ -130,14 +148,26 @@ fn order_from(conn: &Connection, row: &RowResult) -> Result<Order, Error> {
         Ok(OrderRefund {
             amount: money(int(r, 0)?, &currency),
             refund_id: opt_text(r, 1)?,
+            status: refund_status_from(&text(r, 5)?)?,
             reason: opt_text(r, 2)?,
             actor: text(r, 3)?,
             created_at: int(r, 4)?,
+            settled_at: opt_int(r, 6)?,
         })
     })
     .collect::<Result<Vec<_>, Error>>()?;
     let refunded_total = int(row, 8)?;
-    if refunds.iter().map(|r| r.amount.amount).sum::<i64>() != refunded_total {
+    let pending_total = int(row, 20)?;
+    let sum = |status| {
+        refunds
+            .iter()
+            .filter(|r| r.status == status)
+            .map(|r| r.amount.amount)
+            .sum::<i64>()
+    };
+    if sum(OrderRefundStatus::Succeeded) != refunded_total
+        || sum(OrderRefundStatus::Pending) != pending_total
+    {
         return Err(broken(format!("the refunds of {id} do not add up")));
     }
     let reservation_id = opt_text(row, 19)?.or_else(|| snapshot.reservation_id.clone());
@@ -150,6 +180,7 @@ fn order_from(conn: &Connection, row: &RowResult) -> Result<Order, Error> {
         tracking,
         refunds,
         refunded_total: money(refunded_total, &currency),
+        refund_pending_total: money(pending_total, &currency),
         created_at: int(row, 9)?,
         paid_at: opt_int(row, 10)?,
         fulfilled_at: opt_int(row, 11)?,
@@ -184,6 +215,8 @@ enum Event {
     Created,
     StatusChanged(OrderStatus),
     RefundRecorded(i64),
+    RefundRequested(i64),
+    RefundFailed(i64),
     Note,
 }
 
@@ -199,6 +232,8 @@ fn insert_event(
         Event::Created => ("created", None, None),
         Event::StatusChanged(s) => ("status_changed", Some(status_text(s)), None),
         Event::RefundRecorded(a) => ("refund_recorded", None, Some(a)),
+        Event::RefundRequested(a) => ("refund_requested", None, Some(a)),
+        Event::RefundFailed(a) => ("refund_failed", None, Some(a)),
         Event::Note => ("note", None, None),
     };
     conn.execute(
@@ -288,6 +323,90 @@ fn apply(
         )?;
     }
     Ok(())
+}
+
+/// Moves refund `refund_id` of `order` (read in this transaction) forward to `outcome` and
+/// the order's books and status with it; a refund already there, or failed, is left as it
+/// is. `not-found` when the order has no such refund.
+fn settle(
+    conn: &Connection,
+    order: &Order,
+    refund_id: &str,
+    outcome: OrderRefundStatus,
+    actor: &str,
+    now: i64,
+) -> Result<Order, Error> {
+    use OrderRefundStatus as R;
+    let dedupe = format!("ref:{refund_id}");
+    let row = query(
+        conn,
+        "SELECT amount, status FROM orders_refunds WHERE dedupe_key = ? AND order_id = ?",
+        &[t(dedupe.as_str()), t(order.id.as_str())],
+    )?;
+    let Some(row) = row.first() else {
+        return Err(Error::NotFound);
+    };
+    let amount = int(row, 0)?;
+    let from = refund_status_from(&text(row, 1)?)?;
+    // (change of the pending total, change of the refunded total, history)
+    let (pending, refunded, event, note) = match (from, outcome) {
+        (R::Pending, R::Succeeded) => (
+            -amount,
+            amount,
+            Event::RefundRecorded(amount),
+            format!("refund {refund_id} succeeded at the payment provider"),
+        ),
+        (R::Pending, R::Failed) => (
+            -amount,
+            0,
+            Event::RefundFailed(amount),
+            format!("refund {refund_id} failed at the payment provider: nothing went back"),
+        ),
+        (R::Succeeded, R::Failed) => (
+            0,
+            -amount,
+            Event::RefundFailed(amount),
+            format!("refund {refund_id} failed at the payment provider after it had succeeded"),
+        ),
+        _ => return Ok(order.clone()),
+    };
+    let moved = query(
+        conn,
+        "UPDATE orders_refunds SET status = ?, settled_at = ? \
+         WHERE dedupe_key = ? AND status = ? RETURNING seq",
+        &[
+            t(refund_status_text(outcome)),
+            i(now),
+            t(dedupe.as_str()),
+            t(refund_status_text(from)),
+        ],
+    )?;
+    // The CHECKs keep both totals within 0 and the grand total.
+    let booked = query(
+        conn,
+        "UPDATE orders_orders SET refund_pending_total = refund_pending_total + ?, \
+         refunded_total = refunded_total + ?, updated_at = ? WHERE id = ? RETURNING id",
+        &[i(pending), i(refunded), i(now), t(order.id.as_str())],
+    )?;
+    if moved.is_empty() || booked.is_empty() {
+        return Err(broken(format!(
+            "{}'s refund {refund_id} changed inside a transaction",
+            order.id
+        )));
+    }
+    insert_event(conn, &order.id, event, actor, Some(&note), now)?;
+    if refunded != 0 {
+        let to = state::after_refunds(
+            order.status,
+            progress(order),
+            order.refunded_total.amount + refunded,
+            order.snapshot.grand_total.amount,
+        );
+        if let Some(mv) = state::refund_move(order.status, to) {
+            apply(conn, order, mv, actor, None, now)?;
+        }
+    }
+    load(conn, &order.id)
 }
 
 impl Store {
@@ -523,11 +642,18 @@ impl Store {
                     &opt_text(row, 2)?
                         .ok_or_else(|| broken("a status event without a status".into()))?,
                 )?),
-                "refund_recorded" => OrderEventKind::RefundRecorded(money(
-                    opt_int(row, 3)?
-                        .ok_or_else(|| broken("a refund event without an amount".into()))?,
-                    &currency,
-                )),
+                kind @ ("refund_recorded" | "refund_requested" | "refund_failed") => {
+                    let amount = money(
+                        opt_int(row, 3)?
+                            .ok_or_else(|| broken("a refund event without an amount".into()))?,
+                        &currency,
+                    );
+                    match kind {
+                        "refund_recorded" => OrderEventKind::RefundRecorded(amount),
+                        "refund_requested" => OrderEventKind::RefundRequested(amount),
+                        _ => OrderEventKind::RefundFailed(amount),
+                    }
+                }
                 "note" => OrderEventKind::Note,
                 other => return Err(broken(format!("unknown event kind {other:?}"))),
             };
@@ -652,7 +778,8 @@ impl Store {
         })
     }
 
-    /// Records a validated refund in the books and moves the status.
+    /// Records a validated refund: a succeeded one in the books (moving the status), a
+    /// pending one beside them, taking its share of the room left.
     pub fn record_refund(
         &self,
         id: &str,
@@ -668,7 +795,8 @@ impl Store {
             let currency = order.snapshot.currency.clone();
             let first = query(
                 conn,
-                "SELECT order_id, amount, refund_id FROM orders_refunds WHERE dedupe_key = ?",
+                "SELECT order_id, amount, refund_id, status FROM orders_refunds \
+                 WHERE dedupe_key = ?",
                 &[t(dedupe.as_str())],
             )?;
             if let Some(row) = first.first() {
@@ -676,13 +804,20 @@ impl Store {
                     && int(row, 1)? == refund.amount.amount
                     && refund.amount.currency == currency
                     && opt_text(row, 2)? == refund.refund_id;
-                return if same {
-                    Ok(order)
-                } else {
-                    Err(Error::Conflict(match &refund.refund_id {
+                if !same {
+                    return Err(Error::Conflict(match &refund.refund_id {
                         Some(r) => format!("refund {r} was recorded with other details"),
                         None => "the idempotency key was used for another refund".into(),
-                    }))
+                    }));
+                }
+                // Recorded pending, told succeeded now: the provider settled it meanwhile.
+                return match (refund_status_from(&text(row, 3)?)?, &refund.refund_id) {
+                    (OrderRefundStatus::Pending, Some(refund_id))
+                        if refund.status == OrderRefundStatus::Succeeded =>
+                    {
+                        settle(conn, &order, refund_id, refund.status, &refund.actor, now)
+                    }
+                    _ => Ok(order),
                 };
             }
             if refund.amount.currency != currency {
@@ -693,26 +828,25 @@ impl Store {
             }
             let grand_total = order.snapshot.grand_total.amount;
             let refunded = order.refunded_total.amount;
-            // Only what was paid can go back: nothing for an order cancelled unpaid.
+            // Only what was paid can go back: nothing for an order cancelled unpaid. Pending
+            // refunds hold their share until they settle.
             let room = if order.paid_at.is_some() {
-                grand_total - refunded
+                grand_total - refunded - order.refund_pending_total.amount
             } else {
                 0
             };
             let full = refunded + refund.amount.amount == grand_total;
-            let outcome = state::next(order.status, progress(&order), Action::Refund { full })
+            state::next(order.status, progress(&order), Action::Refund { full })
                 .map_err(illegal)?;
             if refund.amount.amount > room {
                 return Err(Error::RefundExceeds(money(room, &currency)));
             }
-            let Outcome::Move(mv) = outcome else {
-                return Err(broken("a refund that moves nothing".into()));
-            };
+            let succeeded = refund.status == OrderRefundStatus::Succeeded;
             conn.execute(
-                "INSERT INTO orders_refunds \
-                 (seq, order_id, amount, refund_id, dedupe_key, reason, actor, created_at) \
+                "INSERT INTO orders_refunds (seq, order_id, amount, refund_id, dedupe_key, \
+                 reason, actor, created_at, status, settled_at) \
                  VALUES ((SELECT COALESCE(MAX(seq), 0) + 1 FROM orders_refunds), \
-                 ?, ?, ?, ?, ?, ?, ?)",
+                 ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 &[
                     t(id),
                     i(refund.amount.amount),
@@ -721,37 +855,71 @@ impl Store {
                     opt_t(refund.reason.as_deref()),
                     t(refund.actor.as_str()),
                     i(now),
+                    t(refund_status_text(refund.status)),
+                    opt_i(succeeded.then_some(now)),
                 ],
             )?;
-            // The rule, stated where it is enforced: refunds never pass the grand total.
+            // The rule, stated where it is enforced: refunds, pending or not, never pass the
+            // grand total.
             let booked = query(
                 conn,
-                "UPDATE orders_orders SET refunded_total = refunded_total + ?, updated_at = ? \
-                 WHERE id = ? AND refunded_total + ? <= grand_total RETURNING refunded_total",
-                &[
-                    i(refund.amount.amount),
-                    i(now),
-                    t(id),
-                    i(refund.amount.amount),
-                ],
+                if succeeded {
+                    "UPDATE orders_orders SET refunded_total = refunded_total + ?1, \
+                     updated_at = ?2 WHERE id = ?3 \
+                     AND refunded_total + refund_pending_total + ?1 <= grand_total RETURNING id"
+                } else {
+                    "UPDATE orders_orders SET refund_pending_total = refund_pending_total + ?1, \
+                     updated_at = ?2 WHERE id = ?3 \
+                     AND refunded_total + refund_pending_total + ?1 <= grand_total RETURNING id"
+                },
+                &[i(refund.amount.amount), i(now), t(id)],
             )?;
             if booked.is_empty() {
                 return Err(broken(format!(
                     "{id}'s refunds changed inside a transaction"
                 )));
             }
+            let event = if succeeded {
+                Event::RefundRecorded(refund.amount.amount)
+            } else {
+                Event::RefundRequested(refund.amount.amount)
+            };
             insert_event(
                 conn,
                 id,
-                Event::RefundRecorded(refund.amount.amount),
+                event,
                 &refund.actor,
                 refund.reason.as_deref(),
                 now,
             )?;
-            if mv.to != order.status {
-                apply(conn, &order, mv, &refund.actor, None, now)?;
+            if succeeded {
+                let to = state::after_refunds(
+                    order.status,
+                    progress(&order),
+                    refunded + refund.amount.amount,
+                    grand_total,
+                );
+                if let Some(mv) = state::refund_move(order.status, to) {
+                    apply(conn, &order, mv, &refund.actor, None, now)?;
+                }
             }
             load(conn, id)
+        })
+    }
+
+    /// Settles refund `refund_id` of order `id` with `outcome` (see the WIT's
+    /// `settle-refund`), in one transaction.
+    pub fn settle_refund(
+        &self,
+        id: &str,
+        refund_id: &str,
+        outcome: OrderRefundStatus,
+        actor: &str,
+        now: i64,
+    ) -> Result<Order, Error> {
+        db::transaction(&self.conn, |conn| {
+            let order = load(conn, id)?;
+            settle(conn, &order, refund_id, outcome, actor, now)
         })
     }
 

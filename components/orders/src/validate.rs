@@ -9,7 +9,7 @@ use capability_kit::validate::FieldErrors;
 
 use crate::commerce::shop::types::{Money, PageRequest};
 use crate::exports::commerce::shop::orders::Tracking;
-use crate::exports::commerce::shop::orders::{Address, OrderSnapshot};
+use crate::exports::commerce::shop::orders::{Address, OrderRefundStatus, OrderSnapshot};
 use crate::exports::commerce::shop::orders_admin::{NewOrderRefund, OrderFilter};
 
 /// The most lines of one order.
@@ -449,10 +449,37 @@ pub fn new_refund(r: &NewOrderRefund) -> Vec<(String, String)> {
         }
         None => key(&mut e, "/idempotency_key", &r.idempotency_key),
     }
+    match r.status {
+        OrderRefundStatus::Succeeded => {}
+        OrderRefundStatus::Pending if r.refund_id.is_none() => e.push(
+            "/refund_id",
+            "is required for a pending refund: settle-refund finds it by it",
+        ),
+        OrderRefundStatus::Pending => {}
+        OrderRefundStatus::Failed => e.push(
+            "/status",
+            "must be succeeded or pending: a failed refund gave nothing back",
+        ),
+    }
     if let Some(reason) = &r.reason {
         e.max_chars("/reason", reason, MAX_REASON);
     }
     e.required_text("/actor", &r.actor, MAX_ACTOR);
+    e.into_vec()
+}
+
+/// The rules of `settle-refund`.
+pub fn settle_refund(
+    refund_id: &str,
+    outcome: OrderRefundStatus,
+    actor: &str,
+) -> Vec<(String, String)> {
+    let mut e = FieldErrors::new();
+    id_of(&mut e, "/refund_id", refund_id, "ref");
+    if outcome == OrderRefundStatus::Pending {
+        e.push("/outcome", "must be succeeded or failed");
+    }
+    e.required_text("/actor", actor, MAX_ACTOR);
     e.into_vec()
 }
 

@@ -4,7 +4,9 @@
 
 use crate::bindings::commerce::shop::inventory::{ReservationStatus, StockLevel};
 use crate::bindings::commerce::shop::inventory_admin::{MovementReason, StockMovement};
-use crate::bindings::commerce::shop::orders::{Address, Order, OrderStatus, OrderSummary};
+use crate::bindings::commerce::shop::orders::{
+    Address, Order, OrderRefundStatus, OrderStatus, OrderSummary,
+};
 use crate::bindings::commerce::shop::orders_admin::{OrderEvent, OrderEventKind};
 use crate::bindings::commerce::shop::payments::{
     DeclineCode, Payment, PaymentStatus, Refund, RefundStatus,
@@ -69,10 +71,14 @@ pub fn payment_id(o: &Order) -> Option<&String> {
     o.payment_id.as_ref().or(o.snapshot.payment_id.as_ref())
 }
 
-/// What is left to refund of an order: its grand total less its refunds.
+/// What is left to refund of an order: its grand total less its refunds, pending ones
+/// included (they hold their share until they settle).
 pub fn refundable(o: &Order) -> Money {
     Money {
-        amount: (o.snapshot.grand_total.amount - o.refunded_total.amount).max(0),
+        amount: (o.snapshot.grand_total.amount
+            - o.refunded_total.amount
+            - o.refund_pending_total.amount)
+            .max(0),
         currency: o.snapshot.currency.clone(),
     }
 }
@@ -123,6 +129,7 @@ pub fn order(o: &Order) -> Value {
         "tax_total": money(&s.tax_total),
         "grand_total": money(&s.grand_total),
         "refunded_total": money(&o.refunded_total),
+        "refund_pending_total": money(&o.refund_pending_total),
         "refundable": money(&refundable(o)),
         "shipping_address": address(&s.shipping_address),
         "billing_address": s.billing_address.as_ref().map(address),
@@ -138,9 +145,11 @@ pub fn order(o: &Order) -> Value {
         "refunds": o.refunds.iter().map(|r| json!({
             "amount": money(&r.amount),
             "refund_id": r.refund_id,
+            "status": order_refund_status(r.status),
             "reason": r.reason,
             "actor": r.actor,
             "created_at": r.created_at,
+            "settled_at": r.settled_at,
         })).collect::<Vec<_>>(),
         "created_at": o.created_at,
         "paid_at": o.paid_at,
@@ -151,6 +160,14 @@ pub fn order(o: &Order) -> Value {
         "cancel_reason": o.cancel_reason,
         "updated_at": o.updated_at,
     })
+}
+
+fn order_refund_status(s: OrderRefundStatus) -> &'static str {
+    match s {
+        OrderRefundStatus::Pending => "pending",
+        OrderRefundStatus::Succeeded => "succeeded",
+        OrderRefundStatus::Failed => "failed",
+    }
 }
 
 pub fn order_summary(o: &OrderSummary) -> Value {
@@ -171,6 +188,8 @@ pub fn order_event(e: &OrderEvent) -> Value {
         OrderEventKind::Created => ("created", None, None),
         OrderEventKind::StatusChanged(s) => ("status_changed", Some(order_status(*s)), None),
         OrderEventKind::RefundRecorded(m) => ("refund_recorded", None, Some(money(m))),
+        OrderEventKind::RefundRequested(m) => ("refund_requested", None, Some(money(m))),
+        OrderEventKind::RefundFailed(m) => ("refund_failed", None, Some(money(m))),
         OrderEventKind::Note => ("note", None, None),
     };
     json!({

@@ -16,6 +16,12 @@
 //!                  (key from the client's Idempotency-Key) → orders-admin.record-refund
 //! ```
 //!
+//! A refund is booked with the status the provider answered: a `pending` one (Stripe's
+//! usual answer) is shown on the order and holds its share of what is left to refund, but
+//! is not money given back until the provider's webhook settles it (checkout-api's webhook
+//! handler calls `orders-admin.settle-refund`). A repeat finding it settled brings the
+//! order's books up to date the same way.
+//!
 //! The order is changed first, in one transaction that checks its status, so a refused
 //! move (a shipped order) changes nothing anywhere. Each following step is idempotent by a
 //! key derived from the order (`cancel:<order>:<line>`, `admin-cancel:<payment>`,
@@ -34,7 +40,7 @@
 
 use crate::bindings::commerce::shop::inventory::{self, ReservationStatus};
 use crate::bindings::commerce::shop::inventory_admin::{self, MovementReason, NewAdjustment};
-use crate::bindings::commerce::shop::orders::{Order, OrderStatus};
+use crate::bindings::commerce::shop::orders::{self, Order, OrderRefundStatus, OrderStatus};
 use crate::bindings::commerce::shop::orders_admin::{self as admin, NewOrderRefund};
 use crate::bindings::commerce::shop::payments::{self, PaymentStatus, Refund, RefundStatus};
 use crate::bindings::commerce::shop::payments_admin::{self, NewRefund};
@@ -188,18 +194,30 @@ fn refund_rest(order: &Order, payment_id: &str) -> Result<Option<(Refund, Order)
     Ok(Some((refund, booked)))
 }
 
-/// Records a payments refund on its order, unless the provider failed it (then its amount
-/// is refundable again and the answer says so). Idempotent by the refund id.
+/// Records a payments refund on its order with the status the provider gave it: pending
+/// (shown, holding its share of what is left, not yet money given back) or succeeded.
+/// A failed one is settled as failed if it was recorded pending before, and answered as
+/// failed (its amount is refundable again). Idempotent by the refund id.
 fn book(order: &Order, refund: &Refund) -> Result<Order, Fail> {
-    if refund.status == RefundStatus::Failed {
-        return Err(fail::refund_failed(&refund.id));
-    }
+    let status = match refund.status {
+        RefundStatus::Pending => OrderRefundStatus::Pending,
+        RefundStatus::Succeeded => OrderRefundStatus::Succeeded,
+        RefundStatus::Failed => {
+            match admin::settle_refund(&order.id, &refund.id, OrderRefundStatus::Failed, ACTOR) {
+                // Never recorded: nothing to take back.
+                Ok(_) | Err(orders::Error::NotFound) => {}
+                Err(e) => return Err(e.into()),
+            }
+            return Err(fail::refund_failed(&refund.id));
+        }
+    };
     Ok(admin::record_refund(
         &order.id,
         &NewOrderRefund {
             amount: refund.amount.clone(),
             refund_id: Some(refund.id.clone()),
             idempotency_key: refund.idempotency_key.clone(),
+            status,
             reason: refund.reason.clone(),
             actor: ACTOR.to_owned(),
         },
