@@ -10,6 +10,7 @@
 use bytes::Bytes;
 use commerce_host::faults::{self, FaultAction, SqliteFault};
 use commerce_tests::inventory::{MovementFilter, MovementReason, ReservationStatus};
+use commerce_tests::openapi::check_response;
 use commerce_tests::orders::{OrderFilter, OrderStatus, PageRequest};
 use commerce_tests::payments;
 use commerce_tests::pricing::{Money, ShippingMethodInput, TaxMode, TaxRate};
@@ -531,22 +532,54 @@ fn signed(body: &[u8]) -> String {
     payments::sign(WEBHOOK_SECRET, body, payments::now_secs())
 }
 
+/// A checkout with a 3-D Secure card, answered 202: its order waits for the payment.
+struct AwaitingAction {
+    /// The checkout request, for the storefront's retry.
+    body: Value,
+    number: u64,
+    token: String,
+    pay_id: String,
+    amount: i64,
+    /// The provider's id of the payment, which its events name.
+    reference: String,
+}
+
+impl Shop {
+    /// Checks out one unit with a 3-D Secure card under idempotency key `key`.
+    async fn awaiting_action(&self, key: &str) -> AwaitingAction {
+        let cart = self.cart(1).await;
+        let body = self.body(&cart, CARD_3DS);
+        let r = self.checkout(key, &body).await;
+        assert_eq!(r.status, 202, "{}", String::from_utf8_lossy(&r.body));
+        let v = r.json();
+        let pay_id = v["payment"]["id"].as_str().unwrap().to_owned();
+        let reference = stored_payment(&self.app, &pay_id)
+            .await
+            .provider_reference
+            .unwrap();
+        AwaitingAction {
+            body,
+            number: v["order"]["number"].as_u64().unwrap(),
+            token: v["guest_token"].as_str().unwrap().to_owned(),
+            pay_id,
+            amount: v["payment"]["amount"]["amount"].as_i64().unwrap(),
+            reference,
+        }
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_success_webhook_before_the_storefront_completes_pays_the_order_once() {
     let shop = shop(5).await;
-    let cart = shop.cart(1).await;
-    let body = shop.body(&cart, CARD_3DS);
-    let r = shop.checkout("key-wh-ok", &body).await;
-    assert_eq!(r.status, 202, "{}", String::from_utf8_lossy(&r.body));
-    let v = r.json();
-    let number = v["order"]["number"].as_u64().unwrap();
-    let token = v["guest_token"].as_str().unwrap().to_owned();
-    let pay_id = v["payment"]["id"].as_str().unwrap();
-    let amount = v["payment"]["amount"]["amount"].as_i64().unwrap();
-    let reference = stored_payment(&shop.app, pay_id)
-        .await
-        .provider_reference
-        .unwrap();
+    let AwaitingAction {
+        body,
+        number,
+        token,
+        pay_id,
+        amount,
+        reference,
+    } = shop.awaiting_action("key-wh-ok").await;
+    let pay_id = pay_id.as_str();
     assert_eq!(shop.stock().await, (5, 1, 4));
 
     // Forged, unsigned and stale deliveries are refused and change nothing.
@@ -612,6 +645,85 @@ async fn a_success_webhook_before_the_storefront_completes_pays_the_order_once()
         .get(&format!("/api/orders/{number}?token={token}"))
         .await;
     assert_eq!(order.json()["status"], "paid");
+    assert_eq!(shop.stock().await, (4, 0, 4));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_success_webhook_whose_order_update_failed_is_finished_by_the_redelivery() {
+    let shop = shop(5).await;
+    let a = shop.awaiting_action("key-wh-retry").await;
+    let pay_id = a.pay_id.as_str();
+    let guest_order = || {
+        let path = format!("/api/orders/{}?token={}", a.number, a.token);
+        let app = &shop.app;
+        async move { app.get(&path).await.json() }
+    };
+
+    // The 3-D Secure challenge is completed at the provider, which reports it by webhook;
+    // payments records the success, then marking the order paid fails.
+    let event = payments::event(
+        "evt_wh_retry_1",
+        "payment_intent.succeeded",
+        payments::intent(&a.reference, "succeeded", a.amount, pay_id),
+    );
+    shop.app.fail_next_statement("UPDATE orders_orders");
+    let first = webhook(&shop.app, &event, Some(&signed(&event))).await;
+    assert!(shop.app.disarm_fault(), "the order update was reached");
+    assert_eq!(
+        first.status,
+        503,
+        "{}",
+        String::from_utf8_lossy(&first.body)
+    );
+    check_response("POST", "/api/payments/webhooks/test", &first);
+    assert_eq!(
+        stored_payment(&shop.app, pay_id).await.status,
+        payments::PaymentStatus::Succeeded
+    );
+    let order = guest_order().await;
+    assert_eq!(order["status"], "pending_payment");
+    assert_eq!(shop.stock().await, (5, 1, 4));
+
+    // The provider delivers the very same event again: the order is paid and its stock
+    // committed, although payments has seen the event before.
+    let r = webhook(&shop.app, &event, Some(&signed(&event))).await;
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    check_response("POST", "/api/payments/webhooks/test", &r);
+    assert_eq!(r.json()["replayed"], true);
+    assert_eq!(r.json()["events"], 1);
+    let paid = guest_order().await;
+    assert_eq!(paid["status"], "paid");
+    assert_eq!(shop.stock().await, (4, 0, 4));
+    let payment = stored_payment(&shop.app, pay_id).await;
+    assert_eq!(payment.status, payments::PaymentStatus::Succeeded);
+    assert_eq!(payment.amount_captured.amount, a.amount);
+    assert_eq!(payment.amount_refunded.amount, 0);
+    let order_id = shop
+        .app
+        .orders()
+        .await
+        .get_order_by_number(a.number)
+        .await
+        .unwrap()
+        .id;
+    let history = shop.app.orders().await.history(&order_id).await;
+
+    // Further replays change nothing: no second history entry, no money moved.
+    for _ in 0..2 {
+        let r = webhook(&shop.app, &event, Some(&signed(&event))).await;
+        assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+        assert_eq!(r.json()["replayed"], true);
+    }
+    assert_eq!(shop.app.orders().await.history(&order_id).await, history);
+    assert_eq!(guest_order().await, paid);
+    assert_eq!(stored_payment(&shop.app, pay_id).await, payment);
+    assert_eq!(shop.stock().await, (4, 0, 4));
+    assert_eq!(payments_of(&shop.app, &order_id).await, vec![payment]);
+
+    // The storefront's own retry finds the order paid.
+    let done = shop.checkout("key-wh-retry", &a.body).await;
+    assert_eq!(done.status, 201, "{}", String::from_utf8_lossy(&done.body));
+    assert_eq!(shop.orders_with(OrderStatus::Paid).await, 1);
     assert_eq!(shop.stock().await, (4, 0, 4));
 }
 

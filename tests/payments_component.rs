@@ -795,15 +795,17 @@ async fn forged_stale_and_replayed_webhooks_are_refused_and_record_nothing() {
     let events = pay.webhook(Provider::Test, &body, &rolled).await.unwrap();
     assert_eq!(events.len(), 1);
     assert_eq!(events[0].payment.status, PaymentStatus::Succeeded);
-    // Replays are recognised by event id, however freshly signed.
+    // Replays are recognised by event id, however freshly signed: nothing is applied
+    // again, and the event comes back with the payment as it stands, for the caller to
+    // finish its follow-up.
     assert_eq!(
         pay.webhook(Provider::Test, &body, &signed(&body)).await,
-        Err(Error::Replayed)
+        Err(Error::Replayed(events.clone()))
     );
     let mut again = app.payments().await;
     assert_eq!(
         again.webhook(Provider::Test, &body, &good).await,
-        Err(Error::Replayed)
+        Err(Error::Replayed(events))
     );
 }
 
@@ -850,12 +852,24 @@ async fn out_of_order_webhooks_never_move_a_payment_back() {
     let stored = pay.get(&p.id).await.unwrap();
     assert_eq!(stored.status, PaymentStatus::Succeeded);
     assert_eq!(stored.next_action, None);
-    // Even a replay of the superseded one is a replay.
+    // Even a replay of the superseded one is a replay, still carrying no event.
     assert_eq!(
         pay.webhook(Provider::Test, &earlier, &signed(&earlier))
             .await,
-        Err(Error::Replayed)
+        Err(Error::Replayed(vec![]))
     );
+    // A replay of the success carries the payment as it stands, unchanged by the replay.
+    match pay
+        .webhook(Provider::Test, &succeeded, &signed(&succeeded))
+        .await
+    {
+        Err(Error::Replayed(events)) => {
+            assert_eq!(events.len(), 1);
+            assert_eq!(events[0].payment, stored);
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(pay.get(&p.id).await.unwrap(), stored);
 }
 
 #[tokio::test]

@@ -149,6 +149,35 @@ impl Shop {
         self.admin_with(method, path, &[], body).await
     }
 
+    /// Delivers each of `deliveries` (each answered 200) and checks that `order` and its
+    /// `history` stay as they are, its payment refunded by the order's `refunded_total`.
+    async fn deliveries_change_nothing(
+        &self,
+        deliveries: &[&fake::Delivery],
+        order: &Value,
+        history: &[Value],
+    ) {
+        for delivery in deliveries {
+            let r = self.stripe_webhook(delivery).await;
+            assert_eq!(r.status, 200, "{}", text(&r));
+        }
+        let id = order["id"].as_str().unwrap();
+        assert_eq!(&self.order(id).await, order);
+        assert_eq!(self.events(id).await, history);
+        let payments = self.get(&format!("/admin/orders/{id}/payments")).await;
+        assert_eq!(
+            payments["items"][0]["amount_refunded"],
+            order["refunded_total"]
+        );
+    }
+
+    /// `POST /admin/orders/{id}/refunds` with `body` under idempotency key `key`.
+    async fn refund(&self, id: &str, key: &str, body: Value) -> TestResponse {
+        let path = format!("/admin/orders/{id}/refunds");
+        self.admin_with("POST", &path, &[("idempotency-key", key)], Some(body))
+            .await
+    }
+
     async fn get(&self, path: &str) -> Value {
         let r = self.admin("GET", path, None).await;
         assert_eq!(r.status, 200, "GET {path}: {}", text(&r));
@@ -659,14 +688,7 @@ async fn cancelling_an_unpaid_order_releases_its_reservation() {
     assert_eq!(held["items"].as_array().unwrap().len(), 1);
 
     // Nothing was paid: there is nothing to refund.
-    let refund = shop
-        .admin_with(
-            "POST",
-            &format!("/admin/orders/{id}/refunds"),
-            &[("idempotency-key", "unpaid-refund")],
-            Some(json!({})),
-        )
-        .await;
+    let refund = shop.refund(&id, "unpaid-refund", json!({})).await;
     assert_eq!(refund.status, 409, "{}", text(&refund));
     assert_eq!(problem(&refund), "illegal-transition");
 
@@ -1053,14 +1075,59 @@ async fn a_refund_stripe_answers_pending_counts_only_once_its_webhook_says_it_su
         ]
     );
     // Stripe's second event about the same outcome, and replays of both, change nothing.
-    for delivery in [&success[1], &success[0], &success[1]] {
-        let r = shop.stripe_webhook(delivery).await;
-        assert_eq!(r.status, 200, "{}", text(&r));
-    }
-    assert_eq!(shop.order(&id).await, refunded);
-    assert_eq!(shop.events(&id).await, history);
+    let again = [&success[1], &success[0], &success[1]];
+    shop.deliveries_change_nothing(&again, &refunded, &history)
+        .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refund_webhook_whose_order_update_failed_is_settled_by_the_redelivery() {
+    let stripe = fake::start().await;
+    let shop = Shop::with_stripe(&stripe).await;
+    let order = shop.stripe_paid_order("stripe-refund-retry", 1).await;
+    let id = order["id"].as_str().unwrap().to_owned();
+    let total = order["grand_total"]["amount"].as_i64().unwrap();
+    let r = shop.refund(&id, "all", json!({})).await;
+    assert_eq!(r.status, 201, "{}", text(&r));
+    assert_eq!(r.json()["refund"]["status"], "pending");
+    let pending = shop.order(&id).await;
+    assert_eq!(pending["refund_pending_total"], money(total));
+
+    // Stripe reports the refund succeeded; payments settles it, then the order's update fails.
+    let success = stripe.settle_refund(&stripe.refund_ids()[0], "succeeded");
+    shop.app.fail_next_statement("UPDATE orders_orders");
+    let first = shop.stripe_webhook(&success[0]).await;
+    assert!(shop.app.disarm_fault(), "the order update was reached");
+    assert_eq!(first.status, 503, "{}", text(&first));
+    check_response("POST", "/api/payments/webhooks/stripe", &first);
+    assert_eq!(
+        shop.order(&id).await,
+        pending,
+        "the order still has it pending"
+    );
     let payments = shop.get(&format!("/admin/orders/{id}/payments")).await;
     assert_eq!(payments["items"][0]["amount_refunded"], money(total));
+
+    // The redelivery of the very same event settles it on the order.
+    let r = shop.stripe_webhook(&success[0]).await;
+    assert_eq!(r.status, 200, "{}", text(&r));
+    check_response("POST", "/api/payments/webhooks/stripe", &r);
+    assert_eq!(r.json()["replayed"], true);
+    assert_eq!(r.json()["events"], 1);
+    let refunded = shop.order(&id).await;
+    assert_eq!(refunded["status"], "refunded");
+    assert_eq!(refunded["refunded_total"], money(total));
+    assert_eq!(refunded["refund_pending_total"], money(0));
+    assert_eq!(refunded["refunds"][0]["status"], "succeeded");
+    let history = shop.events(&id).await;
+    let settled = |h: &[Value]| h.iter().filter(|e| e["kind"] == "refund_recorded").count();
+    assert_eq!(settled(&history), 1);
+
+    // Stripe's second event and further replays of both change nothing.
+    let again = [&success[1], &success[0], &success[1]];
+    shop.deliveries_change_nothing(&again, &refunded, &history)
+        .await;
+    assert_eq!(stripe.refund_ids().len(), 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

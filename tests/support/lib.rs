@@ -205,6 +205,24 @@ impl TestApp {
         self.request(req.body(Bytes::new()).unwrap()).await
     }
 
+    /// Makes the next SQLite statement of this app containing `matching` (e.g.
+    /// `"UPDATE orders_orders"`) answer an error, once; [`TestApp::disarm_fault`] tells
+    /// whether it fired.
+    pub fn fail_next_statement(&self, matching: &str) {
+        use commerce_host::faults::{FaultAction, SqliteFault, arm_sqlite};
+        let fault = SqliteFault {
+            matching: matching.to_owned(),
+            nth: 1,
+            action: FaultAction::Error,
+        };
+        arm_sqlite(&self.state.path().join("sqlite_db.db"), fault);
+    }
+
+    /// Removes the fault armed for this app's database; whether it fired.
+    pub fn disarm_fault(&self) -> bool {
+        commerce_host::faults::disarm(&self.state.path().join("sqlite_db.db"))
+    }
+
     /// The keys of key-value store `default` starting with `prefix`, read from the host's
     /// backing file (as `spin up` keeps it, `.spin/sqlite_key_value.db`).
     pub fn kv_keys(&self, prefix: &str) -> Vec<String> {

@@ -7,7 +7,7 @@
 //! |--------------------------------------------|---------------------------------------------|
 //! | `POST /api/checkout`                       | 201 paid order, 202 action needed, problems |
 //! | `GET /api/orders/{number}?token=ogt_…`     | a guest's order (404 for a wrong token)     |
-//! | `POST /api/payments/webhooks/{provider}`   | 200 processed or replayed, 400 bad signature|
+//! | `POST /api/payments/webhooks/{provider}`   | 200 processed or replayed, 400, 503 retry   |
 //!
 //! See [`flow`] for the checkout saga and how it resumes.
 

@@ -12,8 +12,13 @@
 //!   moves back). A repeated or second event about the same outcome changes nothing.
 //!
 //! Every follow-up call is idempotent, so an event that arrives before, after or instead of
-//! the storefront's own confirmation ends in the same state. Answers: 200 (processed, or a
-//! replay), 400 (missing, forged or stale signature; a body that is not an event).
+//! the storefront's own confirmation ends in the same state. A replay (an event payments
+//! has already applied) moves no money and no payment state, but its follow-ups run again
+//! from the payment as it now stands: when the first delivery failed at the order (a 503,
+//! so the provider redelivers), the redelivery finishes it; otherwise they change nothing.
+//! Answers: 200 (processed, or a replay; `events` counts the events followed up), 400
+//! (missing, forged or stale signature; a body that is not an event), 503 (a follow-up
+//! failed: the provider's redelivery finishes it).
 
 use crate::bindings::commerce::shop::{inventory, orders, orders_admin, payments};
 use crate::flow;
@@ -41,14 +46,11 @@ pub fn handle(req: &Request, provider: &str) -> Result<Response, Problem> {
         .and_then(|v| v.as_str())
         .unwrap_or("")
         .to_owned();
-    let events = match payments::handle_webhook(provider, req.body(), &signature) {
-        Ok(events) => events,
-        Err(payments::Error::Replayed) => {
-            return api_kit::json(
-                200,
-                &json!({"received": true, "replayed": true, "events": 0}),
-            );
-        }
+    let (events, replayed) = match payments::handle_webhook(provider, req.body(), &signature) {
+        Ok(events) => (events, false),
+        // Processed before, payment side and all; the order side is applied again (every
+        // follow-up is idempotent), which finishes it when the first delivery's failed.
+        Err(payments::Error::Replayed(events)) => (events, true),
         Err(payments::Error::BadSignature) => {
             return Err(Problem::invalid_input(vec![FieldError::new(
                 "/headers/stripe-signature",
@@ -74,14 +76,15 @@ pub fn handle(req: &Request, provider: &str) -> Result<Response, Problem> {
     }
     api_kit::json(
         200,
-        &json!({"received": true, "replayed": false, "events": count}),
+        &json!({"received": true, "replayed": replayed, "events": count}),
     )
 }
 
 fn stop(e: impl std::fmt::Debug) -> Problem {
-    // 503 makes the provider deliver again; the event id was recorded, so the retry is
-    // answered as a replay. Every follow-up is idempotent, and a storefront retry of the
-    // checkout converges on the same state.
+    // 503 makes the provider deliver again; the event id was recorded, so payments answers
+    // the retry as a replay carrying the event's payment as it stands, and the follow-up
+    // runs again. Every follow-up is idempotent, and a storefront retry of the checkout
+    // converges on the same state.
     Problem::unavailable(format!("webhook follow-up: {e:?}"))
 }
 

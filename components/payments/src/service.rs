@@ -503,125 +503,146 @@ pub fn handle_webhook(
     let event = webhook::parse(body).map_err(invalid)?;
     let store = Store::open()?;
     store.tx(|st| {
-        if !st.record_event(provider, &event.id, &event.kind, now)? {
-            return Err(Error::Replayed);
+        let first = st.record_event(provider, &event.id, &event.kind, now)?;
+        let events = apply_event(st, provider, &event, now, first)?;
+        if first {
+            Ok(events)
+        } else {
+            // Read-only above: the transaction ends with nothing written.
+            Err(Error::Replayed(events))
         }
-        let occurred_at = event.created.saturating_mul(1000);
-        let mut events = Vec::new();
-        match event.kind.as_str() {
-            "payment_intent.succeeded"
-            | "payment_intent.amount_capturable_updated"
-            | "payment_intent.requires_action"
-            | "payment_intent.payment_failed"
-            | "payment_intent.canceled"
-            | "payment_intent.processing" => {
-                let Some(mut outcome) = stripe::intent_outcome(&event.object) else {
-                    return Err(invalid(vec![(
-                        "/body/data/object".into(),
-                        "must be a payment_intent".into(),
-                    )]));
-                };
-                if event.kind == "payment_intent.payment_failed" {
-                    outcome.status = PaymentStatus::Failed;
-                    outcome.next_action = None;
-                }
-                if outcome.status == PaymentStatus::Failed && outcome.decline.is_none() {
-                    // A failure without Stripe's `last_payment_error`: still a decline.
-                    outcome.decline = Some(Decline {
-                        code: DeclineCode::Other,
-                        message: "The payment failed.".into(),
-                        provider_code: None,
-                    });
-                }
-                let reference = outcome.reference.clone().unwrap_or_default();
-                // By the provider's id; or, when the event beat the answer to our create, by
-                // the payment id we put in its metadata.
-                let found = match st.payment_by_reference(provider, &reference)? {
-                    Some(s) => Some(s),
-                    None => match metadata(&event.object, "payment_id") {
-                        Some(pid) if ids::is_id_of(pid, PAYMENT_PREFIX) => {
-                            st.payment(pid)?.filter(|s| {
-                                s.payment.provider == provider
-                                    && s.payment.provider_reference.is_none()
-                            })
-                        }
-                        _ => None,
-                    },
-                };
-                let Some(stored) = found else {
-                    return Ok(events);
-                };
-                let p = match merge(&stored.payment, &outcome, now) {
-                    Merge::Changed(p) => {
-                        st.save_payment(&p)?;
-                        *p
-                    }
-                    Merge::Same => stored.payment,
-                    // A late event about a state the payment has left: acknowledged only.
-                    Merge::Superseded => return Ok(events),
-                };
-                if p.status == outcome.status
-                    && let Some(kind) = payment_kind(&p)
-                {
-                    events.push(PaymentEvent {
-                        provider_event_id: event.id.clone(),
-                        kind,
-                        payment: p,
-                        occurred_at,
-                    });
-                }
+    })
+}
+
+/// The events `event` carries for payments of this shop. With `apply`, the payments and
+/// refunds it concerns are updated first (its first delivery); without (a replay), nothing
+/// is written and the events report the stored records as they are now, so that a caller
+/// whose follow-up failed the first time can finish it.
+fn apply_event(
+    st: &Store,
+    provider: Provider,
+    event: &webhook::Event,
+    now: i64,
+    apply: bool,
+) -> Result<Vec<PaymentEvent>, Error> {
+    let occurred_at = event.created.saturating_mul(1000);
+    let mut events = Vec::new();
+    match event.kind.as_str() {
+        "payment_intent.succeeded"
+        | "payment_intent.amount_capturable_updated"
+        | "payment_intent.requires_action"
+        | "payment_intent.payment_failed"
+        | "payment_intent.canceled"
+        | "payment_intent.processing" => {
+            let Some(mut outcome) = stripe::intent_outcome(&event.object) else {
+                return Err(invalid(vec![(
+                    "/body/data/object".into(),
+                    "must be a payment_intent".into(),
+                )]));
+            };
+            if event.kind == "payment_intent.payment_failed" {
+                outcome.status = PaymentStatus::Failed;
+                outcome.next_action = None;
             }
-            "refund.created" | "refund.updated" | "refund.failed" | "charge.refund.updated" => {
-                let Some(outcome) = stripe::refund_outcome(&event.object) else {
-                    return Err(invalid(vec![(
-                        "/body/data/object".into(),
-                        "must be a refund".into(),
-                    )]));
-                };
-                let reference = outcome.reference.clone().unwrap_or_default();
-                let found = match st.refund_by_reference(&reference)? {
-                    Some(r) => Some(r),
-                    None => match metadata(&event.object, "refund_id") {
-                        Some(rid) if ids::is_id_of(rid, REFUND_PREFIX) => st
-                            .refund(rid)?
-                            .filter(|r| r.refund.provider_reference.is_none()),
-                        _ => None,
-                    },
-                };
-                let Some(r) = found else {
-                    return Ok(events);
-                };
-                let Some(payment) = st.payment(&r.refund.payment_id)? else {
-                    return Ok(events);
-                };
-                if payment.payment.provider != provider {
-                    return Ok(events);
+            if outcome.status == PaymentStatus::Failed && outcome.decline.is_none() {
+                // A failure without Stripe's `last_payment_error`: still a decline.
+                outcome.decline = Some(Decline {
+                    code: DeclineCode::Other,
+                    message: "The payment failed.".into(),
+                    provider_code: None,
+                });
+            }
+            let reference = outcome.reference.clone().unwrap_or_default();
+            // By the provider's id; or, when the event beat the answer to our create, by
+            // the payment id we put in its metadata.
+            let found = match st.payment_by_reference(provider, &reference)? {
+                Some(s) => Some(s),
+                None => match metadata(&event.object, "payment_id") {
+                    Some(pid) if ids::is_id_of(pid, PAYMENT_PREFIX) => {
+                        st.payment(pid)?.filter(|s| {
+                            s.payment.provider == provider && s.payment.provider_reference.is_none()
+                        })
+                    }
+                    _ => None,
+                },
+            };
+            let Some(stored) = found else {
+                return Ok(events);
+            };
+            let p = match merge(&stored.payment, &outcome, now) {
+                Merge::Changed(p) if apply => {
+                    st.save_payment(&p)?;
+                    *p
                 }
-                st.settle_refund(&r.refund, outcome.status, Some(&reference), now)?;
-                let after = st.refund(&r.refund.id)?.ok_or(Error::NotFound)?.refund;
-                let kind = match (outcome.status, after.status) {
-                    (RefundStatus::Succeeded, RefundStatus::Succeeded) => {
-                        PaymentEventKind::RefundSucceeded(after)
-                    }
-                    (RefundStatus::Failed, RefundStatus::Failed) => {
-                        PaymentEventKind::RefundFailed(after)
-                    }
-                    _ => return Ok(events),
-                };
-                let payment = st
-                    .payment(&r.refund.payment_id)?
-                    .ok_or(Error::NotFound)?
-                    .payment;
+                Merge::Changed(_) | Merge::Same => stored.payment,
+                // A late event about a state the payment has left: acknowledged only.
+                Merge::Superseded => return Ok(events),
+            };
+            if p.status == outcome.status
+                && let Some(kind) = payment_kind(&p)
+            {
                 events.push(PaymentEvent {
                     provider_event_id: event.id.clone(),
                     kind,
-                    payment,
+                    payment: p,
                     occurred_at,
                 });
             }
-            // Kinds the shop does not use are acknowledged.
-            _ => {}
         }
-        Ok(events)
-    })
+        "refund.created" | "refund.updated" | "refund.failed" | "charge.refund.updated" => {
+            let Some(outcome) = stripe::refund_outcome(&event.object) else {
+                return Err(invalid(vec![(
+                    "/body/data/object".into(),
+                    "must be a refund".into(),
+                )]));
+            };
+            let reference = outcome.reference.clone().unwrap_or_default();
+            let found = match st.refund_by_reference(&reference)? {
+                Some(r) => Some(r),
+                None => match metadata(&event.object, "refund_id") {
+                    Some(rid) if ids::is_id_of(rid, REFUND_PREFIX) => st
+                        .refund(rid)?
+                        .filter(|r| r.refund.provider_reference.is_none()),
+                    _ => None,
+                },
+            };
+            let Some(r) = found else {
+                return Ok(events);
+            };
+            let Some(payment) = st.payment(&r.refund.payment_id)? else {
+                return Ok(events);
+            };
+            if payment.payment.provider != provider {
+                return Ok(events);
+            }
+            let after = if apply {
+                st.settle_refund(&r.refund, outcome.status, Some(&reference), now)?;
+                st.refund(&r.refund.id)?.ok_or(Error::NotFound)?.refund
+            } else {
+                r.refund
+            };
+            let kind = match (outcome.status, after.status) {
+                (RefundStatus::Succeeded, RefundStatus::Succeeded) => {
+                    PaymentEventKind::RefundSucceeded(after)
+                }
+                (RefundStatus::Failed, RefundStatus::Failed) => {
+                    PaymentEventKind::RefundFailed(after)
+                }
+                _ => return Ok(events),
+            };
+            let payment = st
+                .payment(&payment.payment.id)?
+                .ok_or(Error::NotFound)?
+                .payment;
+            events.push(PaymentEvent {
+                provider_event_id: event.id.clone(),
+                kind,
+                payment,
+                occurred_at,
+            });
+        }
+        // Kinds the shop does not use are acknowledged.
+        _ => {}
+    }
+    Ok(events)
 }
