@@ -18,6 +18,7 @@ mod file_server;
 mod inventory_component;
 mod openapi;
 mod orders_component;
+mod orders_upgrade;
 mod payments_component;
 mod pricing_component;
 mod product_availability;
