@@ -19,7 +19,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use capability_kit::db::{self, i, int, t, text};
 use capability_kit::ids;
-use spin_sdk::sqlite::{Connection, Value};
+use spin_sdk::sqlite::{Connection, RowResult, Value};
 
 use crate::exports::commerce::shop::cart::{Cart, Error, Limit, LimitKind, Line, VariantCheck};
 use crate::validate::{MAX_CART_QUANTITY, MAX_LINE_QUANTITY, MAX_LINES};
@@ -56,6 +56,18 @@ struct Row {
     currency: String,
     created_at: i64,
     updated_at: i64,
+}
+
+impl Row {
+    /// A row whose first columns are `id, currency, created_at, updated_at`.
+    fn decode(row: &RowResult) -> Result<Self, Error> {
+        Ok(Self {
+            id: text(row, 0)?,
+            currency: text(row, 1)?,
+            created_at: int(row, 2)?,
+            updated_at: int(row, 3)?,
+        })
+    }
 }
 
 /// What a read found for a token.
@@ -152,12 +164,7 @@ impl Store {
             if used_at <= clock.cutoff() {
                 return Ok(Found::Expired);
             }
-            let cart = Row {
-                id: text(row, 0)?,
-                currency: text(row, 1)?,
-                created_at: int(row, 2)?,
-                updated_at: int(row, 3)?,
-            };
+            let cart = Row::decode(row)?;
             let lines = read_lines(conn, &cart.id)?;
             Ok(Found::Live(cart, lines, used_at))
         })?;
@@ -256,12 +263,7 @@ fn read(conn: &Connection, id: &str, clock: Clock) -> Result<Cart, Error> {
         .rows
         .first()
         .ok_or_else(|| Error::Storage("cart: the cart vanished inside its transaction".into()))?;
-    let cart = Row {
-        id: text(row, 0)?,
-        currency: text(row, 1)?,
-        created_at: int(row, 2)?,
-        updated_at: int(row, 3)?,
-    };
+    let cart = Row::decode(row)?;
     let lines = read_lines(conn, id)?;
     Ok(assemble(
         cart,
