@@ -1,5 +1,5 @@
 //! Component unit tests: the cart component on its own in wasmtime, called through its WIT
-//! export (`commerce:shop/cart`) over fresh state, with the grants and variables of
+//! export (`commerce:cart/cart`) over fresh state, with the grants and variables of
 //! `cart-api`, which composes it.
 //!
 //! The cart imports no other capability: the tests play its caller and pass the variant as

@@ -1,5 +1,5 @@
 //! Component unit tests: the catalog component on its own in wasmtime, called through its
-//! WIT exports (`commerce:shop/catalog`, `commerce:shop/catalog-admin`) over fresh state.
+//! WIT exports (`commerce:catalog/catalog`, `commerce:catalog/catalog-admin`) over fresh state.
 
 use commerce_tests::catalog::{Error, PageRequest, ProductQuery, ProductStatus, everything};
 use commerce_tests::{CatalogHandle, product, spawn_app};
@@ -13,7 +13,7 @@ async fn list(
     c: &mut CatalogHandle,
     query: &ProductQuery,
     page: &PageRequest,
-) -> Result<commerce_tests::catalog::exports::commerce::shop::catalog::ProductPage, Error> {
+) -> Result<commerce_tests::catalog::exports::commerce::catalog::catalog::ProductPage, Error> {
     c.bindings
         .commerce_shop_catalog()
         .call_list_products(&mut c.lib.store, query, page)
@@ -348,7 +348,7 @@ async fn the_currency_filter_keeps_products_priced_in_it() {
 
 #[tokio::test]
 async fn summaries_carry_their_variant_ids_in_the_products_order() {
-    use commerce_tests::catalog::exports::commerce::shop::catalog::ProductSummary as Summary;
+    use commerce_tests::catalog::exports::commerce::catalog::catalog::ProductSummary as Summary;
     let app = spawn_app();
     let mut c = app.catalog().await;
     let shirt = c.create_product(product("shirt", 1000, vec![])).await;

@@ -1,5 +1,6 @@
 //! Component dependencies compose as under Spin: the catalog is plugged into the products
-//! API by interface name, and sees the API's SQLite database only when the manifest sets
+//! API by package name (one instance serves every interface of the package the API
+//! imports), a manifest Spin refuses is refused with Spin's message, and a dependency sees the API's SQLite database only when the manifest sets
 //! `dependencies_inherit_configuration = true`.
 
 use commerce_host::App;
@@ -34,12 +35,31 @@ async fn the_same_app_with_inheritance_serves_the_catalog() {
 #[test]
 fn a_dependency_matching_no_import_is_reported_by_name() {
     let (dir, manifest) = edited_manifest(|t| {
-        // The products API's (the first) dependency only, renamed to an interface it does
+        // The products API's (the first) dependency only, renamed to a package it does
         // not import (it imports catalog and inventory; components that import pricing
         // would get a duplicate key instead).
+        t.replacen("\"commerce:catalog\" =", "\"commerce:pricing\" =", 1)
+    });
+    let err = App::load(options(&manifest, &dir.path().join(".spin")))
+        .err()
+        .unwrap();
+    let msg = format!("{err:#}");
+    assert!(
+        msg.contains(
+            "dependency 'commerce:pricing' doesn't match any imports of component 'products-api'"
+        ),
+        "{msg}"
+    );
+}
+
+#[test]
+fn an_import_nobody_provides_is_reported_by_name() {
+    // Without its dependency the products API still imports commerce:catalog/catalog, which
+    // the host does not implement.
+    let (dir, manifest) = edited_manifest(|t| {
         t.replacen(
-            "\"commerce:shop/catalog@0.1.0\" =",
-            "\"commerce:shop/pricing@0.1.0\" =",
+            "\"commerce:catalog\" = { path = ",
+            "# removed = { path = ",
             1,
         )
     });
@@ -47,23 +67,35 @@ fn a_dependency_matching_no_import_is_reported_by_name() {
         .err()
         .unwrap();
     let msg = format!("{err:#}");
-    assert!(msg.contains("commerce:shop/pricing@0.1.0"), "{msg}");
-    assert!(msg.contains("doesn't match any import"), "{msg}");
+    assert!(msg.contains("commerce:catalog/catalog@0.1.0"), "{msg}");
 }
 
+/// Session 3's manifest named each interface (`"commerce:shop/catalog@0.1.0"` and
+/// `"commerce:shop/catalog-admin@0.1.0"`, both from one package). Spin registers every
+/// dependency in the composition graph under its package, and a package only once, so
+/// `spin up` refused the app; so must this host, with Spin's words.
 #[test]
-fn an_import_nobody_provides_is_reported_by_name() {
-    // Without its dependency the products API still imports commerce:shop/catalog, which
-    // the host does not implement.
+fn two_dependencies_from_one_package_are_refused_as_spin_refuses_them() {
     let (dir, manifest) = edited_manifest(|t| {
-        t.replace(
-            "\"commerce:shop/catalog@0.1.0\" = { path = ",
-            "# removed = { path = ",
-        )
+        let admin = t.find("[component.admin-api.dependencies]").unwrap();
+        let line =
+            "\"commerce:catalog\" = { path = \"target/wasm32-wasip2/release/catalog.wasm\" }";
+        let at = admin + t[admin..].find(line).unwrap();
+        let two = "\"commerce:catalog/catalog@0.1.0\" = { path = \"target/wasm32-wasip2/release/catalog.wasm\" }\n\
+                   \"commerce:catalog/catalog-admin@0.1.0\" = { path = \"target/wasm32-wasip2/release/catalog.wasm\" }";
+        format!("{}{two}{}", &t[..at], &t[at + line.len()..])
     });
     let err = App::load(options(&manifest, &dir.path().join(".spin")))
         .err()
         .unwrap();
-    let msg = format!("{err:#}");
-    assert!(msg.contains("commerce:shop/catalog@0.1.0"), "{msg}");
+    let chain: Vec<String> = err.chain().map(|e| e.to_string()).collect();
+    assert_eq!(
+        chain[..3],
+        [
+            "failed to resolve dependencies for component \"admin-api\"".to_string(),
+            "an error occurred when preparing dependencies".to_string(),
+            "package `commerce:catalog` has already been registered in the graph".to_string(),
+        ],
+        "{chain:#?}"
+    );
 }

@@ -1,5 +1,5 @@
 //! Component unit tests: the orders component on its own in wasmtime, called through its
-//! WIT exports (`commerce:shop/orders`, `commerce:shop/orders-admin`) over fresh state.
+//! WIT exports (`commerce:orders/orders`, `commerce:orders/orders-admin`) over fresh state.
 //!
 //! Every call goes through a real instance over the app's real SQLite file. The racing tests
 //! run many instances at once on a multi-threaded runtime, each with its own database

@@ -1,8 +1,8 @@
 //! Component unit tests: the pricing component on its own in wasmtime, called through its
-//! WIT exports (`commerce:shop/pricing`, `commerce:shop/pricing-admin`) over fresh state.
+//! WIT exports (`commerce:pricing/pricing`, `commerce:pricing/pricing-admin`) over fresh state.
 //!
 //! The arithmetic is checked against amounts worked out by hand from the rules in
-//! `wit/pricing.wit` (round half to even, once per line). Configuration changes are made
+//! `wit/deps/pricing/pricing.wit` (round half to even, once per line). Configuration changes are made
 //! through one instance and read through a new one, as two Spin requests would.
 
 use commerce_tests::pricing::{

@@ -718,7 +718,7 @@ async fn facets_count_the_result_with_their_own_filter_removed() {
         .unwrap();
     assert_eq!(all.total, 5);
     let count =
-        |values: &[commerce_tests::catalog::exports::commerce::shop::catalog::FacetValue],
+        |values: &[commerce_tests::catalog::exports::commerce::catalog::catalog::FacetValue],
          value: &str| {
             values
                 .iter()

@@ -70,7 +70,7 @@ fn new_product(
         title: title.into(),
         description: format!("{title}: a sturdy thing, made to last."),
         status: ProductStatus::Published,
-        images: vec![catalog::exports::commerce::shop::catalog::Image {
+        images: vec![catalog::exports::commerce::catalog::catalog::Image {
             url: format!("/images/products/{slug}.svg"),
             alt: format!("{title}, front"),
         }],

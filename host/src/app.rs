@@ -637,7 +637,8 @@ fn load_composed(engine: &Engine, manifest: &Manifest, id: &str) -> Result<(Comp
         });
     }
     let inherit = c.dependencies_inherit_configuration.unwrap_or(false);
-    let composed = compose(id, bytes, deps, inherit)?;
+    let composed = compose(id, bytes, deps, inherit)
+        .with_context(|| format!("failed to resolve dependencies for component {id:?}"))?;
     let size = composed.len();
     Ok((
         compile(engine, &composed, &format!("component {id:?}"))?,

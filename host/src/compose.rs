@@ -115,6 +115,19 @@ pub fn denied_import_name(import: &str) -> String {
 
 /// Composes `component` (named `component_id`) with its dependencies and returns the bytes of
 /// the composed component. Without dependencies the component is returned unchanged.
+///
+/// The algorithm is Spin's (`spin-compose`), step for step, so that a manifest Spin refuses
+/// is refused here with the same message:
+///
+/// 1. the component is registered in the graph under its id;
+/// 2. for each dependency, in the order of the lock file (sorted by name): the imports its
+///    name selects are found (none: "doesn't match any imports"), then the dependency is
+///    registered under its *package* name (`ns:pkg`, without interface or version). A
+///    package can be registered once, so two dependencies from one package fail here with
+///    wac's "package `ns:pkg` has already been registered in the graph";
+/// 3. an import selected by two dependencies is a conflict, reported for all imports at once;
+/// 4. each import is given the dependency's export of the same name (or the manifest's
+///    `export`), which must exist and be a subtype of the import.
 pub fn compose(
     component_id: &str,
     component: Vec<u8>,
@@ -125,28 +138,32 @@ pub fn compose(
         return Ok(component);
     }
     let mut graph = CompositionGraph::new();
-    let (root_world, root) = register(&mut graph, &format!("app:{component_id}"), component)
-        .with_context(|| format!("component {component_id:?} is not a valid component"))?;
+    let (root_world, root) =
+        register(&mut graph, component_id, component).context(PREPARE_ERROR)?;
     let imports: Vec<String> = graph.types()[root_world].imports.keys().cloned().collect();
 
-    // Match every dependency name to the imports it selects.
+    // Match every dependency name to the imports it selects and register it by package.
     let mut chosen: BTreeMap<String, Vec<usize>> = BTreeMap::new();
-    let mut parsed = Vec::new();
+    let mut registered: Vec<(WorldId, NodeId)> = Vec::new();
     for (i, dep) in dependencies.iter().enumerate() {
         let name = DependencyName::parse(&dep.name)
             .with_context(|| format!("dependency name {:?}", dep.name))?;
         let matched: Vec<&String> = imports.iter().filter(|imp| name.matches(imp)).collect();
         if matched.is_empty() {
             bail!(
-                "dependency {:?} doesn't match any import of component {component_id:?} (it imports: {})",
-                dep.name,
-                imports.join(", ")
+                "dependency '{}' doesn't match any imports of component '{component_id}'",
+                dep.name
             );
         }
+        let (world, node) =
+            register(&mut graph, &name.package, dep.bytes.clone()).context(PREPARE_ERROR)?;
+        if !inherit_configuration {
+            deny_host_imports(&mut graph, world, node).context(PREPARE_ERROR)?;
+        }
+        registered.push((world, node));
         for import in matched {
             chosen.entry(import.clone()).or_default().push(i);
         }
-        parsed.push(name);
     }
     let conflicts: Vec<String> = chosen
         .iter()
@@ -156,41 +173,28 @@ pub fn compose(
                 .iter()
                 .map(|&d| dependencies[d].name.as_str())
                 .collect();
-            format!("import {import:?} is satisfied by {}", names.join(" and "))
+            format!(
+                "import '{import}' satisfied by dependencies: '{}'",
+                names.join(", ")
+            )
         })
         .collect();
     ensure!(
         conflicts.is_empty(),
-        "component {component_id:?} has conflicting dependencies: {}",
+        "component '{component_id}' has dependency conflicts: {}",
         conflicts.join("; ")
     );
 
-    // Instantiate each dependency once, then plug its exports into the imports it serves.
-    let mut instances: BTreeMap<usize, (WorldId, NodeId)> = BTreeMap::new();
+    // Plug each dependency's export into the import it serves.
     let mut cache = HashSet::new();
     for (import, deps) in &chosen {
         let d = deps[0];
         let dep = &dependencies[d];
-        let (world, node) = match instances.get(&d) {
-            Some(x) => *x,
-            None => {
-                let registered = register(
-                    &mut graph,
-                    &format!("dep{d}:{}", parsed[d].package.replace(':', "-")),
-                    dep.bytes.clone(),
-                )
-                .with_context(|| format!("dependency {:?} is not a valid component", dep.name))?;
-                if !inherit_configuration {
-                    deny_host_imports(&mut graph, registered.0, registered.1)?;
-                }
-                instances.insert(d, registered);
-                registered
-            }
-        };
+        let (world, node) = registered[d];
         let export = dep.export.clone().unwrap_or_else(|| import.clone());
         let Some(export_kind) = graph.types()[world].exports.get(&export).copied() else {
             bail!(
-                "dependency {:?} doesn't export {export:?} to satisfy import {import:?} of component {component_id:?}",
+                "dependency '{}' doesn't export '{export}' to satisfy import '{import}'",
                 dep.name
             );
         };
@@ -199,10 +203,11 @@ pub fn compose(
             .is_subtype(export_kind, graph.types(), import_kind, graph.types())
             .with_context(|| {
                 format!(
-                    "dependency {:?} exports {export:?}, which is not compatible with import {import:?}",
+                    "dependency '{}' exports '{export}' which is not compatible with import '{import}'",
                     dep.name
                 )
-            })?;
+            })
+            .context(PREPARE_ERROR)?;
         let alias = graph.alias_instance_export(node, &export)?;
         graph.set_instantiation_argument(root, import, alias)?;
     }
@@ -214,8 +219,11 @@ pub fn compose(
     }
     graph
         .encode(EncodeOptions::default())
-        .with_context(|| format!("cannot encode the composition of {component_id:?}"))
+        .map_err(|e| anyhow::anyhow!("failed to encode composition graph: {e}"))
 }
+
+/// Spin's message for a failure while building the graph; the cause follows it.
+const PREPARE_ERROR: &str = "an error occurred when preparing dependencies";
 
 fn register(graph: &mut CompositionGraph, name: &str, bytes: Vec<u8>) -> Result<(WorldId, NodeId)> {
     let package = Package::from_bytes(name, None, bytes, graph.types_mut())?;

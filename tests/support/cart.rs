@@ -10,8 +10,8 @@ commerce_host::wasmtime::component::bindgen!({
     additional_derives: [PartialEq, Eq],
     wasmtime_crate: commerce_host::wasmtime,
 });
-pub use commerce::shop::types::{FieldError, Money};
-pub use exports::commerce::shop::cart::{
+pub use commerce::types::types::{FieldError, Money};
+pub use exports::commerce::cart::cart::{
     Cart, CartLimits, Error, Limit, LimitKind, Line, NewCart, VariantCheck,
 };
 

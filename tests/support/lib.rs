@@ -26,11 +26,11 @@ pub mod catalog {
         exports: { default: async },
         wasmtime_crate: commerce_host::wasmtime,
     });
-    pub use commerce::shop::types::{Money, PageRequest};
-    pub use exports::commerce::shop::catalog::{
+    pub use commerce::types::types::{Money, PageRequest};
+    pub use exports::commerce::catalog::catalog::{
         Attribute, Error, OptionValue, PriceRange, Product, ProductQuery, ProductStatus, SortOrder,
     };
-    pub use exports::commerce::shop::catalog_admin::{
+    pub use exports::commerce::catalog::catalog_admin::{
         AdminProductFilter, NewCategory, NewCollection, NewProduct, NewVariant, ProductPatch,
     };
 
@@ -263,7 +263,7 @@ impl CatalogHandle {
     pub async fn create_product(
         &mut self,
         input: catalog::NewProduct,
-    ) -> catalog::exports::commerce::shop::catalog::Product {
+    ) -> catalog::exports::commerce::catalog::catalog::Product {
         self.bindings
             .commerce_shop_catalog_admin()
             .call_create_product(&mut self.lib.store, &input)
@@ -277,7 +277,7 @@ impl CatalogHandle {
         &mut self,
         slug: &str,
         parent: Option<String>,
-    ) -> catalog::exports::commerce::shop::catalog::Category {
+    ) -> catalog::exports::commerce::catalog::catalog::Category {
         let input = catalog::NewCategory {
             slug: slug.into(),
             name: slug.replace('-', " "),
@@ -311,7 +311,7 @@ pub fn product(slug: &str, eur_cents: i64, categories: Vec<String>) -> catalog::
             .map(|(i, size)| catalog::NewVariant {
                 sku: format!("{slug}-{size}").to_uppercase(),
                 title: size.to_string(),
-                options: vec![catalog::exports::commerce::shop::catalog::OptionValue {
+                options: vec![catalog::exports::commerce::catalog::catalog::OptionValue {
                     option: "size".into(),
                     value: size.to_string(),
                 }],
@@ -345,7 +345,7 @@ impl CatalogHandle {
         &mut self,
         query: &catalog::ProductQuery,
         page: &catalog::PageRequest,
-    ) -> Result<catalog::exports::commerce::shop::catalog::ProductPage, catalog::Error> {
+    ) -> Result<catalog::exports::commerce::catalog::catalog::ProductPage, catalog::Error> {
         self.bindings
             .commerce_shop_catalog()
             .call_list_products(&mut self.lib.store, query, page)
@@ -358,7 +358,7 @@ impl CatalogHandle {
         &mut self,
         query: &catalog::ProductQuery,
         page: &catalog::PageRequest,
-    ) -> Result<catalog::exports::commerce::shop::catalog::SearchResult, catalog::Error> {
+    ) -> Result<catalog::exports::commerce::catalog::catalog::SearchResult, catalog::Error> {
         self.bindings
             .commerce_shop_catalog()
             .call_search(&mut self.lib.store, query, page)
@@ -396,12 +396,12 @@ pub mod inventory {
         additional_derives: [PartialEq, Eq],
         wasmtime_crate: commerce_host::wasmtime,
     });
-    pub use commerce::shop::types::{FieldError, PageInfo, PageRequest};
-    pub use exports::commerce::shop::inventory::{
+    pub use commerce::types::types::{FieldError, PageInfo, PageRequest};
+    pub use exports::commerce::inventory::inventory::{
         Error, NewReservation, Reservation, ReservationLine, ReservationStatus, Shortage,
         StockLevel,
     };
-    pub use exports::commerce::shop::inventory_admin::{
+    pub use exports::commerce::inventory::inventory_admin::{
         MovementFilter, MovementPage, MovementReason, NewAdjustment, NewCount, ReservationFilter,
         ReservationPage, StockFilter, StockMovement, StockPage,
     };

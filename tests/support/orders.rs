@@ -10,14 +10,14 @@ commerce_host::wasmtime::component::bindgen!({
     additional_derives: [PartialEq, Eq],
     wasmtime_crate: commerce_host::wasmtime,
 });
-pub use commerce::shop::types::{
+pub use commerce::types::types::{
     DiscountLine, FieldError, Money, PageInfo, PageRequest, TaxLine, TaxMode,
 };
-pub use exports::commerce::shop::orders::{
+pub use exports::commerce::orders::orders::{
     Address, CreatedOrder, Error, Order, OrderLine, OrderPage, OrderRefund, OrderRefundStatus,
     OrderSnapshot, OrderStatus, OrderSummary, ShippingLine, Tracking, Transition,
 };
-pub use exports::commerce::shop::orders_admin::{
+pub use exports::commerce::orders::orders_admin::{
     NewOrderRefund, OrderEvent, OrderEventKind, OrderEventPage, OrderFilter,
 };
 

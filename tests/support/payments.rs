@@ -15,13 +15,13 @@ commerce_host::wasmtime::component::bindgen!({
     additional_derives: [PartialEq, Eq],
     wasmtime_crate: commerce_host::wasmtime,
 });
-pub use commerce::shop::types::{FieldError, Money, PageInfo, PageRequest};
-pub use exports::commerce::shop::payments::{
+pub use commerce::types::types::{FieldError, Money, PageInfo, PageRequest};
+pub use exports::commerce::payments::payments::{
     CaptureMode, CardSummary, Decline, DeclineCode, Error, NewPayment, NextAction, Payment,
     PaymentEvent, PaymentEventKind, PaymentMethod, PaymentStatus, Provider, Refund, RefundStatus,
     TestCard,
 };
-pub use exports::commerce::shop::payments_admin::{
+pub use exports::commerce::payments::payments_admin::{
     NewRefund, PaymentFilter, PaymentPage, RefundPage,
 };
 

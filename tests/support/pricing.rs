@@ -10,14 +10,14 @@ commerce_host::wasmtime::component::bindgen!({
     additional_derives: [PartialEq, Eq],
     wasmtime_crate: commerce_host::wasmtime,
 });
-pub use commerce::shop::types::{
+pub use commerce::types::types::{
     DiscountLine, FieldError, Money, PageInfo, PageRequest, TaxLine, TaxMode,
 };
-pub use exports::commerce::shop::pricing::{
+pub use exports::commerce::pricing::pricing::{
     Error, Quote, QuoteLine, QuoteRequest, QuotedLine, ShippingCharge, ShippingMethod,
     ShippingMethodPage,
 };
-pub use exports::commerce::shop::pricing_admin::{ShippingMethodInput, TaxRate, TaxRatePage};
+pub use exports::commerce::pricing::pricing_admin::{ShippingMethodInput, TaxRate, TaxRatePage};
 
 impl TestApp {
     /// The pricing component on its own, over this app's state. No HTTP component composes

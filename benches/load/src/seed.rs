@@ -34,9 +34,9 @@ mod pricing {
     });
 }
 
-use bindings::commerce::shop::types::Money;
-use bindings::exports::commerce::shop::catalog::{Attribute, OptionValue, ProductStatus};
-use bindings::exports::commerce::shop::catalog_admin::{NewProduct, NewVariant};
+use bindings::commerce::types::types::Money;
+use bindings::exports::commerce::catalog::catalog::{Attribute, OptionValue, ProductStatus};
+use bindings::exports::commerce::catalog::catalog_admin::{NewProduct, NewVariant};
 
 /// The slug of the `i`-th seeded product.
 pub fn slug(i: usize) -> String {
@@ -147,7 +147,7 @@ pub async fn seed_stock(
         .map_err(anyhow::Error::from)
         .context("the inventory component exports its world")?;
     for id in variant_ids {
-        let count = inventory::exports::commerce::shop::inventory_admin::NewCount {
+        let count = inventory::exports::commerce::inventory::inventory_admin::NewCount {
             variant_id: id.clone(),
             on_hand,
             note: Some("commerce-bench: enough for every checkout of the run".into()),
@@ -168,8 +168,8 @@ pub async fn seed_stock(
 /// What a checkout to Germany needs from pricing: German VAT (19 %, included in prices) and
 /// a EUR shipping method; the method's id.
 pub async fn seed_pricing(app: &App, pricing_wasm: &Path) -> Result<String> {
-    use pricing::commerce::shop::types::{Money, TaxMode};
-    use pricing::exports::commerce::shop::pricing_admin::{ShippingMethodInput, TaxRate};
+    use pricing::commerce::types::types::{Money, TaxMode};
+    use pricing::exports::commerce::pricing::pricing_admin::{ShippingMethodInput, TaxRate};
     let mut lib = app
         .instantiate_library(pricing_wasm, "checkout-api")
         .await

@@ -29,12 +29,12 @@ use futures::SinkExt;
 use serde_json::{Value, json};
 use spin_sdk::http::{Fields, Method, OutgoingResponse, Request, Response, ResponseOutparam};
 
-use crate::bindings::commerce::shop::catalog::{self, Category, Error, ProductStatus};
-use crate::bindings::commerce::shop::catalog_admin::{
+use crate::bindings::commerce::catalog::catalog::{self, Category, Error, ProductStatus};
+use crate::bindings::commerce::catalog::catalog_admin::{
     self as admin, AdminProductFilter, AdminProductPage, NewCategory,
 };
-use crate::bindings::commerce::shop::types::PageRequest;
 use crate::{field_errors, input, output, problem};
+use commerce_types::types::PageRequest;
 
 pub const IMPORT_PATH: &str = "/admin/products/import";
 pub const EXPORT_PATH: &str = "/admin/products/export";

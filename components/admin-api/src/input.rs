@@ -9,11 +9,11 @@
 
 use api_kit::{At, JsonChecker};
 
-use crate::bindings::commerce::shop::catalog::{Attribute, Image, OptionValue, ProductStatus};
-use crate::bindings::commerce::shop::catalog_admin::{
+use crate::bindings::commerce::catalog::catalog::{Attribute, Image, OptionValue, ProductStatus};
+use crate::bindings::commerce::catalog::catalog_admin::{
     NewCategory, NewCollection, NewProduct, NewVariant, ProductPatch,
 };
-use crate::bindings::commerce::shop::types::Money;
+use commerce_types::types::Money;
 
 /// The largest price accepted: 10^15 minor units (the catalog's own bound).
 pub const MAX_AMOUNT: i64 = 1_000_000_000_000_000;

@@ -1,6 +1,6 @@
 //! The shop owner's catalog HTTP API, under `/admin/`. It holds no data: every read and
-//! write goes to the catalog component through its `commerce:shop/catalog` and
-//! `commerce:shop/catalog-admin` imports, which Spin satisfies with `catalog.wasm` (see
+//! write goes to the catalog component through its `commerce:catalog/catalog` and
+//! `commerce:catalog/catalog-admin` imports, which Spin satisfies with `catalog.wasm` (see
 //! `[component.admin-api.dependencies]` in spin.toml).
 //!
 //! Every request needs `Authorization: Bearer <admin_token>`, the Spin variable
@@ -30,6 +30,9 @@ mod bindings {
     wit_bindgen::generate!({
         path: "../../wit",
         world: "catalog-admin-api",
+        with: { "commerce:types/types@0.1.0": commerce_types::types },
+        // The capability packages this world imports are generated here.
+        generate_all,
     });
 }
 
@@ -49,9 +52,9 @@ mod entry {
 
 use api_kit::admin::send;
 use api_kit::{At, FieldError, JsonChecker, Problem, Query, allow, json};
-use bindings::commerce::shop::catalog::{self, Error};
-use bindings::commerce::shop::catalog_admin::{self as admin, AdminProductFilter};
-use bindings::commerce::shop::types::PageRequest;
+use bindings::commerce::catalog::catalog::{self, Error};
+use bindings::commerce::catalog::catalog_admin::{self as admin, AdminProductFilter};
+use commerce_types::types::PageRequest;
 use spin_sdk::http::{IncomingRequest, Method, Request, Response, ResponseOutparam};
 
 /// The largest JSON body of a single write.
@@ -224,7 +227,7 @@ pub fn problem(e: Error) -> Problem {
     }
 }
 
-pub fn field_errors(errors: Vec<bindings::commerce::shop::types::FieldError>) -> Vec<FieldError> {
+pub fn field_errors(errors: Vec<commerce_types::types::FieldError>) -> Vec<FieldError> {
     errors
         .into_iter()
         .map(|e| FieldError::new(e.path, e.message))

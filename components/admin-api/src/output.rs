@@ -4,11 +4,11 @@
 
 use serde_json::{Value, json};
 
-use crate::bindings::commerce::shop::catalog::{
+use crate::bindings::commerce::catalog::catalog::{
     Attribute, Category, Collection, Image, OptionValue, Product, Variant,
 };
-use crate::bindings::commerce::shop::types::Money;
 use crate::input::status_name;
+use commerce_types::types::Money;
 
 pub fn money(list: &[Money]) -> Value {
     list.iter()

@@ -5,10 +5,10 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 
-use crate::bindings::commerce::shop::cart;
-use crate::bindings::commerce::shop::catalog::{ProductStatus, VariantInfo};
-use crate::bindings::commerce::shop::pricing;
-use crate::bindings::commerce::shop::types;
+use crate::bindings::commerce::cart::cart;
+use crate::bindings::commerce::catalog::catalog::{ProductStatus, VariantInfo};
+use crate::bindings::commerce::pricing::pricing;
+use commerce_types::types;
 
 /// An amount in minor units and its currency.
 #[derive(Debug, Clone, Serialize)]

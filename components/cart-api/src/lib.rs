@@ -1,7 +1,7 @@
 //! The shopper's cart HTTP API. It holds no data and no rule: carts live in the cart
 //! component, titles, prices and publication in the catalog, totals and shipping methods
 //! in pricing (all three composed in by spin.toml). This component reads the catalog for
-//! the cart (see "Who checks what" in `wit/cart.wit`) and renders JSON.
+//! the cart (see "Who checks what" in `wit/deps/cart/cart.wit`) and renders JSON.
 //!
 //! | Route                                              | Answer                               |
 //! |----------------------------------------------------|--------------------------------------|
@@ -16,7 +16,7 @@
 //!
 //! The cart token (`ctk_…`, a bearer secret) travels in the `Cart-Token` request header of
 //! every `/api/cart` route, never in the path: paths end up in the access logs of proxies
-//! and hosts (see `token` in `wit/types.wit`). Without the header a route answers 401; an
+//! and hosts (see `token` in `wit/deps/types/types.wit`). Without the header a route answers 401; an
 //! unknown, expired or wrong-kind token is a 404. Every answer of `/api/carts` and
 //! `/api/cart` is `Cache-Control: no-store`, and those of `/api/cart` vary on `Cart-Token`.
 //!
@@ -31,6 +31,9 @@ mod bindings {
     wit_bindgen::generate!({
         path: "../../wit",
         world: "cart-api",
+        with: { "commerce:types/types@0.1.0": commerce_types::types },
+        // The capability packages this world imports are generated here.
+        generate_all,
     });
 }
 
@@ -51,10 +54,10 @@ mod entry {
 use std::collections::HashMap;
 
 use api_kit::{At, FieldError, JsonChecker, Problem, ProblemType, Query};
-use bindings::commerce::shop::cart::{self, LimitKind, VariantCheck};
-use bindings::commerce::shop::catalog::{self, ProductStatus, VariantInfo};
-use bindings::commerce::shop::pricing::{self, QuoteLine, QuoteRequest};
-use bindings::commerce::shop::types::PageRequest;
+use bindings::commerce::cart::cart::{self, LimitKind, VariantCheck};
+use bindings::commerce::catalog::catalog::{self, ProductStatus, VariantInfo};
+use bindings::commerce::pricing::pricing::{self, QuoteLine, QuoteRequest};
+use commerce_types::types::PageRequest;
 use spin_sdk::http::{Method, Request, Response};
 
 /// `POST` creates a cart here.

@@ -1,8 +1,8 @@
-//! The cart capability component: the glue between the WIT export `commerce:shop/cart` and
+//! The cart capability component: the glue between the WIT export `commerce:cart/cart` and
 //! the cart's rules ([`validate`]) and tables ([`store`], [`schema`]).
 //!
 //! The cart imports nothing but Spin and WASI: its caller reads the catalog and passes the
-//! variant as it found it (`variant-check`); see "Who checks what" in `wit/cart.wit`.
+//! variant as it found it (`variant-check`); see "Who checks what" in `wit/deps/cart/cart.wit`.
 //! Every Spin request gets a fresh instance and the SQLite database is shared, so nothing
 //! here keeps state between calls.
 
@@ -16,17 +16,18 @@ mod bindings {
     wit_bindgen::generate!({
         path: "../../wit",
         world: "cart-component",
+        with: { "commerce:types/types@0.1.0": commerce_types::types },
     });
 
     use super::Component;
     export!(Component);
 }
 
-pub(crate) use bindings::{commerce, exports};
+pub(crate) use bindings::exports;
 
 use capability_kit::{clock, ids};
-use commerce::shop::types::FieldError;
-use exports::commerce::shop::cart::{Cart, CartLimits, Error, Guest, NewCart, VariantCheck};
+use commerce_types::types::FieldError;
+use exports::commerce::cart::cart::{Cart, CartLimits, Error, Guest, NewCart, VariantCheck};
 
 pub(crate) const CART_PREFIX: &str = "cart";
 pub(crate) const LINE_PREFIX: &str = "line";

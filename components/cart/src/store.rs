@@ -21,7 +21,7 @@ use capability_kit::db::{self, i, int, t, text};
 use capability_kit::ids;
 use spin_sdk::sqlite::{Connection, RowResult, Value};
 
-use crate::exports::commerce::shop::cart::{Cart, Error, Limit, LimitKind, Line, VariantCheck};
+use crate::exports::commerce::cart::cart::{Cart, Error, Limit, LimitKind, Line, VariantCheck};
 use crate::validate::{MAX_CART_QUANTITY, MAX_LINE_QUANTITY, MAX_LINES};
 use crate::{CART_PREFIX, LINE_PREFIX, invalid, schema};
 

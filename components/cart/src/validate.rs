@@ -6,7 +6,7 @@ use capability_kit::ids;
 use capability_kit::validate::FieldErrors;
 use sha2::{Digest, Sha256};
 
-use crate::exports::commerce::shop::cart::VariantCheck;
+use crate::exports::commerce::cart::cart::VariantCheck;
 
 /// Most units of one variant in a cart.
 pub const MAX_LINE_QUANTITY: u32 = 99;

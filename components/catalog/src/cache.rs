@@ -18,7 +18,7 @@
 use serde::{Serialize, de::DeserializeOwned};
 use spin_sdk::key_value::Store as KeyValue;
 
-use crate::exports::commerce::shop::catalog::Error;
+use crate::exports::commerce::catalog::catalog::Error;
 use crate::store::Store;
 
 /// How many keys the cache may use.

@@ -1,5 +1,5 @@
 //! The catalog capability component: the glue between the WIT exports
-//! (`commerce:shop/catalog`, `commerce:shop/catalog-admin`) and the catalog's rules
+//! (`commerce:catalog/catalog`, `commerce:catalog/catalog-admin`) and the catalog's rules
 //! ([`validate`]), tables ([`store`], [`schema`]), listings and search ([`listing`]) and
 //! its key-value cache ([`cache`]).
 
@@ -15,6 +15,7 @@ mod bindings {
     wit_bindgen::generate!({
         path: "../../wit",
         world: "catalog-component",
+        with: { "commerce:types/types@0.1.0": commerce_types::types },
         // The cache stores results as JSON.
         additional_derives: [serde::Serialize, serde::Deserialize],
     });
@@ -23,15 +24,15 @@ mod bindings {
     export!(Component);
 }
 
-pub(crate) use bindings::{commerce, exports};
+pub(crate) use bindings::exports;
 
 use capability_kit::{cursor, ids};
-use commerce::shop::types::{FieldError, PageInfo, PageRequest};
-use exports::commerce::shop::catalog::{
+use commerce_types::types::{FieldError, PageInfo, PageRequest};
+use exports::commerce::catalog::catalog::{
     Category, Collection, Error, Guest as CatalogGuest, Product, ProductPage, ProductQuery,
     ProductStatus, SearchResult, VariantInfo,
 };
-use exports::commerce::shop::catalog_admin::{
+use exports::commerce::catalog::catalog_admin::{
     AdminProductFilter, AdminProductPage, Guest as AdminGuest, NewCategory, NewCollection,
     NewProduct, NewVariant, ProductPatch,
 };

@@ -13,14 +13,14 @@ use capability_kit::db::{i, int, t, text};
 use capability_kit::{currency, cursor};
 use spin_sdk::sqlite::Value;
 
-use crate::commerce::shop::types::{FieldError, Money, PageInfo, PageRequest};
-use crate::exports::commerce::shop::catalog::{
+use crate::exports::commerce::catalog::catalog::{
     Error, FacetValue, Facets, OptionFacet, PriceBucket, ProductPage, ProductQuery, ProductSummary,
     SearchResult, SortOrder,
 };
 use crate::store::{Store, images_from};
 use crate::validate::MAX_AMOUNT;
 use crate::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
+use commerce_types::types::{FieldError, Money, PageInfo, PageRequest};
 
 /// The tag of listing cursors; a new cursor format gets a new tag.
 const CURSOR_TAG: &str = "catalog.products.v2";

@@ -13,15 +13,15 @@ use capability_kit::{clock, ids};
 use serde::{Deserialize, Serialize};
 use spin_sdk::sqlite::{self, Connection, RowResult, Value};
 
-use crate::commerce::shop::types::Money;
-use crate::exports::commerce::shop::catalog::{
+use crate::exports::commerce::catalog::catalog::{
     Attribute, Category, Collection, Error, Image, OptionValue, Product, ProductStatus, Variant,
     VariantInfo,
 };
-use crate::exports::commerce::shop::catalog_admin::{
+use crate::exports::commerce::catalog::catalog_admin::{
     NewCategory, NewCollection, NewProduct, NewVariant, ProductPatch,
 };
 use crate::{CATEGORY_PREFIX, COLLECTION_PREFIX, PRODUCT_PREFIX, VARIANT_PREFIX, schema};
+use commerce_types::types::Money;
 
 /// Set once this instance has checked the schema; an instance lives for one request in
 /// Spin, so each request pays one `SELECT` for it.
@@ -161,7 +161,7 @@ fn u32_from(n: i64) -> u32 {
 }
 
 fn invalid(path: &str, message: &str) -> Error {
-    Error::InvalidInput(vec![crate::commerce::shop::types::FieldError {
+    Error::InvalidInput(vec![commerce_types::types::FieldError {
         path: path.to_owned(),
         message: message.to_owned(),
     }])
@@ -892,7 +892,7 @@ impl Store {
                     .iter()
                     .enumerate()
                     .filter(|(_, v)| v.prices.is_empty())
-                    .map(|(k, _)| crate::commerce::shop::types::FieldError {
+                    .map(|(k, _)| commerce_types::types::FieldError {
                         path: format!("/variants/{k}/prices"),
                         message: "must have at least one price when the product is published"
                             .into(),

@@ -6,8 +6,8 @@ use std::collections::{HashMap, HashSet};
 
 use capability_kit::validate::FieldErrors;
 
-use crate::exports::commerce::shop::catalog::{Attribute, Image, ProductStatus};
-use crate::exports::commerce::shop::catalog_admin::{
+use crate::exports::commerce::catalog::catalog::{Attribute, Image, ProductStatus};
+use crate::exports::commerce::catalog::catalog_admin::{
     NewCategory, NewCollection, NewProduct, NewVariant, ProductPatch,
 };
 

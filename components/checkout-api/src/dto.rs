@@ -1,7 +1,9 @@
 //! JSON shapes: the checkout plan stored per idempotency key, and the order and payment
 //! as the API shows them.
 
-use crate::bindings::commerce::shop::{orders, payments, types};
+use crate::bindings::commerce::orders::orders;
+use crate::bindings::commerce::payments::payments;
+use commerce_types::types;
 use serde::{Deserialize, Serialize};
 
 /// An amount in minor units with its ISO 4217 code.

@@ -21,14 +21,20 @@
 //! Final refusals (out of stock, declined, cancelled) are stored with the key and answered
 //! again as they were.
 
-use crate::bindings::commerce::shop::{
-    cart, catalog, inventory, orders, orders_admin, payments, payments_admin, pricing, types,
-};
+use crate::bindings::commerce::cart::cart;
+use crate::bindings::commerce::catalog::catalog;
+use crate::bindings::commerce::inventory::inventory;
+use crate::bindings::commerce::orders::orders;
+use crate::bindings::commerce::orders::orders_admin;
+use crate::bindings::commerce::payments::payments;
+use crate::bindings::commerce::payments::payments_admin;
+use crate::bindings::commerce::pricing::pricing;
 use crate::dto::{self, Line, Plan, Shipping, Tax};
 use crate::request::{self, Checkout, Method};
 use crate::stock;
 use crate::store;
 use api_kit::{FieldError, Problem};
+use commerce_types::types;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use spin_sdk::http::{Request, Response};

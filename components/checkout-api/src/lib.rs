@@ -24,6 +24,9 @@ mod bindings {
     wit_bindgen::generate!({
         path: "../../wit",
         world: "checkout-api",
+        with: { "commerce:types/types@0.1.0": commerce_types::types },
+        // The capability packages this world imports are generated here.
+        generate_all,
     });
 }
 
@@ -40,7 +43,7 @@ mod entry {
 }
 
 use api_kit::{FieldError, Problem, Query};
-use bindings::commerce::shop::orders;
+use bindings::commerce::orders::orders;
 use spin_sdk::http::{Method, Request, Response};
 
 const CHECKOUT: &str = "/api/checkout";

@@ -21,7 +21,9 @@
 //! - this step checks the order again whenever the reservation is not active, and takes no
 //!   stock for a cancelled order.
 
-use crate::bindings::commerce::shop::{inventory, orders, orders_admin};
+use crate::bindings::commerce::inventory::inventory;
+use crate::bindings::commerce::orders::orders;
+use crate::bindings::commerce::orders::orders_admin;
 
 /// The Spin variable holding how long a checkout's stock is held, in seconds.
 pub const TTL_VARIABLE: &str = "checkout_reservation_ttl_seconds";

@@ -20,7 +20,10 @@
 //! (missing, forged or stale signature; a body that is not an event), 503 (a follow-up
 //! failed: the provider's redelivery finishes it).
 
-use crate::bindings::commerce::shop::{inventory, orders, orders_admin, payments};
+use crate::bindings::commerce::inventory::inventory;
+use crate::bindings::commerce::orders::orders;
+use crate::bindings::commerce::orders::orders_admin;
+use crate::bindings::commerce::payments::payments;
 use crate::flow;
 use crate::stock;
 use api_kit::{FieldError, Problem};

@@ -1,5 +1,5 @@
 //! The inventory capability component: the glue between the WIT exports
-//! (`commerce:shop/inventory`, `commerce:shop/inventory-admin`) and the inventory's rules
+//! (`commerce:inventory/inventory`, `commerce:inventory/inventory-admin`) and the inventory's rules
 //! ([`validate`]) and tables ([`store`], [`schema`]).
 //!
 //! Every Spin request gets a fresh instance and the SQLite database is shared, so nothing
@@ -16,20 +16,21 @@ mod bindings {
     wit_bindgen::generate!({
         path: "../../wit",
         world: "inventory-component",
+        with: { "commerce:types/types@0.1.0": commerce_types::types },
     });
 
     use super::Component;
     export!(Component);
 }
 
-pub(crate) use bindings::{commerce, exports};
+pub(crate) use bindings::exports;
 
 use capability_kit::{clock, ids};
-use commerce::shop::types::{FieldError, PageRequest};
-use exports::commerce::shop::inventory::{
+use commerce_types::types::{FieldError, PageRequest};
+use exports::commerce::inventory::inventory::{
     Error, Guest as InventoryGuest, NewReservation, Reservation, StockLevel,
 };
-use exports::commerce::shop::inventory_admin::{
+use exports::commerce::inventory::inventory_admin::{
     Guest as AdminGuest, MovementFilter, MovementPage, NewAdjustment, NewCount, ReservationFilter,
     ReservationPage, StockFilter, StockMovement, StockPage,
 };
@@ -167,8 +168,8 @@ impl AdminGuest for Component {
 
 /// The page info for a listing whose store answered `next`: the (key, id) of the last item
 /// shown when more follow.
-fn page_info(tag: &str, next: Option<(i64, String)>) -> commerce::shop::types::PageInfo {
-    commerce::shop::types::PageInfo {
+fn page_info(tag: &str, next: Option<(i64, String)>) -> commerce_types::types::PageInfo {
+    commerce_types::types::PageInfo {
         next: next.map(|(key, id)| capability_kit::cursor::encode(tag, key, &id)),
     }
 }

@@ -20,10 +20,10 @@ use capability_kit::db::{self, i, int, opt_int, opt_t, opt_text, t, text};
 use capability_kit::ids;
 use spin_sdk::sqlite::{Connection, RowResult, Value};
 
-use crate::exports::commerce::shop::inventory::{
+use crate::exports::commerce::inventory::inventory::{
     Error, NewReservation, Reservation, ReservationLine, ReservationStatus, Shortage, StockLevel,
 };
-use crate::exports::commerce::shop::inventory_admin::{
+use crate::exports::commerce::inventory::inventory_admin::{
     MovementFilter, MovementReason, NewAdjustment, NewCount, ReservationFilter, StockFilter,
     StockMovement,
 };

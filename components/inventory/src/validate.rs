@@ -9,9 +9,11 @@ use capability_kit::ids;
 use capability_kit::validate::FieldErrors;
 
 use crate::VARIANT_PREFIX;
-use crate::commerce::shop::types::PageRequest;
-use crate::exports::commerce::shop::inventory::NewReservation;
-use crate::exports::commerce::shop::inventory_admin::{MovementReason, NewAdjustment, NewCount};
+use crate::exports::commerce::inventory::inventory::NewReservation;
+use crate::exports::commerce::inventory::inventory_admin::{
+    MovementReason, NewAdjustment, NewCount,
+};
+use commerce_types::types::PageRequest;
 
 /// The most variant ids `availability` takes at once.
 pub const MAX_AVAILABILITY_BATCH: u32 = 250;

@@ -1,5 +1,5 @@
 //! The orders capability component: the glue between the WIT exports
-//! (`commerce:shop/orders`, `commerce:shop/orders-admin`) and the orders' rules
+//! (`commerce:orders/orders`, `commerce:orders/orders-admin`) and the orders' rules
 //! ([`validate`], [`state`]), secrets ([`token`]) and tables ([`store`], [`schema`]).
 //!
 //! Every Spin request gets a fresh instance and the SQLite database is shared, so nothing
@@ -18,6 +18,7 @@ mod bindings {
     wit_bindgen::generate!({
         path: "../../wit",
         world: "orders-component",
+        with: { "commerce:types/types@0.1.0": commerce_types::types },
         additional_derives: [PartialEq, serde::Serialize, serde::Deserialize],
     });
 
@@ -25,14 +26,14 @@ mod bindings {
     export!(Component);
 }
 
-pub(crate) use bindings::{commerce, exports};
+pub(crate) use bindings::exports;
 
 use capability_kit::{clock, ids};
-use commerce::shop::types::{FieldError, Money, PageInfo, PageRequest};
-use exports::commerce::shop::orders::{
+use commerce_types::types::{FieldError, Money, PageInfo, PageRequest};
+use exports::commerce::orders::orders::{
     CreatedOrder, Error, Guest as OrdersGuest, Order, OrderPage, OrderRefundStatus, OrderSnapshot,
 };
-use exports::commerce::shop::orders_admin::{
+use exports::commerce::orders::orders_admin::{
     Guest as AdminGuest, NewOrderRefund, OrderEventPage, OrderFilter, Tracking,
 };
 use state::Action;

@@ -13,7 +13,7 @@
 //! partially-refunded order keeps that status while it moves on through fulfilment; how far
 //! it got is told by its `fulfilled-at`, `shipped-at` and `delivered-at` ([`Progress`]).
 
-use crate::exports::commerce::shop::orders::{OrderStatus, Transition};
+use crate::exports::commerce::orders::orders::{OrderStatus, Transition};
 
 /// What a caller asks of an order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

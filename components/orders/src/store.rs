@@ -15,18 +15,18 @@ use capability_kit::db::{self, i, int, opt_int, opt_t, opt_text, t, text};
 use capability_kit::ids;
 use spin_sdk::sqlite::{Connection, RowResult, Value};
 
-use crate::commerce::shop::types::Money;
-use crate::exports::commerce::shop::orders::{
+use crate::exports::commerce::orders::orders::{
     CreatedOrder, Error, Order, OrderRefund, OrderRefundStatus, OrderSnapshot, OrderStatus,
     OrderSummary, Tracking,
 };
-use crate::exports::commerce::shop::orders_admin::{
+use crate::exports::commerce::orders::orders_admin::{
     NewOrderRefund, OrderEvent, OrderEventKind, OrderFilter,
 };
 use crate::state::{self, Action, Move, Outcome, Progress, Stamp};
 use crate::token;
 use crate::validate::{Page, Search};
 use crate::{ORDER_PREFIX, SYSTEM_ACTOR, invalid, schema};
+use commerce_types::types::Money;
 
 /// Set once this instance has checked the schema; an instance lives for one request in
 /// Spin, so each request pays one `SELECT` for it.
@@ -119,7 +119,7 @@ fn progress(order: &Order) -> Progress {
     }
 }
 
-fn illegal(t: crate::exports::commerce::shop::orders::Transition) -> Error {
+fn illegal(t: crate::exports::commerce::orders::orders::Transition) -> Error {
     Error::IllegalTransition(t)
 }
 

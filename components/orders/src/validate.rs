@@ -7,10 +7,10 @@ use capability_kit::cursor;
 use capability_kit::ids;
 use capability_kit::validate::FieldErrors;
 
-use crate::commerce::shop::types::{Money, PageRequest};
-use crate::exports::commerce::shop::orders::Tracking;
-use crate::exports::commerce::shop::orders::{Address, OrderRefundStatus, OrderSnapshot};
-use crate::exports::commerce::shop::orders_admin::{NewOrderRefund, OrderFilter};
+use crate::exports::commerce::orders::orders::Tracking;
+use crate::exports::commerce::orders::orders::{Address, OrderRefundStatus, OrderSnapshot};
+use crate::exports::commerce::orders::orders_admin::{NewOrderRefund, OrderFilter};
+use commerce_types::types::{Money, PageRequest};
 
 /// The most lines of one order.
 pub const MAX_LINES: usize = 500;
@@ -336,8 +336,8 @@ pub fn create_order(idempotency_key: &str, s: &OrderSnapshot) -> Vec<(String, St
         .checked_sub(discount_total)
         .and_then(|x| x.checked_add(shipping_total))
         .and_then(|x| match s.tax_mode {
-            crate::commerce::shop::types::TaxMode::Exclusive => x.checked_add(tax_total),
-            crate::commerce::shop::types::TaxMode::Inclusive => Some(x),
+            commerce_types::types::TaxMode::Exclusive => x.checked_add(tax_total),
+            commerce_types::types::TaxMode::Inclusive => Some(x),
         });
     if expected != Some(grand_total) {
         e.push(

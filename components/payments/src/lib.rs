@@ -1,5 +1,5 @@
 //! The payments capability component: the glue between the WIT exports
-//! (`commerce:shop/payments`, `commerce:shop/payments-admin`) and the payment flows
+//! (`commerce:payments/payments`, `commerce:payments/payments-admin`) and the payment flows
 //! ([`service`]), which use the rules ([`validate`]), the tables ([`store`], [`schema`]), the
 //! providers ([`providers`]) and webhook verification ([`webhook`]).
 //!
@@ -20,19 +20,20 @@ mod bindings {
     wit_bindgen::generate!({
         path: "../../wit",
         world: "payments-component",
+        with: { "commerce:types/types@0.1.0": commerce_types::types },
     });
 
     use super::Component;
     export!(Component);
 }
 
-pub(crate) use bindings::{commerce, exports};
+pub(crate) use bindings::exports;
 
-use commerce::shop::types::{FieldError, Money, PageRequest};
-use exports::commerce::shop::payments::{
+use commerce_types::types::{FieldError, Money, PageRequest};
+use exports::commerce::payments::payments::{
     Error, Guest as PaymentsGuest, NewPayment, Payment, PaymentEvent, Provider,
 };
-use exports::commerce::shop::payments_admin::{
+use exports::commerce::payments::payments_admin::{
     Guest as AdminGuest, NewRefund, PaymentFilter, PaymentPage, Refund, RefundPage,
 };
 

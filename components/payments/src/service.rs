@@ -10,18 +10,18 @@
 
 use capability_kit::{clock, cursor, ids};
 
-use crate::commerce::shop::types::{Money, PageInfo, PageRequest};
-use crate::exports::commerce::shop::payments::{
+use crate::exports::commerce::payments::payments::{
     Decline, DeclineCode, Error, NewPayment, Payment, PaymentEvent, PaymentEventKind,
     PaymentStatus, Provider, Refund, RefundStatus,
 };
-use crate::exports::commerce::shop::payments_admin::{
+use crate::exports::commerce::payments::payments_admin::{
     NewRefund, PaymentFilter, PaymentPage, RefundPage,
 };
 use crate::providers::test::{self, Scenario};
 use crate::providers::{Merge, Outcome, ProviderError, merge, stripe};
 use crate::store::{Store, StoredPayment, StoredRefund};
 use crate::{invalid, validate, webhook};
+use commerce_types::types::{Money, PageInfo, PageRequest};
 
 pub const PAYMENT_PREFIX: &str = "pay";
 pub const REFUND_PREFIX: &str = "ref";
@@ -68,8 +68,8 @@ fn record(store: &Store, id: &str, o: &Outcome) -> Result<Payment, Error> {
 fn settled(p: Payment) -> Result<Payment, Error> {
     if p.status == PaymentStatus::Failed {
         return Err(Error::Declined(p.last_decline.unwrap_or_else(|| {
-            crate::exports::commerce::shop::payments::Decline {
-                code: crate::exports::commerce::shop::payments::DeclineCode::Other,
+            crate::exports::commerce::payments::payments::Decline {
+                code: crate::exports::commerce::payments::payments::DeclineCode::Other,
                 message: "The payment was declined.".into(),
                 provider_code: None,
             }
@@ -95,7 +95,7 @@ fn register_with_stripe(store: &Store, s: &StoredPayment) -> Result<Payment, Err
         p.amount.amount,
         &p.amount.currency,
         &s.method_ref,
-        p.capture_mode == crate::exports::commerce::shop::payments::CaptureMode::Manual,
+        p.capture_mode == crate::exports::commerce::payments::payments::CaptureMode::Manual,
         p.order_id.as_deref(),
         s.statement_descriptor.as_deref(),
         &s.idempotency_key,

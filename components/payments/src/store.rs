@@ -10,14 +10,14 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use capability_kit::db::{self, i, int, opt_int, opt_t, opt_text, t, text};
 use spin_sdk::sqlite::{Connection, RowResult, Value};
 
-use crate::commerce::shop::types::Money;
-use crate::exports::commerce::shop::payments::{
+use crate::exports::commerce::payments::payments::{
     CaptureMode, CardSummary, Decline, DeclineCode, Error, NextAction, Payment, PaymentStatus,
     Provider, Refund, RefundStatus,
 };
-use crate::exports::commerce::shop::payments_admin::PaymentFilter;
+use crate::exports::commerce::payments::payments_admin::PaymentFilter;
 use crate::schema;
 use crate::validate::Page;
+use commerce_types::types::Money;
 
 static SCHEMA_READY: AtomicBool = AtomicBool::new(false);
 

@@ -4,10 +4,10 @@
 use capability_kit::{currency, cursor, validate::FieldErrors};
 use sha2::{Digest, Sha256};
 
-use crate::commerce::shop::types::{Money, PageRequest};
-use crate::exports::commerce::shop::payments::{NewPayment, PaymentMethod, TestCard};
-use crate::exports::commerce::shop::payments_admin::NewRefund;
+use crate::exports::commerce::payments::payments::{NewPayment, PaymentMethod, TestCard};
+use crate::exports::commerce::payments::payments_admin::NewRefund;
 use crate::providers::test::{self, Scenario};
+use commerce_types::types::{Money, PageRequest};
 
 /// The largest page a listing gives.
 pub const MAX_PAGE_SIZE: u32 = 100;
@@ -21,11 +21,11 @@ pub const MAX_AMOUNT: i64 = 99_999_999;
 /// A create request, checked: what the store keeps of its method, and its fingerprint.
 pub struct CheckedPayment {
     /// `test` or `stripe`.
-    pub provider: crate::exports::commerce::shop::payments::Provider,
+    pub provider: crate::exports::commerce::payments::payments::Provider,
     /// The test card's scenario or the Stripe PaymentMethod id.
     pub method_ref: String,
     /// The test card's summary (Stripe's is known after it has seen the card).
-    pub card: Option<crate::exports::commerce::shop::payments::CardSummary>,
+    pub card: Option<crate::exports::commerce::payments::payments::CardSummary>,
     /// SHA-256 over every parameter, hex.
     pub fingerprint: String,
 }
@@ -91,7 +91,7 @@ fn url(e: &mut FieldErrors, path: &str, url: &str, http_ok: bool) {
 
 /// The rules of `create-payment`, at `now_ms`.
 pub fn new_payment(p: &NewPayment, now_ms: i64) -> Result<CheckedPayment, Vec<(String, String)>> {
-    use crate::exports::commerce::shop::payments::Provider;
+    use crate::exports::commerce::payments::payments::Provider;
     let mut e = FieldErrors::new();
     money(&mut e, "/amount", &p.amount);
     key(&mut e, "/idempotency-key", &p.idempotency_key);
@@ -163,8 +163,8 @@ pub fn new_payment(p: &NewPayment, now_ms: i64) -> Result<CheckedPayment, Vec<(S
     }
     let amount = p.amount.amount.to_string();
     let capture = match p.capture_mode {
-        crate::exports::commerce::shop::payments::CaptureMode::Automatic => "automatic",
-        crate::exports::commerce::shop::payments::CaptureMode::Manual => "manual",
+        crate::exports::commerce::payments::payments::CaptureMode::Automatic => "automatic",
+        crate::exports::commerce::payments::payments::CaptureMode::Manual => "manual",
     };
     let fingerprint = fingerprint(&[
         "payment.v1",

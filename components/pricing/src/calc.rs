@@ -1,4 +1,4 @@
-//! The arithmetic of a quote, as `wit/pricing.wit` documents it, on plain integers: no
+//! The arithmetic of a quote, as `wit/deps/pricing/pricing.wit` documents it, on plain integers: no
 //! bindings, no storage, so it is unit-tested natively (`cargo test -p pricing`).
 //!
 //! Amounts are minor units in `i64`; every intermediate value is an `i128`, and a result

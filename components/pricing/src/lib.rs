@@ -1,5 +1,5 @@
 //! The pricing capability component: the glue between the WIT exports
-//! (`commerce:shop/pricing`, `commerce:shop/pricing-admin`) and pricing's arithmetic
+//! (`commerce:pricing/pricing`, `commerce:pricing/pricing-admin`) and pricing's arithmetic
 //! ([`calc`]), rules ([`validate`]) and tables ([`store`], [`schema`]).
 //!
 //! Every Spin request gets a fresh instance and the SQLite database is shared, so nothing
@@ -16,21 +16,22 @@ mod bindings {
     wit_bindgen::generate!({
         path: "../../wit",
         world: "pricing-component",
+        with: { "commerce:types/types@0.1.0": commerce_types::types },
     });
 
     use super::Component;
     export!(Component);
 }
 
-pub(crate) use bindings::{commerce, exports};
+pub(crate) use bindings::exports;
 
 use capability_kit::{clock, cursor, ids};
-use commerce::shop::types::{FieldError, Money, PageInfo, PageRequest, TaxLine, TaxMode};
-use exports::commerce::shop::pricing::{
+use commerce_types::types::{FieldError, Money, PageInfo, PageRequest, TaxLine, TaxMode};
+use exports::commerce::pricing::pricing::{
     Error, Guest as PricingGuest, Quote, QuoteRequest, QuotedLine, ShippingCharge, ShippingMethod,
     ShippingMethodPage,
 };
-use exports::commerce::shop::pricing_admin::{
+use exports::commerce::pricing::pricing_admin::{
     Guest as AdminGuest, ShippingMethodInput, TaxRate, TaxRatePage,
 };
 

@@ -13,11 +13,11 @@ use capability_kit::db::{self, i, int, t, text};
 use capability_kit::ids;
 use spin_sdk::sqlite::{Connection, RowResult, Value};
 
-use crate::commerce::shop::types::{Money, TaxMode};
-use crate::exports::commerce::shop::pricing::{Error, ShippingMethod};
-use crate::exports::commerce::shop::pricing_admin::{ShippingMethodInput, TaxRate};
+use crate::exports::commerce::pricing::pricing::{Error, ShippingMethod};
+use crate::exports::commerce::pricing::pricing_admin::{ShippingMethodInput, TaxRate};
 use crate::validate::Page;
 use crate::{SHIPPING_PREFIX, schema};
+use commerce_types::types::{Money, TaxMode};
 
 /// Set once this instance has checked the schema; an instance lives for one request in
 /// Spin, so each request pays one `SELECT` for it.

@@ -9,9 +9,9 @@ use capability_kit::validate::FieldErrors;
 use capability_kit::{country, cursor, ids};
 
 use crate::VARIANT_PREFIX;
-use crate::commerce::shop::types::{Money, PageRequest};
-use crate::exports::commerce::shop::pricing::QuoteRequest;
-use crate::exports::commerce::shop::pricing_admin::{ShippingMethodInput, TaxRate};
+use crate::exports::commerce::pricing::pricing::QuoteRequest;
+use crate::exports::commerce::pricing::pricing_admin::{ShippingMethodInput, TaxRate};
+use commerce_types::types::{Money, PageRequest};
 
 /// The most lines one quote prices.
 pub const MAX_LINES: usize = 500;

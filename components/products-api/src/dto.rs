@@ -7,8 +7,8 @@ use serde::Serialize;
 
 use crate::stock::{Availability, Levels};
 
-use crate::bindings::commerce::shop::catalog as wit;
-use crate::bindings::commerce::shop::types as wit_types;
+use crate::bindings::commerce::catalog::catalog as wit;
+use commerce_types::types as wit_types;
 
 #[derive(Serialize)]
 pub struct Money {

@@ -1,6 +1,6 @@
 //! The shopper-facing catalog HTTP API. It holds no data: every answer comes from the
-//! catalog component through its `commerce:shop/catalog` import, which Spin satisfies with
-//! `catalog.wasm`, and stock from the inventory through `commerce:shop/inventory` (the
+//! catalog component through its `commerce:catalog/catalog` import, which Spin satisfies with
+//! `catalog.wasm`, and stock from the inventory through `commerce:inventory/inventory` (the
 //! shopper face only), satisfied by `inventory.wasm` (see
 //! `[component.products-api.dependencies]` in spin.toml).
 //!
@@ -35,6 +35,8 @@ mod bindings {
     wit_bindgen::generate!({
         path: "../../wit",
         world: "shop-reader",
+        with: { "commerce:types/types@0.1.0": commerce_types::types },
+        // The capability packages this world imports are generated here.
         generate_all,
     });
 }
@@ -52,7 +54,7 @@ mod entry {
 }
 
 use api_kit::{FieldError, Problem, Query};
-use bindings::commerce::shop::catalog::{self, Error};
+use bindings::commerce::catalog::catalog::{self, Error};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use spin_sdk::http::{Method, Request, Response};

@@ -12,10 +12,10 @@
 
 use api_kit::{FieldError, Problem, Query};
 
-use crate::bindings::commerce::shop::catalog::{
+use crate::bindings::commerce::catalog::catalog::{
     self, Attribute, Error, OptionValue, PriceRange, ProductQuery, SortOrder,
 };
-use crate::bindings::commerce::shop::types::PageRequest;
+use commerce_types::types::PageRequest;
 
 /// A filter the route fixes (a category page, a collection page), so it is not a
 /// parameter.

@@ -20,11 +20,11 @@ use std::collections::HashMap;
 
 use api_kit::Problem;
 
-use crate::bindings::commerce::shop::catalog::{self, ProductSummary};
-use crate::bindings::commerce::shop::inventory;
-use crate::bindings::commerce::shop::types::PageRequest;
+use crate::bindings::commerce::catalog::catalog::{self, ProductSummary};
+use crate::bindings::commerce::inventory::inventory;
 use crate::dto::ProductList;
 use crate::params::Listing;
+use commerce_types::types::PageRequest;
 
 /// The Spin variable holding the low-stock threshold.
 const THRESHOLD_VARIABLE: &str = "low_stock_threshold";

@@ -2,8 +2,8 @@
 //! movements, and reservations. Stock is kept by variant id (`var_…`); the inventory does
 //! not ask the catalog whether a variant exists, and neither does this API.
 
-use crate::bindings::commerce::shop::inventory::{self, Error};
-use crate::bindings::commerce::shop::inventory_admin::{
+use crate::bindings::commerce::inventory::inventory::{self, Error};
+use crate::bindings::commerce::inventory::inventory_admin::{
     self as admin, MovementFilter, MovementReason, NewAdjustment, NewCount, ReservationFilter,
     StockFilter,
 };

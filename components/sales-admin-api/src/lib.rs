@@ -34,6 +34,9 @@ mod bindings {
     wit_bindgen::generate!({
         path: "../../wit",
         world: "sales-admin-api",
+        with: { "commerce:types/types@0.1.0": commerce_types::types },
+        // The capability packages this world imports are generated here.
+        generate_all,
     });
 }
 
@@ -52,7 +55,7 @@ mod entry {
 
 use api_kit::admin::send;
 use api_kit::{At, FieldError, JsonChecker, Problem, Query};
-use bindings::commerce::shop::types::PageRequest;
+use commerce_types::types::PageRequest;
 use fail::Fail;
 use spin_sdk::http::{IncomingRequest, Request, Response, ResponseOutparam};
 
@@ -215,7 +218,7 @@ pub fn timestamp(q: &mut Query, name: &str) -> Option<i64> {
 }
 
 /// Converts the field errors of a capability (WIT `field-error`s).
-pub fn field_errors(errors: Vec<bindings::commerce::shop::types::FieldError>) -> Vec<FieldError> {
+pub fn field_errors(errors: Vec<commerce_types::types::FieldError>) -> Vec<FieldError> {
     errors
         .into_iter()
         .map(|e| FieldError::new(e.path, e.message))

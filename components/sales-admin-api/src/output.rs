@@ -2,19 +2,20 @@
 //! minor units, timestamps in ms since the Unix epoch, enums as snake_case strings. See the
 //! `SalesAdmin*` schemas in openapi.json.
 
-use crate::bindings::commerce::shop::inventory::{ReservationStatus, StockLevel};
-use crate::bindings::commerce::shop::inventory_admin::{MovementReason, StockMovement};
-use crate::bindings::commerce::shop::orders::{
+use crate::bindings::commerce::inventory::inventory;
+use crate::bindings::commerce::inventory::inventory::{ReservationStatus, StockLevel};
+use crate::bindings::commerce::inventory::inventory_admin::{MovementReason, StockMovement};
+use crate::bindings::commerce::orders::orders::{
     Address, Order, OrderRefundStatus, OrderStatus, OrderSummary,
 };
-use crate::bindings::commerce::shop::orders_admin::{OrderEvent, OrderEventKind};
-use crate::bindings::commerce::shop::payments::{
+use crate::bindings::commerce::orders::orders_admin::{OrderEvent, OrderEventKind};
+use crate::bindings::commerce::payments::payments;
+use crate::bindings::commerce::payments::payments::{
     DeclineCode, Payment, PaymentStatus, Refund, RefundStatus,
 };
-use crate::bindings::commerce::shop::pricing::ShippingMethod;
-use crate::bindings::commerce::shop::pricing_admin::TaxRate;
-use crate::bindings::commerce::shop::types::{Money, TaxMode};
-use crate::bindings::commerce::shop::{inventory, payments};
+use crate::bindings::commerce::pricing::pricing::ShippingMethod;
+use crate::bindings::commerce::pricing::pricing_admin::TaxRate;
+use commerce_types::types::{Money, TaxMode};
 use serde_json::{Value, json};
 
 pub fn money(m: &Money) -> Value {

@@ -38,17 +38,17 @@
 //! same moment either loses (its commit fails, and it sells nothing for a cancelled order)
 //! or wins (`release` answers `committed`, and the units are put back here).
 
-use crate::bindings::commerce::shop::inventory::{self, ReservationStatus};
-use crate::bindings::commerce::shop::inventory_admin::{self, MovementReason, NewAdjustment};
-use crate::bindings::commerce::shop::orders::{self, Order, OrderRefundStatus, OrderStatus};
-use crate::bindings::commerce::shop::orders_admin::{self as admin, NewOrderRefund};
-use crate::bindings::commerce::shop::payments::{self, PaymentStatus, Refund, RefundStatus};
-use crate::bindings::commerce::shop::payments_admin::{self, NewRefund};
-use crate::bindings::commerce::shop::types::Money;
+use crate::bindings::commerce::inventory::inventory::{self, ReservationStatus};
+use crate::bindings::commerce::inventory::inventory_admin::{self, MovementReason, NewAdjustment};
+use crate::bindings::commerce::orders::orders::{self, Order, OrderRefundStatus, OrderStatus};
+use crate::bindings::commerce::orders::orders_admin::{self as admin, NewOrderRefund};
+use crate::bindings::commerce::payments::payments::{self, PaymentStatus, Refund, RefundStatus};
+use crate::bindings::commerce::payments::payments_admin::{self, NewRefund};
 use crate::fail::{self, Fail};
 use crate::orders::{find, payments_of, refunds_of};
 use crate::{ACTOR, json, opt_body, output};
 use api_kit::{At, FieldError, JsonChecker, Problem};
+use commerce_types::types::Money;
 use serde_json::json;
 use spin_sdk::http::{Request, Response};
 

@@ -6,7 +6,7 @@ use std::cell::OnceCell;
 use std::collections::HashMap;
 
 use crate::Failure;
-use crate::bindings::commerce::shop::catalog::{self, Category};
+use crate::bindings::commerce::catalog::catalog::{self, Category};
 use spin_sdk::http::Request;
 
 /// The build's asset manifest: static-build's output directory (`target/storefront`, what the

@@ -3,12 +3,12 @@
 
 use std::fmt::Write;
 
-use crate::bindings::commerce::shop::catalog::{self, SortOrder};
-use crate::bindings::commerce::shop::types::PageRequest;
+use crate::bindings::commerce::catalog::catalog::{self, SortOrder};
 use crate::config::Ctx;
 use crate::html::{self, Page};
 use crate::listing::base_query;
 use crate::{Failure, Reply};
+use commerce_types::types::PageRequest;
 use web_kit::escape_html as esc;
 
 /// Products per home-page section.

@@ -7,7 +7,7 @@
 
 use std::fmt::Write;
 
-use crate::bindings::commerce::shop::catalog::ProductSummary;
+use crate::bindings::commerce::catalog::catalog::ProductSummary;
 use crate::config::Ctx;
 use crate::{Reply, money, url};
 use web_kit::escape_html as esc;

@@ -20,8 +20,8 @@
 //! It is the catch-all route (`/...`): every page of the shop, the 404 page included, is
 //! rendered here with the shop's name (`store_name`); the file server only serves the files
 //! under `/assets/` and `/images/`.
-//! It holds no data and no rule: the catalog (`commerce:shop/catalog`) gives products and
-//! categories, the inventory's shopper face (`commerce:shop/inventory`) their stock; both
+//! It holds no data and no rule: the catalog (`commerce:catalog/catalog`) gives products and
+//! categories, the inventory's shopper face (`commerce:inventory/inventory`) their stock; both
 //! are composed in by spin.toml. Every response carries `web_kit::SECURITY_HEADERS`; pages
 //! carry a strong `ETag` and `Cache-Control: no-cache`, so a browser revalidates and gets a
 //! 304 while the page is unchanged.
@@ -44,6 +44,8 @@ mod bindings {
     wit_bindgen::generate!({
         path: "../../wit",
         world: "shop-reader",
+        with: { "commerce:types/types@0.1.0": commerce_types::types },
+        // The capability packages this world imports are generated here.
         generate_all,
     });
 }
@@ -60,7 +62,7 @@ mod entry {
     }
 }
 
-use bindings::commerce::shop::catalog;
+use bindings::commerce::catalog::catalog;
 use config::Ctx;
 use sha2::{Digest, Sha256};
 use spin_sdk::http::{Method, Request, Response};
@@ -87,8 +89,8 @@ impl From<catalog::Error> for Failure {
     }
 }
 
-impl From<bindings::commerce::shop::inventory::Error> for Failure {
-    fn from(e: bindings::commerce::shop::inventory::Error) -> Self {
+impl From<bindings::commerce::inventory::inventory::Error> for Failure {
+    fn from(e: bindings::commerce::inventory::inventory::Error) -> Self {
         Failure::Unavailable(format!("inventory: {e:?}"))
     }
 }

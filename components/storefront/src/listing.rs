@@ -14,13 +14,13 @@
 
 use std::fmt::Write;
 
-use crate::bindings::commerce::shop::catalog::{
+use crate::bindings::commerce::catalog::catalog::{
     self, Attribute, Category, FacetValue, Facets, OptionValue, PriceRange, ProductQuery, SortOrder,
 };
-use crate::bindings::commerce::shop::types::PageRequest;
 use crate::config::Ctx;
 use crate::html::{self, Page};
 use crate::{Failure, Reply, money, url};
+use commerce_types::types::PageRequest;
 use web_kit::escape_html as esc;
 
 /// Products per page.

@@ -2,7 +2,7 @@
 //! string (`2995` EUR → `29.95`, for JSON-LD and Open Graph) or a price for people
 //! (`€29.95`, `¥2,995`, `CHF 29.95`), with the currency's own number of decimals.
 
-use crate::bindings::commerce::shop::types::Money;
+use commerce_types::types::Money;
 
 /// Decimals of the currency's minor unit (2 when the code is unknown).
 fn exponent(currency: &str) -> u32 {

@@ -12,8 +12,8 @@
 
 use std::fmt::Write;
 
-use crate::bindings::commerce::shop::catalog::{self, Product, Variant};
-use crate::bindings::commerce::shop::inventory;
+use crate::bindings::commerce::catalog::catalog::{self, Product, Variant};
+use crate::bindings::commerce::inventory::inventory;
 use crate::config::Ctx;
 use crate::html::{self, IMAGE_SIZE, Page};
 use crate::{Failure, Reply, money, url};

@@ -12,10 +12,10 @@
 
 use std::fmt::Write;
 
-use crate::bindings::commerce::shop::catalog::{self, ProductSummary};
-use crate::bindings::commerce::shop::types::PageRequest;
+use crate::bindings::commerce::catalog::catalog::{self, ProductSummary};
 use crate::config::Ctx;
 use crate::{Failure, Reply, url};
+use commerce_types::types::PageRequest;
 use web_kit::escape_html as esc;
 
 const XML: &str = "application/xml; charset=utf-8";

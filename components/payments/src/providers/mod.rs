@@ -6,7 +6,7 @@
 pub mod stripe;
 pub mod test;
 
-use crate::exports::commerce::shop::payments::{
+use crate::exports::commerce::payments::payments::{
     CardSummary, Decline, NextAction, Payment, PaymentStatus, RefundStatus,
 };
 

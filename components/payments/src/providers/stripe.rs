@@ -10,7 +10,7 @@
 use serde_json::Value;
 use spin_sdk::http::{Method, Request, Response};
 
-use crate::exports::commerce::shop::payments::{
+use crate::exports::commerce::payments::payments::{
     CardSummary, Decline, DeclineCode, NextAction, PaymentStatus, RefundStatus,
 };
 use crate::providers::{Outcome, ProviderError, RefundOutcome};

@@ -1,10 +1,10 @@
 //! The built-in test provider: no money moves, and a payment behaves by its card number,
-//! with Stripe's well-known test numbers (see `test-card` in wit/payments.wit). It answers
+//! with Stripe's well-known test numbers (see `test-card` in wit/deps/payments/payments.wit). It answers
 //! at once, so its payments never stay `processing` and its refunds succeed immediately.
 
 use capability_kit::ids;
 
-use crate::exports::commerce::shop::payments::{
+use crate::exports::commerce::payments::payments::{
     CardSummary, Decline, DeclineCode, NextAction, Payment, PaymentStatus, TestCard,
 };
 use crate::providers::Outcome;
@@ -157,12 +157,12 @@ fn decline(code: DeclineCode) -> Decline {
 
 fn authorised(p: &Payment) -> Outcome {
     match p.capture_mode {
-        crate::exports::commerce::shop::payments::CaptureMode::Automatic => {
+        crate::exports::commerce::payments::payments::CaptureMode::Automatic => {
             let mut o = Outcome::status(PaymentStatus::Succeeded);
             o.amount_captured = Some(p.amount.amount);
             o
         }
-        crate::exports::commerce::shop::payments::CaptureMode::Manual => {
+        crate::exports::commerce::payments::payments::CaptureMode::Manual => {
             Outcome::status(PaymentStatus::RequiresCapture)
         }
     }
