@@ -506,7 +506,7 @@ async fn stored_payment(app: &TestApp, id: &str) -> payments::Payment {
         .expect("the payments component instantiates");
     let bindings = payments::PaymentsComponent::new(&mut lib.store, &lib.instance).unwrap();
     bindings
-        .commerce_shop_payments()
+        .commerce_payments_payments()
         .call_get_payment(&mut lib.store, &id.to_owned())
         .await
         .expect("no trap")
@@ -779,7 +779,7 @@ async fn payments_of(app: &TestApp, order_id: &str) -> Vec<payments::Payment> {
         .expect("the payments component instantiates");
     let bindings = payments::PaymentsComponent::new(&mut lib.store, &lib.instance).unwrap();
     bindings
-        .commerce_shop_payments_admin()
+        .commerce_payments_payments_admin()
         .call_list_payments(
             &mut lib.store,
             &payments::PaymentFilter {

@@ -77,13 +77,16 @@ fn an_import_nobody_provides_is_reported_by_name() {
 #[test]
 fn two_dependencies_from_one_package_are_refused_as_spin_refuses_them() {
     let (dir, manifest) = edited_manifest(|t| {
+        // The admin API's one dependency, `"commerce:catalog" = { path = "…/catalog.wasm" }`,
+        // split into one per interface, as session 3's manifest had it.
         let admin = t.find("[component.admin-api.dependencies]").unwrap();
-        let line =
-            "\"commerce:catalog\" = { path = \"target/wasm32-wasip2/release/catalog.wasm\" }";
-        let at = admin + t[admin..].find(line).unwrap();
-        let two = "\"commerce:catalog/catalog@0.1.0\" = { path = \"target/wasm32-wasip2/release/catalog.wasm\" }\n\
-                   \"commerce:catalog/catalog-admin@0.1.0\" = { path = \"target/wasm32-wasip2/release/catalog.wasm\" }";
-        format!("{}{two}{}", &t[..at], &t[at + line.len()..])
+        let start = admin + t[admin..].find("\"commerce:catalog\" = ").unwrap();
+        let end = start + t[start..].find('\n').unwrap();
+        let value = &t[start + "\"commerce:catalog\" = ".len()..end];
+        let two = format!(
+            "\"commerce:catalog/catalog@0.1.0\" = {value}\n\"commerce:catalog/catalog-admin@0.1.0\" = {value}"
+        );
+        format!("{}{two}{}", &t[..start], &t[end..])
     });
     let err = App::load(options(&manifest, &dir.path().join(".spin")))
         .err()

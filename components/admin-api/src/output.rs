@@ -11,9 +11,7 @@ use crate::input::status_name;
 use commerce_types::types::Money;
 
 pub fn money(list: &[Money]) -> Value {
-    list.iter()
-        .map(|m| json!({"amount": m.amount, "currency": m.currency}))
-        .collect()
+    serde_json::to_value(list).expect("money serialises")
 }
 
 pub fn images(list: &[Image]) -> Value {

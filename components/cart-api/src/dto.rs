@@ -10,30 +10,8 @@ use crate::bindings::commerce::catalog::catalog::{ProductStatus, VariantInfo};
 use crate::bindings::commerce::pricing::pricing;
 use commerce_types::types;
 
-/// An amount in minor units and its currency.
-#[derive(Debug, Clone, Serialize)]
-pub struct Money {
-    pub amount: i64,
-    pub currency: String,
-}
-
-impl Money {
-    pub fn to_wit(&self) -> types::Money {
-        types::Money {
-            amount: self.amount,
-            currency: self.currency.clone(),
-        }
-    }
-}
-
-impl From<types::Money> for Money {
-    fn from(m: types::Money) -> Self {
-        Self {
-            amount: m.amount,
-            currency: m.currency,
-        }
-    }
-}
+/// An amount in minor units and its currency; its JSON form is `commerce-types`'.
+pub use types::Money;
 
 /// Whether a line can be bought right now.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -218,18 +196,18 @@ impl Totals {
                     line_id: l.key,
                     variant_id: l.variant_id,
                     quantity: l.quantity,
-                    unit_price: l.unit_price.into(),
-                    subtotal: l.subtotal.into(),
-                    discount: l.discount.into(),
-                    tax: l.tax.into(),
+                    unit_price: l.unit_price,
+                    subtotal: l.subtotal,
+                    discount: l.discount,
+                    tax: l.tax,
                 })
                 .collect(),
             excluded_line_ids,
             shipping: quote.shipping.map(|s| Shipping {
                 method_id: s.method_id,
                 name: s.name,
-                amount: s.amount.into(),
-                tax: s.tax.into(),
+                amount: s.amount,
+                tax: s.tax,
             }),
             taxes: quote
                 .taxes
@@ -238,19 +216,19 @@ impl Totals {
                     label: t.label,
                     country: t.country,
                     rate_ppm: t.rate_ppm,
-                    taxable_amount: t.taxable_amount.into(),
-                    amount: t.amount.into(),
+                    taxable_amount: t.taxable_amount,
+                    amount: t.amount,
                 })
                 .collect(),
             tax_mode: quote.tax_mode.map(|m| match m {
                 types::TaxMode::Inclusive => "inclusive",
                 types::TaxMode::Exclusive => "exclusive",
             }),
-            subtotal: quote.subtotal.into(),
-            discount_total: quote.discount_total.into(),
-            shipping_total: quote.shipping_total.into(),
-            tax_total: quote.tax_total.into(),
-            grand_total: quote.grand_total.into(),
+            subtotal: quote.subtotal,
+            discount_total: quote.discount_total,
+            shipping_total: quote.shipping_total,
+            tax_total: quote.tax_total,
+            grand_total: quote.grand_total,
         }
     }
 }
@@ -283,7 +261,7 @@ impl ShippingMethods {
                     Some(ShippingMethod {
                         id: m.id,
                         name: m.name,
-                        price: rate.into(),
+                        price: rate,
                         countries: m.countries,
                     })
                 })

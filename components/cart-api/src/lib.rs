@@ -254,7 +254,7 @@ fn totals(req: &Request, token: &str) -> Result<Response, Problem> {
                 key: l.id.clone(),
                 variant_id: l.variant_id.clone(),
                 quantity: l.quantity,
-                unit_price: price.to_wit(),
+                unit_price: price.clone(),
             })
         })
         .collect();

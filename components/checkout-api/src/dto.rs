@@ -6,30 +6,9 @@ use crate::bindings::commerce::payments::payments;
 use commerce_types::types;
 use serde::{Deserialize, Serialize};
 
-/// An amount in minor units with its ISO 4217 code.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Money {
-    pub amount: i64,
-    pub currency: String,
-}
-
-impl From<types::Money> for Money {
-    fn from(m: types::Money) -> Self {
-        Self {
-            amount: m.amount,
-            currency: m.currency,
-        }
-    }
-}
-
-impl From<&Money> for types::Money {
-    fn from(m: &Money) -> Self {
-        Self {
-            amount: m.amount,
-            currency: m.currency.clone(),
-        }
-    }
-}
+/// An amount in minor units with its ISO 4217 code; its JSON form (in answers and in the
+/// stored plan) is `commerce-types`'.
+pub use types::Money;
 
 /// A postal address, in the request, the stored plan and the order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -142,7 +121,7 @@ fn tax_mode_name(mode: types::TaxMode) -> &'static str {
 impl Plan {
     /// The order snapshot of this plan, holding `reservation_id`.
     pub fn snapshot(&self, reservation_id: &str) -> orders::OrderSnapshot {
-        let money = types::Money::from;
+        let money = Money::clone;
         orders::OrderSnapshot {
             currency: self.currency.clone(),
             lines: self
@@ -299,17 +278,17 @@ impl From<orders::Order> for Order {
                     product_title: l.product_title,
                     variant_title: l.variant_title,
                     quantity: l.quantity,
-                    unit_price: l.unit_price.into(),
-                    subtotal: l.subtotal.into(),
-                    discount: l.discount.into(),
-                    tax: l.tax.into(),
+                    unit_price: l.unit_price,
+                    subtotal: l.subtotal,
+                    discount: l.discount,
+                    tax: l.tax,
                 })
                 .collect(),
             shipping: s.shipping.map(|sh| Shipping {
                 method_id: sh.method_id,
                 name: sh.name,
-                amount: sh.amount.into(),
-                tax: sh.tax.into(),
+                amount: sh.amount,
+                tax: sh.tax,
             }),
             taxes: s
                 .taxes
@@ -318,17 +297,17 @@ impl From<orders::Order> for Order {
                     label: t.label,
                     country: t.country,
                     rate_ppm: t.rate_ppm,
-                    taxable_amount: t.taxable_amount.into(),
-                    amount: t.amount.into(),
+                    taxable_amount: t.taxable_amount,
+                    amount: t.amount,
                 })
                 .collect(),
             tax_mode: tax_mode_name(s.tax_mode),
-            subtotal: s.subtotal.into(),
-            discount_total: s.discount_total.into(),
-            shipping_total: s.shipping_total.into(),
-            tax_total: s.tax_total.into(),
-            grand_total: s.grand_total.into(),
-            refunded_total: o.refunded_total.into(),
+            subtotal: s.subtotal,
+            discount_total: s.discount_total,
+            shipping_total: s.shipping_total,
+            tax_total: s.tax_total,
+            grand_total: s.grand_total,
+            refunded_total: o.refunded_total,
             shipping_address: s.shipping_address.into(),
             billing_address: s.billing_address.map(Into::into),
             email: s.email,
@@ -379,7 +358,7 @@ impl From<payments::Payment> for Payment {
         Self {
             id: p.id,
             status: payment_status(p.status),
-            amount: p.amount.into(),
+            amount: p.amount,
             next_action: p.next_action.map(|a| match a {
                 payments::NextAction::RedirectToUrl(url) => NextAction {
                     kind: "redirect_to_url",

@@ -282,10 +282,10 @@ fn plan(co: &Checkout) -> Result<Plan, Stop> {
             product_title: info.product_title.clone(),
             variant_title: info.variant.title.clone(),
             quantity: q.quantity,
-            unit_price: q.unit_price.clone().into(),
-            subtotal: q.subtotal.clone().into(),
-            discount: q.discount.clone().into(),
-            tax: q.tax.clone().into(),
+            unit_price: q.unit_price.clone(),
+            subtotal: q.subtotal.clone(),
+            discount: q.discount.clone(),
+            tax: q.tax.clone(),
         })
         .collect();
     Ok(Plan {
@@ -294,8 +294,8 @@ fn plan(co: &Checkout) -> Result<Plan, Stop> {
         shipping: quote.shipping.map(|s| Shipping {
             method_id: s.method_id,
             name: s.name,
-            amount: s.amount.into(),
-            tax: s.tax.into(),
+            amount: s.amount,
+            tax: s.tax,
         }),
         taxes: quote
             .taxes
@@ -304,8 +304,8 @@ fn plan(co: &Checkout) -> Result<Plan, Stop> {
                 label: t.label,
                 country: t.country,
                 rate_ppm: t.rate_ppm,
-                taxable_amount: t.taxable_amount.into(),
-                amount: t.amount.into(),
+                taxable_amount: t.taxable_amount,
+                amount: t.amount,
             })
             .collect(),
         tax_mode: match quote.tax_mode {
@@ -313,11 +313,11 @@ fn plan(co: &Checkout) -> Result<Plan, Stop> {
             _ => "exclusive",
         }
         .to_owned(),
-        subtotal: quote.subtotal.into(),
-        discount_total: quote.discount_total.into(),
-        shipping_total: quote.shipping_total.into(),
-        tax_total: quote.tax_total.into(),
-        grand_total: quote.grand_total.into(),
+        subtotal: quote.subtotal,
+        discount_total: quote.discount_total,
+        shipping_total: quote.shipping_total,
+        tax_total: quote.tax_total,
+        grand_total: quote.grand_total,
         shipping_address: co.shipping_address.clone(),
         billing_address: co.billing_address.clone(),
         email: co.email.clone(),
@@ -519,7 +519,7 @@ fn run(key: &str, co: &Checkout, plan: &Plan) -> Result<Response, Stop> {
         Method::ProviderToken(t) => payments::PaymentMethod::ProviderToken(t.clone()),
     };
     let created_payment = payments::create_payment(&payments::NewPayment {
-        amount: types::Money::from(&plan.grand_total),
+        amount: plan.grand_total.clone(),
         idempotency_key: step_key(key, "payment"),
         method,
         capture_mode: payments::CaptureMode::Automatic,

@@ -10,23 +10,11 @@ use crate::stock::{Availability, Levels};
 use crate::bindings::commerce::catalog::catalog as wit;
 use commerce_types::types as wit_types;
 
-#[derive(Serialize)]
-pub struct Money {
-    pub amount: i64,
-    pub currency: String,
-}
+/// Money's JSON form is `commerce-types`' (`{"amount", "currency"}`, minor units).
+pub use wit_types::Money;
 
-impl From<wit_types::Money> for Money {
-    fn from(m: wit_types::Money) -> Self {
-        Self {
-            amount: m.amount,
-            currency: m.currency,
-        }
-    }
-}
-
-fn money(list: Vec<wit_types::Money>) -> Vec<Money> {
-    list.into_iter().map(Money::from).collect()
+fn money(list: Vec<Money>) -> Vec<Money> {
+    list
 }
 
 #[derive(Serialize)]

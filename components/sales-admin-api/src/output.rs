@@ -19,7 +19,7 @@ use commerce_types::types::{Money, TaxMode};
 use serde_json::{Value, json};
 
 pub fn money(m: &Money) -> Value {
-    json!({"amount": m.amount, "currency": m.currency})
+    serde_json::to_value(m).expect("money serialises")
 }
 
 /// The API name of `value` in a table of (name, value).
