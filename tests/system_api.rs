@@ -26,3 +26,17 @@ async fn the_openapi_document_is_served_as_it_is_in_the_repository() {
     assert_eq!(res.json(), on_disk);
     assert_eq!(on_disk["openapi"].as_str().unwrap().get(..3), Some("3.1"));
 }
+
+#[tokio::test]
+async fn an_unknown_api_path_is_a_problem_not_the_storefront_page() {
+    let app = spawn_app();
+    for path in ["/api/nope", "/api/products-nope", "/api/v2/orders", "/api/"] {
+        let res = app.get(path).await;
+        assert_eq!(res.status, 404, "{path}");
+        assert_eq!(res.content_type(), "application/problem+json", "{path}");
+        assert_eq!(res.json()["status"], 404, "{path}");
+    }
+    // The APIs themselves still win over the catch-all.
+    assert_eq!(app.get("/api/health").await.status, 200);
+    assert_eq!(app.get("/api/products").await.status, 200);
+}
