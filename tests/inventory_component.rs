@@ -8,7 +8,7 @@
 use commerce_tests::inventory::{
     Error, MovementFilter, MovementReason, NewAdjustment, NewCount, NewReservation, PageRequest,
     Reservation, ReservationFilter, ReservationLine, ReservationStatus, Shortage, StockFilter,
-    StockLevel, StockMovement,
+    StockLevel, StockMovement, StockStatus,
 };
 use commerce_tests::{InventoryHandle, spawn_app};
 use std::collections::HashSet;
@@ -55,12 +55,20 @@ fn count(variant_id: &str, on_hand: u32) -> NewCount {
     }
 }
 
+/// A stock level as the inventory reports it with no `low_stock_threshold` variable (the
+/// default threshold, 5).
 fn level(variant_id: &str, on_hand: u32, reserved: u32) -> StockLevel {
+    let available = on_hand - reserved;
     StockLevel {
         variant_id: variant_id.into(),
         on_hand,
         reserved,
-        available: on_hand - reserved,
+        available,
+        status: match available {
+            0 => StockStatus::OutOfStock,
+            1..=5 => StockStatus::LowStock,
+            _ => StockStatus::InStock,
+        },
     }
 }
 

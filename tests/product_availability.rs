@@ -348,3 +348,45 @@ async fn the_low_stock_threshold_is_a_variable() {
     assert_eq!(res.status, 500);
     assert_eq!(res.content_type(), "application/problem+json");
 }
+
+/// The stock status is the inventory's rule (`stock-status`), so the products API and the
+/// storefront's product page never disagree, whatever `low_stock_threshold` says: before,
+/// each had its own copy and a malformed threshold was a 500 on one and the default on the
+/// other.
+#[tokio::test]
+async fn the_api_and_the_storefront_show_the_inventorys_stock_status() {
+    for (threshold, on_hand, status, words) in [
+        ("20", 20, "low_stock", "Only 20 left"),
+        ("20", 21, "in_stock", "In stock"),
+        ("0", 1, "in_stock", "In stock"),
+        ("5", 0, "out_of_stock", "Sold out"),
+    ] {
+        let app = spawn_app_with(&[("low_stock_threshold", threshold)]);
+        let vase = app
+            .catalog()
+            .await
+            .create_product(product("vase", 2000, vec![]))
+            .await;
+        set_stock(&app, &vase.variants[0].id, on_hand).await;
+        let api = app.get("/api/products/vase").await.json();
+        assert_eq!(
+            availability(&api, 0),
+            (status.into(), u64::from(on_hand)),
+            "{threshold}"
+        );
+        let page = app.get("/products/vase").await;
+        assert_eq!(page.status, 200);
+        let html = String::from_utf8_lossy(&page.body).into_owned();
+        assert!(html.contains(words), "{threshold}/{on_hand}: {words}");
+    }
+    // A malformed threshold is the operator's mistake on both faces alike.
+    let app = spawn_app_with(&[("low_stock_threshold", "a few")]);
+    let vase = app
+        .catalog()
+        .await
+        .create_product(product("vase", 2000, vec![]))
+        .await;
+    set_stock(&app, &vase.variants[0].id, 3).await;
+    assert_eq!(app.get("/api/products/vase").await.status, 500);
+    assert_eq!(app.get("/products/vase").await.status, 503);
+}

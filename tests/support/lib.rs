@@ -399,7 +399,7 @@ pub mod inventory {
     pub use commerce::types::types::{FieldError, PageInfo, PageRequest};
     pub use exports::commerce::inventory::inventory::{
         Error, NewReservation, Reservation, ReservationLine, ReservationStatus, Shortage,
-        StockLevel,
+        StockLevel, StockStatus,
     };
     pub use exports::commerce::inventory::inventory_admin::{
         MovementFilter, MovementPage, MovementReason, NewAdjustment, NewCount, ReservationFilter,

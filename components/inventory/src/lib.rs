@@ -88,7 +88,7 @@ impl InventoryGuest for Component {
         if variant_ids.is_empty() {
             return Ok(Vec::new());
         }
-        store::Store::open()?.availability(&variant_ids, clock::now_ms())
+        store::Store::open()?.availability(&variant_ids, clock::now_ms(), low_stock_threshold()?)
     }
 
     fn reserve(request: NewReservation) -> Result<Reservation, Error> {
@@ -140,7 +140,12 @@ impl AdminGuest for Component {
 
     fn list_stock(filter: StockFilter, page: PageRequest) -> Result<StockPage, Error> {
         let page = validate::page(&page, STOCK_CURSOR).map_err(invalid)?;
-        let (items, next) = store::Store::open()?.list_stock(&filter, &page, clock::now_ms())?;
+        let (items, next) = store::Store::open()?.list_stock(
+            &filter,
+            &page,
+            clock::now_ms(),
+            low_stock_threshold()?,
+        )?;
         Ok(StockPage {
             page: page_info(STOCK_CURSOR, next),
             items,
@@ -172,4 +177,19 @@ fn page_info(tag: &str, next: Option<(i64, String)>) -> commerce_types::types::P
     commerce_types::types::PageInfo {
         next: next.map(|(key, id)| capability_kit::cursor::encode(tag, key, &id)),
     }
+}
+
+/// The low-stock threshold from the Spin variable (the default when the component has none).
+fn low_stock_threshold() -> Result<u32, Error> {
+    let value = match spin_sdk::variables::get(validate::THRESHOLD_VARIABLE) {
+        Ok(value) => Some(value),
+        Err(spin_sdk::variables::Error::Undefined(_)) => None,
+        Err(e) => {
+            return Err(Error::Other(format!(
+                "reading {}: {e}",
+                validate::THRESHOLD_VARIABLE
+            )));
+        }
+    };
+    validate::low_stock_threshold(value.as_deref()).map_err(Error::Other)
 }

@@ -150,6 +150,18 @@ fn reason_from(text: &str) -> Result<MovementReason, Error> {
 }
 
 /// A stored count as a `u32`, clamped (the CHECKs keep stored counts in range).
+/// A variant's stock level, its shopper status included.
+fn level(variant_id: String, on_hand: i64, reserved: i64, threshold: u32) -> StockLevel {
+    let available = u32_from(on_hand - reserved);
+    StockLevel {
+        variant_id,
+        on_hand: u32_from(on_hand),
+        reserved: u32_from(reserved),
+        available,
+        status: crate::validate::stock_status(available, threshold),
+    }
+}
+
 fn u32_from(n: i64) -> u32 {
     u32::try_from(n.max(0)).unwrap_or(u32::MAX)
 }
@@ -458,7 +470,12 @@ impl Store {
     }
 
     /// The stock of each of `variant_ids` as of `now`, in the order asked.
-    pub fn availability(&self, variant_ids: &[String], now: i64) -> Result<Vec<StockLevel>, Error> {
+    pub fn availability(
+        &self,
+        variant_ids: &[String],
+        now: i64,
+        threshold: u32,
+    ) -> Result<Vec<StockLevel>, Error> {
         let mut distinct: Vec<&str> = variant_ids.iter().map(String::as_str).collect();
         distinct.sort_unstable();
         distinct.dedup();
@@ -486,12 +503,7 @@ impl Store {
             .iter()
             .map(|id| {
                 let (on_hand, reserved) = found.get(id).copied().unwrap_or((0, 0));
-                StockLevel {
-                    variant_id: id.clone(),
-                    on_hand: u32_from(on_hand),
-                    reserved: u32_from(reserved),
-                    available: u32_from(on_hand - reserved),
-                }
+                level(id.clone(), on_hand, reserved, threshold)
             })
             .collect();
         let lapsed: Vec<&str> = lapsed.iter().map(String::as_str).collect();
@@ -919,6 +931,7 @@ impl Store {
         filter: &StockFilter,
         page: &Page,
         now: i64,
+        threshold: u32,
     ) -> Result<Listed<StockLevel>, Error> {
         let mut inner = format!(
             "SELECT s.variant_id AS variant_id, s.on_hand AS on_hand, \
@@ -949,12 +962,7 @@ impl Store {
             if int(row, 3)? > 0 {
                 lapsed.push(variant_id.clone());
             }
-            items.push(StockLevel {
-                variant_id,
-                on_hand: u32_from(on_hand),
-                reserved: u32_from(reserved),
-                available: u32_from(on_hand - reserved),
-            });
+            items.push(level(variant_id, on_hand, reserved, threshold));
         }
         let lapsed: Vec<&str> = lapsed.iter().map(String::as_str).collect();
         self.reclaim_after_read(&lapsed, now);

@@ -9,7 +9,7 @@ use capability_kit::ids;
 use capability_kit::validate::FieldErrors;
 
 use crate::VARIANT_PREFIX;
-use crate::exports::commerce::inventory::inventory::NewReservation;
+use crate::exports::commerce::inventory::inventory::{NewReservation, StockStatus};
 use crate::exports::commerce::inventory::inventory_admin::{
     MovementReason, NewAdjustment, NewCount,
 };
@@ -196,4 +196,59 @@ pub fn reclaim_limit(limit: u32) -> Vec<(String, String)> {
         e.push("/limit", format!("must be between 1 and {MAX_RECLAIM}"));
     }
     e.into_vec()
+}
+
+/// The Spin variable holding the low-stock threshold (see `stock-status` in inventory.wit).
+pub const THRESHOLD_VARIABLE: &str = "low_stock_threshold";
+/// The threshold when the component is given no such variable.
+pub const DEFAULT_THRESHOLD: u32 = 5;
+/// The largest threshold accepted.
+pub const MAX_THRESHOLD: u32 = 1_000_000;
+
+/// The threshold from the variable's value (`None`: the component has no such variable).
+pub fn low_stock_threshold(value: Option<&str>) -> Result<u32, String> {
+    let Some(value) = value else {
+        return Ok(DEFAULT_THRESHOLD);
+    };
+    let raw = value.trim();
+    match raw.parse::<u32>() {
+        Ok(n) if n <= MAX_THRESHOLD && raw.bytes().all(|b| b.is_ascii_digit()) => Ok(n),
+        _ => Err(format!(
+            "the Spin variable {THRESHOLD_VARIABLE} must be a whole number from 0 to \
+             {MAX_THRESHOLD}, not {value:?}"
+        )),
+    }
+}
+
+/// How a shopper is told `available` units stand, given the threshold.
+pub fn stock_status(available: u32, threshold: u32) -> StockStatus {
+    match available {
+        0 => StockStatus::OutOfStock,
+        n if n <= threshold => StockStatus::LowStock,
+        _ => StockStatus::InStock,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_threshold_is_a_whole_number_up_to_a_million() {
+        assert_eq!(low_stock_threshold(None), Ok(DEFAULT_THRESHOLD));
+        assert_eq!(low_stock_threshold(Some(" 20 ")), Ok(20));
+        assert_eq!(low_stock_threshold(Some("0")), Ok(0));
+        for bad in ["", "a few", "-1", "+3", "1000001", "2.5"] {
+            assert!(low_stock_threshold(Some(bad)).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn zero_is_out_of_stock_and_the_threshold_is_low() {
+        assert_eq!(stock_status(0, 5), StockStatus::OutOfStock);
+        assert_eq!(stock_status(5, 5), StockStatus::LowStock);
+        assert_eq!(stock_status(6, 5), StockStatus::InStock);
+        assert_eq!(stock_status(1, 0), StockStatus::InStock);
+        assert_eq!(stock_status(0, 0), StockStatus::OutOfStock);
+    }
 }

@@ -5,9 +5,10 @@
 //! read (cached or not), then one fresh `inventory.availability` call (or a few, for more
 //! variants than one batch takes) for the variants it shows. Nothing here is stored.
 //!
-//! - A variant shows `{status, available}`: `out_of_stock` when nothing is available,
-//!   `low_stock` when at most `low_stock_threshold` units are (the Spin variable; 0 turns
-//!   `low_stock` off), else `in_stock`.
+//! - A variant shows `{status, available}`, the status as the inventory rules it
+//!   (`stock-status` in inventory.wit: `out_of_stock` when nothing is available,
+//!   `low_stock` when at most `low_stock_threshold` units are, else `in_stock`); the
+//!   storefront shows the same status, so the two never disagree.
 //! - A variant the inventory has never been told about has nothing on hand (inventory.wit:
 //!   there is no "not tracked" state), so checkout cannot reserve it: it shows
 //!   `out_of_stock` with `available: 0`, exactly as a counted zero.
@@ -26,13 +27,6 @@ use crate::dto::ProductList;
 use crate::params::Listing;
 use commerce_types::types::PageRequest;
 
-/// The Spin variable holding the low-stock threshold.
-const THRESHOLD_VARIABLE: &str = "low_stock_threshold";
-/// The threshold when the component is given no such variable.
-const DEFAULT_THRESHOLD: u32 = 5;
-/// The largest threshold accepted.
-const MAX_THRESHOLD: u32 = 1_000_000;
-
 /// The most products one `in_stock=true` page looks at, and the most catalog pages it
 /// reads, before it answers with what it found and a `next` cursor to go on from.
 const MAX_SCANNED: usize = 200;
@@ -47,73 +41,50 @@ pub struct Availability {
     pub available: u32,
 }
 
-/// The available units of some variants, as of this request.
+/// The stock of some variants, as of this request.
 pub struct Levels {
-    available: HashMap<String, u32>,
-    threshold: u32,
+    levels: HashMap<String, inventory::StockLevel>,
 }
 
 impl Levels {
     /// The levels of `variant_ids`, read now.
     pub fn of(variant_ids: &[String]) -> Result<Self, Problem> {
         Ok(Self {
-            available: available(variant_ids)?,
-            threshold: threshold()?,
+            levels: read(variant_ids)?,
         })
     }
 
     /// A variant's availability; an id not asked for counts as nothing available.
     pub fn variant(&self, variant_id: &str) -> Availability {
-        let available = self.available.get(variant_id).copied().unwrap_or(0);
-        Availability {
-            status: status(available, self.threshold),
-            available,
+        match self.levels.get(variant_id) {
+            Some(level) => Availability {
+                status: status_name(level.status),
+                available: level.available,
+            },
+            None => Availability {
+                status: status_name(inventory::StockStatus::OutOfStock),
+                available: 0,
+            },
         }
     }
 
     /// Whether any of these variants has a unit available.
     pub fn any_available<'a>(&self, mut variant_ids: impl Iterator<Item = &'a String>) -> bool {
-        variant_ids.any(|id| self.available.get(id).is_some_and(|n| *n > 0))
+        variant_ids.any(|id| self.levels.get(id).is_some_and(|l| l.available > 0))
     }
 }
 
-/// The status of a variant with `available` units, given the low-stock threshold.
-fn status(available: u32, threshold: u32) -> &'static str {
-    match available {
-        0 => "out_of_stock",
-        n if n <= threshold => "low_stock",
-        _ => "in_stock",
+/// The JSON name of a stock status; the rule itself is the inventory's (`stock-status`).
+fn status_name(status: inventory::StockStatus) -> &'static str {
+    match status {
+        inventory::StockStatus::InStock => "in_stock",
+        inventory::StockStatus::LowStock => "low_stock",
+        inventory::StockStatus::OutOfStock => "out_of_stock",
     }
 }
 
-/// The threshold from the Spin variable; a malformed value is a configuration error.
-fn threshold() -> Result<u32, Problem> {
-    let raw = match spin_sdk::variables::get(THRESHOLD_VARIABLE) {
-        Ok(raw) => raw,
-        Err(spin_sdk::variables::Error::Undefined(_)) => return Ok(DEFAULT_THRESHOLD),
-        Err(e) => {
-            return Err(Problem::internal(format!(
-                "reading {THRESHOLD_VARIABLE}: {e}"
-            )));
-        }
-    };
-    parse_threshold(&raw).ok_or_else(|| {
-        Problem::internal(format!(
-            "{THRESHOLD_VARIABLE} is {raw:?}, not a whole number from 0 to {MAX_THRESHOLD}"
-        ))
-    })
-}
-
-fn parse_threshold(raw: &str) -> Option<u32> {
-    let raw = raw.trim();
-    if raw.is_empty() || !raw.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    raw.parse::<u32>().ok().filter(|n| *n <= MAX_THRESHOLD)
-}
-
-/// Available units per variant id, in batches the inventory accepts.
-fn available(variant_ids: &[String]) -> Result<HashMap<String, u32>, Problem> {
+/// The stock levels per variant id, in batches the inventory accepts.
+fn read(variant_ids: &[String]) -> Result<HashMap<String, inventory::StockLevel>, Problem> {
     let mut out = HashMap::with_capacity(variant_ids.len());
     if variant_ids.is_empty() {
         return Ok(out);
@@ -121,7 +92,7 @@ fn available(variant_ids: &[String]) -> Result<HashMap<String, u32>, Problem> {
     let batch = inventory::max_availability_batch().max(1) as usize;
     for chunk in variant_ids.chunks(batch) {
         let levels = inventory::availability(chunk).map_err(inventory_problem)?;
-        out.extend(levels.into_iter().map(|l| (l.variant_id, l.available)));
+        out.extend(levels.into_iter().map(|l| (l.variant_id.clone(), l)));
     }
     Ok(out)
 }
@@ -200,31 +171,5 @@ pub fn product_page(listing: &Listing) -> Result<ProductList, Problem> {
             limit: (want - found.len()) as u32,
         };
         page = catalog::list_products(&listing.query, &request).map_err(|e| listing.problem(e))?;
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn status_follows_the_threshold() {
-        assert_eq!(status(0, 5), "out_of_stock");
-        assert_eq!(status(1, 5), "low_stock");
-        assert_eq!(status(5, 5), "low_stock");
-        assert_eq!(status(6, 5), "in_stock");
-        // A threshold of 0 turns low_stock off.
-        assert_eq!(status(1, 0), "in_stock");
-        assert_eq!(status(0, 0), "out_of_stock");
-    }
-
-    #[test]
-    fn thresholds_are_whole_numbers_in_range() {
-        assert_eq!(parse_threshold("5"), Some(5));
-        assert_eq!(parse_threshold(" 0 "), Some(0));
-        assert_eq!(parse_threshold("1000000"), Some(1_000_000));
-        for bad in ["", "-1", "1.5", "five", "1000001", "+3"] {
-            assert_eq!(parse_threshold(bad), None, "{bad:?}");
-        }
     }
 }

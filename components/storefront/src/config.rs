@@ -17,9 +17,6 @@ pub const ASSET_MANIFEST: &str = "/site/asset-manifest.json";
 /// The currency prices are shown in when `storefront_currency` is unset or not a currency.
 pub const DEFAULT_CURRENCY: &str = "EUR";
 
-/// Units at or below which a variant reads "Only n left" when `low_stock_threshold` is unset.
-pub const DEFAULT_LOW_STOCK: u32 = 5;
-
 /// URLs per sitemap file when `sitemap_max_urls` is unset; the protocol's limit is 50,000.
 pub const DEFAULT_SITEMAP_MAX_URLS: usize = 10_000;
 
@@ -31,9 +28,6 @@ pub struct Ctx {
     /// The shop's public origin without a trailing slash, e.g. `https://shop.example`: the
     /// `store_url` variable, else the origin the request came to.
     pub base_url: String,
-    /// Variants with at most this many units available (and more than 0) are "low stock";
-    /// 0 turns the notice off.
-    pub low_stock: u32,
     /// The most URLs in one sitemap file (1 to 50,000).
     pub sitemap_max_urls: usize,
     assets: HashMap<String, String>,
@@ -61,9 +55,6 @@ impl Ctx {
                     .map(str::to_owned)
             })
             .unwrap_or_default();
-        let low_stock = variable("low_stock_threshold")
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(DEFAULT_LOW_STOCK);
         let sitemap_max_urls = variable("sitemap_max_urls")
             .and_then(|v| v.parse().ok())
             .filter(|n| (1..=50_000).contains(n))
@@ -72,7 +63,6 @@ impl Ctx {
             store_name: variable("store_name").unwrap_or_else(|| "Shop".to_owned()),
             currency,
             base_url,
-            low_stock,
             sitemap_max_urls,
             assets: read_asset_manifest(),
             categories: OnceCell::new(),

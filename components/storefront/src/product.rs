@@ -32,12 +32,15 @@ enum Availability {
 }
 
 impl Availability {
-    fn of(available: u32, priced: bool, low: u32) -> Self {
-        match (priced, available) {
+    /// A variant's availability: the inventory's status (`stock-status`, the rule the
+    /// products API shows too), unless it has no price in the shop's currency.
+    fn of(level: &inventory::StockLevel, priced: bool) -> Self {
+        use inventory::StockStatus;
+        match (priced, level.status) {
             (false, _) => Availability::Unpriced,
-            (true, 0) => Availability::OutOfStock,
-            (true, n) if n <= low => Availability::Low(n),
-            (true, _) => Availability::InStock,
+            (true, StockStatus::OutOfStock) => Availability::OutOfStock,
+            (true, StockStatus::LowStock) => Availability::Low(level.available),
+            (true, StockStatus::InStock) => Availability::InStock,
         }
     }
 
@@ -85,15 +88,11 @@ struct View<'a> {
 }
 
 /// The stock of `ids`, in batches the inventory takes.
-fn availability(ids: &[String]) -> Result<Vec<u32>, Failure> {
+fn availability(ids: &[String]) -> Result<Vec<inventory::StockLevel>, Failure> {
     let batch = inventory::max_availability_batch().max(1) as usize;
     let mut levels = Vec::with_capacity(ids.len());
     for chunk in ids.chunks(batch) {
-        levels.extend(
-            inventory::availability(chunk)?
-                .into_iter()
-                .map(|l| l.available),
-        );
+        levels.extend(inventory::availability(chunk)?);
     }
     Ok(levels)
 }
@@ -122,7 +121,7 @@ pub fn page(ctx: &Ctx, slug: &str, query: &[(String, String)]) -> Result<Reply, 
         .variants
         .iter()
         .zip(levels)
-        .map(|(variant, available)| {
+        .map(|(variant, level)| {
             let price = money::amount_in(&variant.prices, &ctx.currency);
             let compare_at = money::amount_in(&variant.compare_at_prices, &ctx.currency)
                 .filter(|c| price.is_some_and(|p| *c > p));
@@ -130,7 +129,7 @@ pub fn page(ctx: &Ctx, slug: &str, query: &[(String, String)]) -> Result<Reply, 
                 variant,
                 price,
                 compare_at,
-                stock: Availability::of(available, price.is_some(), ctx.low_stock),
+                stock: Availability::of(&level, price.is_some()),
                 image: alts
                     .iter()
                     .position(|alt| variant.options.iter().any(|o| mentions(alt, &o.value))),
@@ -496,11 +495,30 @@ mod tests {
 
     #[test]
     fn stock_states() {
-        assert_eq!(Availability::of(10, true, 5), Availability::InStock);
-        assert_eq!(Availability::of(5, true, 5), Availability::Low(5));
-        assert_eq!(Availability::of(0, true, 5), Availability::OutOfStock);
-        assert_eq!(Availability::of(9, false, 5), Availability::Unpriced);
-        assert_eq!(Availability::of(1, true, 0), Availability::InStock);
+        use inventory::{StockLevel, StockStatus};
+        let level = |available, status| StockLevel {
+            variant_id: "var_1".into(),
+            on_hand: available,
+            reserved: 0,
+            available,
+            status,
+        };
+        assert_eq!(
+            Availability::of(&level(10, StockStatus::InStock), true),
+            Availability::InStock
+        );
+        assert_eq!(
+            Availability::of(&level(5, StockStatus::LowStock), true),
+            Availability::Low(5)
+        );
+        assert_eq!(
+            Availability::of(&level(0, StockStatus::OutOfStock), true),
+            Availability::OutOfStock
+        );
+        assert_eq!(
+            Availability::of(&level(9, StockStatus::InStock), false),
+            Availability::Unpriced
+        );
         assert!(!Availability::OutOfStock.purchasable() && Availability::Low(1).purchasable());
         assert_eq!(Availability::Low(2).text("EUR"), "Only 2 left");
     }
