@@ -341,3 +341,46 @@ async fn a_directory_mounted_at_the_root_merges_with_globs_as_in_spin() {
     ])
     .await;
 }
+
+/// WASI 0.2: a child resource (the headers of a request or response, the stream of a body)
+/// must be dropped before its parent is dropped or consumed, or the host traps. wasmtime 42
+/// (Spin 3.6) enforces it for headers, wasmtime 48 does not, and this host does anyway.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dropping_a_parent_resource_while_its_child_lives_traps() {
+    let app = spawn_app();
+    let port = local_server().await;
+    let url = format!("?url=http://127.0.0.1:{port}/x");
+    for (broken, right) in [
+        (
+            "request-headers-outlive-request",
+            "request-headers-dropped-first",
+        ),
+        (
+            "response-headers-outlive-response",
+            "response-headers-dropped-first",
+        ),
+        (
+            "outgoing-request-headers-outlive-request",
+            "outgoing-request-headers-dropped-first",
+        ),
+        ("body-stream-outlives-finish", "body-stream-dropped-first"),
+        (
+            "incoming-stream-outlives-body",
+            "incoming-stream-dropped-first",
+        ),
+        (
+            &format!("incoming-response-headers-outlive-response{url}"),
+            &format!("incoming-response-headers-dropped-first{url}"),
+        ),
+    ] {
+        let (status, body) = app.get(&format!("/probe/children/{broken}")).await;
+        assert_eq!(status, 500, "{broken}: {body}");
+        assert_eq!(app.body(&format!("/probe/children/{right}")).await, "ok");
+    }
+    // A request with a body, read the right way, still works; and the host keeps serving.
+    let req = http::Request::post("/probe/children/request-headers-dropped-first")
+        .body(Bytes::from_static(b"a body"))
+        .unwrap();
+    assert_eq!(app.app.send(req).await.unwrap().status(), 200);
+    assert_eq!(app.body("/probe/kv/default").await, "ok");
+}
