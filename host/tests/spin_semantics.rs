@@ -384,3 +384,81 @@ async fn dropping_a_parent_resource_while_its_child_lives_traps() {
     assert_eq!(app.app.send(req).await.unwrap().status(), 200);
     assert_eq!(app.body("/probe/kv/default").await, "ok");
 }
+
+/// Spin answers `/.well-known/spin/health` and `/.well-known/spin/info` itself, before any
+/// route (the probe's routes would not match them anyway, but a catch-all would).
+#[tokio::test]
+async fn spin_answers_its_well_known_paths_itself() {
+    let app = spawn_app();
+    let send = |method: &str, path: &str| {
+        let req = http::Request::builder()
+            .method(method)
+            .uri(path)
+            .body(Bytes::new())
+            .unwrap();
+        app.app.send(req)
+    };
+    let health = send("GET", "/.well-known/spin/health").await.unwrap();
+    assert_eq!(health.status(), 200);
+    assert_eq!(health.body().as_ref(), b"OK");
+    assert!(health.headers().get("content-type").is_none());
+    assert_eq!(
+        send("POST", "/.well-known/spin/health")
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+
+    let info = send("GET", "/.well-known/spin/info").await.unwrap();
+    assert_eq!(info.status(), 200);
+    assert_eq!(info.headers()["content-type"], "application/json");
+    // Pretty-printed as Spin prints it; the fixture has no `version`, so there is none.
+    assert_eq!(
+        std::str::from_utf8(info.body()).unwrap(),
+        "{\n  \"name\": \"probe\"\n}"
+    );
+
+    for path in [
+        "/.well-known/spin/",
+        "/.well-known/spin/other",
+        "/.well-known/spin/health/",
+    ] {
+        let res = send("GET", path).await.unwrap();
+        assert_eq!(res.status(), 404, "{path}");
+        assert!(res.body().is_empty(), "{path}");
+    }
+}
+
+/// Spin refuses a request whose header value is not UTF-8 with an empty 500 (it passes the
+/// component every header as text); other bytes of UTF-8 pass.
+#[tokio::test]
+async fn a_header_value_that_is_not_utf8_gets_a_500_as_in_spin() {
+    let app = spawn_app();
+    let send = |value: &'static [u8]| {
+        let req = http::Request::get("/probe/kv/default")
+            .header("x-note", http::HeaderValue::from_bytes(value).unwrap())
+            .body(Bytes::new())
+            .unwrap();
+        app.app.send(req)
+    };
+    let res = send(b"caf\xe9").await.unwrap();
+    assert_eq!(res.status(), 500);
+    assert!(res.body().is_empty());
+    assert_eq!(send("café".as_bytes()).await.unwrap().status(), 200);
+    assert_eq!(send(b"plain").await.unwrap().status(), 200);
+}
+
+/// A path no route matches gets Spin's 404: no body.
+#[tokio::test]
+async fn an_unmatched_path_gets_an_empty_404() {
+    let app = spawn_app();
+    let res = app
+        .app
+        .send(http::Request::get("/nowhere").body(Bytes::new()).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 404);
+    assert!(res.body().is_empty());
+    assert!(res.headers().get("content-type").is_none());
+}
