@@ -127,6 +127,25 @@ async fn local_server() -> u16 {
     port
 }
 
+/// A loopback HTTP server answering anything with a chunked body and a trailer.
+async fn trailers_server() -> u16 {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        while let Ok((mut s, _)) = listener.accept().await {
+            let mut buf = [0u8; 4096];
+            let _ = s.read(&mut buf).await;
+            let _ = s
+                .write_all(
+                    b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\ntrailer: x-sum\r\nconnection: close\r\n\r\n2\r\nok\r\n0\r\nx-sum: 2\r\n\r\n",
+                )
+                .await;
+        }
+    });
+    port
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn outbound_http_reaches_only_allowed_hosts() {
     let app = spawn_app();
@@ -350,6 +369,8 @@ async fn dropping_a_parent_resource_while_its_child_lives_traps() {
     let app = spawn_app();
     let port = local_server().await;
     let url = format!("?url=http://127.0.0.1:{port}/x");
+    let port = trailers_server().await;
+    let with_trailers = format!("?url=http://127.0.0.1:{port}/x");
     for (broken, right) in [
         (
             "request-headers-outlive-request",
@@ -371,6 +392,10 @@ async fn dropping_a_parent_resource_while_its_child_lives_traps() {
         (
             &format!("incoming-response-headers-outlive-response{url}"),
             &format!("incoming-response-headers-dropped-first{url}"),
+        ),
+        (
+            &format!("trailers-outlive-future{with_trailers}"),
+            &format!("trailers-dropped-first{with_trailers}"),
         ),
     ] {
         let (status, body) = app.get(&format!("/probe/children/{broken}")).await;

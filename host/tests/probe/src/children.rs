@@ -6,10 +6,11 @@
 
 use spin_sdk::http::{
     Fields, IncomingRequest, IncomingResponse, OutgoingBody, OutgoingRequest, OutgoingResponse,
-    ResponseOutparam,
+    ResponseOutparam, Trailers,
 };
+use spin_sdk::wit::wasi::http0_2_0::types::{FutureTrailers, IncomingBody};
 
-/// Answers `case`; `None` for an unknown case.
+/// Answers `case`; `None` for an unknown case or when its setup (an outbound request) fails.
 pub async fn probe(case: &str, req: IncomingRequest, out: ResponseOutparam) -> Option<()> {
     match case {
         // What `read_limited` in api-kit once did: the headers kept, the request consumed.
@@ -60,6 +61,17 @@ pub async fn probe(case: &str, req: IncomingRequest, out: ResponseOutparam) -> O
             drop(response.headers());
             drop(response);
         }
+        // The trailers of an outbound response (`?url=<url>`) kept past their future.
+        "trailers-outlive-future" => {
+            let (future, trailers) = trailers(&req).await?;
+            drop(future);
+            drop(trailers);
+        }
+        "trailers-dropped-first" => {
+            let (future, trailers) = trailers(&req).await?;
+            drop(trailers);
+            drop(future);
+        }
         "body-stream-outlives-finish" => {
             let response = OutgoingResponse::new(Fields::new());
             let body = response.body().expect("the body");
@@ -102,4 +114,18 @@ async fn fetch(req: &IncomingRequest) -> Option<IncomingResponse> {
     spin_sdk::http::send::<_, IncomingResponse>(spin_sdk::http::Request::get(url).build())
         .await
         .ok()
+}
+
+/// Reads the whole body of a GET to the `url` of the request's query and gets its trailers
+/// (`None` when there are none), with the `future-trailers` they came from.
+async fn trailers(req: &IncomingRequest) -> Option<(FutureTrailers, Trailers)> {
+    let response = fetch(req).await?;
+    let body = response.consume().ok()?;
+    let stream = body.stream().ok()?;
+    while stream.blocking_read(4096).is_ok() {}
+    drop(stream);
+    let future = IncomingBody::finish(body);
+    future.subscribe().block();
+    let trailers = future.get()?.ok()?.ok()??;
+    Some((future, trailers))
 }

@@ -43,7 +43,7 @@ async fn handle(req: IncomingRequest, out: ResponseOutparam) {
     if let ["children", case] = parts.as_slice() {
         let case = case.to_string();
         if children::probe(&case, req, out).await.is_none() {
-            panic!("no such children probe: {case}");
+            panic!("children probe {case}: no such probe, or its setup failed");
         }
         return;
     }
