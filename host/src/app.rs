@@ -244,16 +244,20 @@ impl App {
         // The path only, never the query: the request log below prints it, and query strings
         // may carry secrets (a guest's order token travels in `?token=`).
         let path = req.uri().path().to_string();
+        if let Some(response) = crate::server::well_known(&path, &self.inner.manifest) {
+            tracing::info!("{method} {path} -> {} [spin]", response.status().as_u16());
+            return response;
+        }
         let route = self.inner.router.route(&path);
         let (response, component) = match route {
-            None => (plain(404, "Not Found"), None),
+            None => (empty(404), None),
             Some(m) => {
                 let component = m.component.clone();
                 let response = match self.call(req, m, client).await {
                     Ok(r) => r,
                     Err(e) => {
                         tracing::error!(component = %component, "request failed: {e:?}");
-                        plain(500, "Internal Server Error")
+                        empty(500)
                     }
                 };
                 (response, Some(component))
@@ -427,12 +431,13 @@ impl Drop for LibraryInstance {
     }
 }
 
-fn plain(status: u16, text: &'static str) -> hyper::Response<HyperOutgoingBody> {
+/// Spin's own answers, a 404 for a path no route matches and a 500 for a component that
+/// trapped or failed, have no body and no content type.
+fn empty(status: u16) -> hyper::Response<HyperOutgoingBody> {
     hyper::Response::builder()
         .status(status)
-        .header("content-type", "text/plain; charset=utf-8")
         .body(
-            Full::new(Bytes::from_static(text.as_bytes()))
+            Full::new(Bytes::new())
                 .map_err(|e| match e {})
                 .boxed_unsync(),
         )
@@ -447,10 +452,16 @@ fn with_spin_headers<B>(
     client: SocketAddr,
 ) -> Result<hyper::Request<B>> {
     let (mut parts, body) = req.into_parts();
+    // Spin hands a component its header values as text and refuses a request with a value
+    // that is not UTF-8 (`prepare_request_headers` in spin-trigger-http): a 500.
+    for (name, value) in &parts.headers {
+        std::str::from_utf8(value.as_bytes())
+            .with_context(|| format!("the request header {name} is not UTF-8"))?;
+    }
     let host = parts
         .headers
         .get(http::header::HOST)
-        .and_then(|h| h.to_str().ok())
+        .and_then(|h| std::str::from_utf8(h.as_bytes()).ok())
         .unwrap_or("localhost")
         .to_string();
     let path_and_query = parts
@@ -656,6 +667,7 @@ fn instantiate_pre(
     let mut linker = Linker::<HostState>::new(engine);
     wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
     wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)?;
+    crate::wasi_children::add_to_linker(&mut linker)?;
     crate::bindings::SpinHost::add_to_linker::<HostState, wasmtime::component::HasSelf<HostState>>(
         &mut linker,
         |s| s,

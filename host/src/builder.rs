@@ -1,15 +1,17 @@
 //! `[component.<id>.build]`: running the build commands, as `spin build` does.
 
-use crate::manifest::Manifest;
+use crate::manifest::{Dependency, Manifest, Source};
 use anyhow::{Context, Result, bail};
 use std::process::Command;
 
 /// Runs every component's build commands in the manifest's directory (or its `workdir`),
-/// each command once even when several components share it.
+/// each command once even when several components share it, dependencies before the
+/// components that use them (see [`build_order`]).
 pub fn build_all(manifest: &Manifest) -> Result<()> {
     ensure_rust_targets(manifest)?;
     let mut done: Vec<(String, std::path::PathBuf)> = Vec::new();
-    for (id, component) in &manifest.components {
+    for id in build_order(manifest) {
+        let component = &manifest.components[id];
         let Some(build) = &component.build else {
             continue;
         };
@@ -34,6 +36,57 @@ pub fn build_all(manifest: &Manifest) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// The components in the order `spin build` builds them: a component after every component
+/// whose `.wasm` it depends on, so a consumer that reads its dependency's binary (for types
+/// or composition) sees the new one. As in Spin, a dependency `{ path = ... }` is on the
+/// component whose `source` is that file; this host also orders `{ component = ... }`
+/// dependencies, which Spin leaves unordered. Otherwise the manifest's order (by id) is kept;
+/// with a cycle, Spin builds in the manifest's order, and so does this.
+pub fn build_order(manifest: &Manifest) -> Vec<&str> {
+    let ids: Vec<&str> = manifest.components.keys().map(String::as_str).collect();
+    let source_of = |id: &str| match &manifest.components[id].source {
+        Source::Local(p) => Some(manifest.resolve(p)),
+        _ => None,
+    };
+    // For each component, the components it depends on.
+    let needs: Vec<Vec<usize>> = ids
+        .iter()
+        .map(|id| {
+            let mut needs = Vec::new();
+            for dep in manifest.components[*id].dependencies.values() {
+                let on = match dep {
+                    Dependency::Local { path, .. } => {
+                        let path = manifest.resolve(path);
+                        ids.iter()
+                            .position(|other| source_of(other).is_some_and(|s| s == path))
+                    }
+                    Dependency::AppComponent { component, .. } => {
+                        ids.iter().position(|other| other == component)
+                    }
+                    _ => None,
+                };
+                needs.extend(on.filter(|i| ids[*i] != *id));
+            }
+            needs
+        })
+        .collect();
+    // Repeatedly take the first component (in manifest order) whose dependencies are built.
+    let mut built = vec![false; ids.len()];
+    let mut order = Vec::with_capacity(ids.len());
+    while order.len() < ids.len() {
+        let Some(next) = (0..ids.len()).find(|&i| !built[i] && needs[i].iter().all(|&d| built[d]))
+        else {
+            tracing::debug!(
+                "There is a dependency cycle among components. Spin cannot guarantee to build dependencies before consumers."
+            );
+            return ids;
+        };
+        built[next] = true;
+        order.push(ids[next]);
+    }
+    order
 }
 
 /// Installs, with rustup, any `--target` a build command names that the toolchain lacks.
@@ -110,5 +163,62 @@ pub fn build_hint(manifest: &Manifest, id: &str) -> String {
         None => {
             format!("component {id:?} has no [component.{id}.build] command; build its .wasm first")
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    fn manifest(components: &str) -> Manifest {
+        let text = format!(
+            "spin_manifest_version = 2\n[application]\nname = \"x\"\n[[trigger.http]]\nroute = \"/...\"\ncomponent = \"web\"\n{components}"
+        );
+        Manifest::parse(&text, Path::new("/app/spin.toml")).unwrap()
+    }
+
+    #[test]
+    fn dependencies_build_before_the_components_that_use_them() {
+        // By id alone the order would be api, catalog, lib, web.
+        let m = manifest(
+            r#"
+[component.web]
+source = "web.wasm"
+[component.web.dependencies]
+"a:b/c" = { path = "./api.wasm" }
+[component.api]
+source = "api.wasm"
+[component.api.dependencies]
+"a:b/d" = { path = "catalog.wasm" }
+"a:b/e" = { component = "lib" }
+[component.catalog]
+source = "catalog.wasm"
+[component.lib]
+source = "lib.wasm"
+"#,
+        );
+        assert_eq!(build_order(&m), ["catalog", "lib", "api", "web"]);
+    }
+
+    #[test]
+    fn without_dependencies_or_with_a_cycle_the_manifest_order_is_kept() {
+        let m = manifest(
+            "[component.web]\nsource = \"web.wasm\"\n[component.api]\nsource = \"api.wasm\"\n",
+        );
+        assert_eq!(build_order(&m), ["api", "web"]);
+        let m = manifest(
+            r#"
+[component.web]
+source = "web.wasm"
+[component.web.dependencies]
+"a:b/c" = { path = "api.wasm" }
+[component.api]
+source = "api.wasm"
+[component.api.dependencies]
+"a:b/c" = { path = "web.wasm" }
+"#,
+        );
+        assert_eq!(build_order(&m), ["api", "web"]);
     }
 }

@@ -34,6 +34,7 @@ pub mod server;
 pub mod sqlite;
 pub mod state;
 pub mod variables;
+mod wasi_children;
 
 /// Host bindings generated from the WIT inside the spin-sdk crate (see `build.rs`).
 #[allow(missing_docs, clippy::all)]

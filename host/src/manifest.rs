@@ -269,6 +269,10 @@ impl Manifest {
             );
         }
 
+        if let Some(http) = raw.application.trigger.get("http") {
+            check_http_trigger_settings(http)?;
+        }
+
         let mut http_triggers = Vec::new();
         for (kind, entries) in raw.trigger {
             ensure!(
@@ -397,6 +401,29 @@ impl Component {
     }
 }
 
+/// `[application.trigger.http]`, read as Spin 4 reads it: `base` is its only field, and a
+/// base other than `/` is refused (Spin 4 dropped the base; routes carry the whole path).
+fn check_http_trigger_settings(settings: &toml::Table) -> Result<()> {
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct HttpTriggerSettings {
+        base: Option<String>,
+    }
+    let settings: HttpTriggerSettings = toml::Value::Table(settings.clone())
+        .try_into()
+        .context("[application.trigger.http]")?;
+    match settings.base.as_deref() {
+        None => {}
+        Some("/") => tracing::warn!(
+            "This application has the deprecated trigger 'base' set to the default value '/'. This may be an error in the future!"
+        ),
+        Some(_) => bail!(
+            "This application is using the deprecated trigger 'base' field. The base must be prepended to each [[trigger.http]]'s 'route'."
+        ),
+    }
+    Ok(())
+}
+
 /// Dependency names are a plain kebab name, `ns:pkg`, `ns:pkg@ver`, `ns:pkg/iface` or
 /// `ns:pkg/iface@ver`, as in Spin.
 fn check_dependency_name(name: &str) -> Result<()> {
@@ -469,6 +496,24 @@ source = "web.wasm"
             "{MINIMAL}[component.web.dependencies]\n\"a:b/c\" = {{ path = \"d.wasm\", inherit_configuration = true }}\n"
         );
         assert!(format!("{:#}", parse(&text).unwrap_err()).contains("not portable"));
+    }
+
+    #[test]
+    fn a_base_other_than_the_root_is_refused_as_spin_4_refuses_it() {
+        let with_base = |table: &str| {
+            MINIMAL.replace(
+                "name = \"x\"\n",
+                &format!("name = \"x\"\n[application.trigger.http]\n{table}\n"),
+            )
+        };
+        assert!(parse(&with_base("base = \"/\"")).is_ok());
+        let err = format!("{:#}", parse(&with_base("base = \"/shop\"")).unwrap_err());
+        assert!(
+            err.contains("This application is using the deprecated trigger 'base' field. The base must be prepended to each [[trigger.http]]'s 'route'."),
+            "{err}"
+        );
+        let err = format!("{:#}", parse(&with_base("bass = \"/\"")).unwrap_err());
+        assert!(err.contains("bass"), "{err}");
     }
 
     #[test]

@@ -6,6 +6,15 @@
 //! match, the most specific wins: compared segment by segment, an exact segment beats a named
 //! one, which beats the wildcard; an exact route therefore beats any wildcard, and of two
 //! wildcards the longer prefix wins. Two triggers with the same route: the later one wins.
+//!
+//! Spin parses a route with `routefinder`, which trims every trailing slash and skips empty
+//! segments: `/foo//` and `/a//b` route as `/foo` and `/a/b`. The route Spin reports in
+//! `spin-matched-route` has one trailing slash removed, as Spin's own `sanitize` does.
+//! Paths under [`WELL_KNOWN_PREFIX`] never reach a component: Spin answers them itself.
+
+/// The paths Spin answers itself (`/.well-known/spin/health`, `/.well-known/spin/info`);
+/// a route under it is never reached.
+pub const WELL_KNOWN_PREFIX: &str = "/.well-known/spin/";
 
 use anyhow::{Result, bail};
 use std::collections::BTreeMap;
@@ -42,11 +51,12 @@ impl RoutePattern {
         } else if let Some(prefix) = route.strip_suffix("/*") {
             (prefix, true)
         } else {
-            // Spin strips one trailing slash from a route.
-            (route.strip_suffix('/').unwrap_or(&route), false)
+            // Spin's routefinder trims every trailing slash from a route.
+            (route.trim_end_matches('/'), false)
         };
         let mut segments = Vec::new();
-        for seg in body.split('/').skip(1) {
+        // Empty segments (`//`) are skipped, as routefinder skips them.
+        for seg in body.split('/').skip(1).filter(|s| !s.is_empty()) {
             if seg == "..." || seg == "*" {
                 bail!("a wildcard may only end a route");
             }
@@ -167,7 +177,13 @@ impl Router {
             } else {
                 format!("/{route}")
             };
-            let based_route = format!("{base}{absolute}");
+            // Spin's `sanitize`: one trailing slash off the route (the base's is off above).
+            let based_route = format!("{base}{}", absolute.strip_suffix('/').unwrap_or(&absolute));
+            if based_route.starts_with(WELL_KNOWN_PREFIX) {
+                tracing::error!(
+                    "route {based_route:?}: routes under {WELL_KNOWN_PREFIX} are handled by the Spin runtime and will never be reached"
+                );
+            }
             let pattern = RoutePattern::parse(&based_route)?;
             entries.retain(|e| e.raw_route != route);
             entries.push(Entry {
@@ -260,6 +276,12 @@ mod tests {
                 Some(("foobar", "")),
             ),
             (&[("/foo", "foo")], "/foo/", Some(("foo", ""))),
+            // Every trailing slash of a route is trimmed, and empty segments are skipped.
+            (&[("/foo/", "foo")], "/foo", Some(("foo", ""))),
+            (&[("/foo///", "foo")], "/foo", Some(("foo", ""))),
+            (&[("/foo///", "foo")], "/foo/", Some(("foo", ""))),
+            (&[("/a//b", "ab")], "/a/b", Some(("ab", ""))),
+            (&[("/api//...", "api")], "/api/x", Some(("api", "/x"))),
             (&[("/foo", "foo")], "/foobar", None),
             (&[("/foo", "foo")], "/", None),
             // The wildcard matches its own prefix, with or without a slash, and below it.
@@ -344,6 +366,18 @@ mod tests {
         let m = router.route("/shops/acme/items/1").unwrap();
         assert_eq!(m.captures.get("shop").map(String::as_str), Some("acme"));
         assert_eq!(m.path_info, "/1");
+    }
+
+    #[test]
+    fn the_matched_route_loses_one_trailing_slash_as_in_spin() {
+        let router = Router::build("/", [("/foo//", "foo"), ("/", "root")]).unwrap();
+        let m = router.route("/foo").unwrap();
+        assert_eq!(
+            (m.based_route.as_str(), m.raw_route.as_str()),
+            ("/foo/", "/foo//")
+        );
+        let m = router.route("/").unwrap();
+        assert_eq!((m.based_route.as_str(), m.component.as_str()), ("", "root"));
     }
 
     #[test]

@@ -127,6 +127,25 @@ async fn local_server() -> u16 {
     port
 }
 
+/// A loopback HTTP server answering anything with a chunked body and a trailer.
+async fn trailers_server() -> u16 {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        while let Ok((mut s, _)) = listener.accept().await {
+            let mut buf = [0u8; 4096];
+            let _ = s.read(&mut buf).await;
+            let _ = s
+                .write_all(
+                    b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\ntrailer: x-sum\r\nconnection: close\r\n\r\n2\r\nok\r\n0\r\nx-sum: 2\r\n\r\n",
+                )
+                .await;
+        }
+    });
+    port
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn outbound_http_reaches_only_allowed_hosts() {
     let app = spawn_app();
@@ -340,4 +359,131 @@ async fn a_directory_mounted_at_the_root_merges_with_globs_as_in_spin() {
         "/rooted/file/%2e%2e/probe.toml",
     ])
     .await;
+}
+
+/// WASI 0.2: a child resource (the headers of a request or response, the stream of a body)
+/// must be dropped before its parent is dropped or consumed, or the host traps. wasmtime 42
+/// (Spin 3.6) enforces it for headers, wasmtime 48 does not, and this host does anyway.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dropping_a_parent_resource_while_its_child_lives_traps() {
+    let app = spawn_app();
+    let port = local_server().await;
+    let url = format!("?url=http://127.0.0.1:{port}/x");
+    let port = trailers_server().await;
+    let with_trailers = format!("?url=http://127.0.0.1:{port}/x");
+    for (broken, right) in [
+        (
+            "request-headers-outlive-request",
+            "request-headers-dropped-first",
+        ),
+        (
+            "response-headers-outlive-response",
+            "response-headers-dropped-first",
+        ),
+        (
+            "outgoing-request-headers-outlive-request",
+            "outgoing-request-headers-dropped-first",
+        ),
+        ("body-stream-outlives-finish", "body-stream-dropped-first"),
+        (
+            "incoming-stream-outlives-body",
+            "incoming-stream-dropped-first",
+        ),
+        (
+            &format!("incoming-response-headers-outlive-response{url}"),
+            &format!("incoming-response-headers-dropped-first{url}"),
+        ),
+        (
+            &format!("trailers-outlive-future{with_trailers}"),
+            &format!("trailers-dropped-first{with_trailers}"),
+        ),
+    ] {
+        let (status, body) = app.get(&format!("/probe/children/{broken}")).await;
+        assert_eq!(status, 500, "{broken}: {body}");
+        assert_eq!(app.body(&format!("/probe/children/{right}")).await, "ok");
+    }
+    // A request with a body, read the right way, still works; and the host keeps serving.
+    let req = http::Request::post("/probe/children/request-headers-dropped-first")
+        .body(Bytes::from_static(b"a body"))
+        .unwrap();
+    assert_eq!(app.app.send(req).await.unwrap().status(), 200);
+    assert_eq!(app.body("/probe/kv/default").await, "ok");
+}
+
+/// Spin answers `/.well-known/spin/health` and `/.well-known/spin/info` itself, before any
+/// route (the probe's routes would not match them anyway, but a catch-all would).
+#[tokio::test]
+async fn spin_answers_its_well_known_paths_itself() {
+    let app = spawn_app();
+    let send = |method: &str, path: &str| {
+        let req = http::Request::builder()
+            .method(method)
+            .uri(path)
+            .body(Bytes::new())
+            .unwrap();
+        app.app.send(req)
+    };
+    let health = send("GET", "/.well-known/spin/health").await.unwrap();
+    assert_eq!(health.status(), 200);
+    assert_eq!(health.body().as_ref(), b"OK");
+    assert!(health.headers().get("content-type").is_none());
+    assert_eq!(
+        send("POST", "/.well-known/spin/health")
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+
+    let info = send("GET", "/.well-known/spin/info").await.unwrap();
+    assert_eq!(info.status(), 200);
+    assert_eq!(info.headers()["content-type"], "application/json");
+    // Pretty-printed as Spin prints it; the fixture has no `version`, so there is none.
+    assert_eq!(
+        std::str::from_utf8(info.body()).unwrap(),
+        "{\n  \"name\": \"probe\"\n}"
+    );
+
+    for path in [
+        "/.well-known/spin/",
+        "/.well-known/spin/other",
+        "/.well-known/spin/health/",
+    ] {
+        let res = send("GET", path).await.unwrap();
+        assert_eq!(res.status(), 404, "{path}");
+        assert!(res.body().is_empty(), "{path}");
+    }
+}
+
+/// Spin refuses a request whose header value is not UTF-8 with an empty 500 (it passes the
+/// component every header as text); other bytes of UTF-8 pass.
+#[tokio::test]
+async fn a_header_value_that_is_not_utf8_gets_a_500_as_in_spin() {
+    let app = spawn_app();
+    let send = |value: &'static [u8]| {
+        let req = http::Request::get("/probe/kv/default")
+            .header("x-note", http::HeaderValue::from_bytes(value).unwrap())
+            .body(Bytes::new())
+            .unwrap();
+        app.app.send(req)
+    };
+    let res = send(b"caf\xe9").await.unwrap();
+    assert_eq!(res.status(), 500);
+    assert!(res.body().is_empty());
+    assert_eq!(send("café".as_bytes()).await.unwrap().status(), 200);
+    assert_eq!(send(b"plain").await.unwrap().status(), 200);
+}
+
+/// A path no route matches gets Spin's 404: no body.
+#[tokio::test]
+async fn an_unmatched_path_gets_an_empty_404() {
+    let app = spawn_app();
+    let res = app
+        .app
+        .send(http::Request::get("/nowhere").body(Bytes::new()).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 404);
+    assert!(res.body().is_empty());
+    assert!(res.headers().get("content-type").is_none());
 }

@@ -25,6 +25,8 @@ pub fn incoming_path(req: &IncomingRequest) -> String {
 /// A body over the limit is a 413 problem: refused from its `Content-Length` without
 /// reading it when it declares one, else as soon as the bytes read pass the limit, so a
 /// client cannot make the component buffer more than `limit` bytes.
+///
+/// No resource of the request outlives it: the headers are copied before the body is read.
 pub async fn read_limited(req: IncomingRequest, limit: usize) -> Result<Request, Problem> {
     if let Some(length) = incoming_header(&req, "content-length") {
         match length.trim().parse::<u64>() {
@@ -40,7 +42,9 @@ pub async fn read_limited(req: IncomingRequest, limit: usize) -> Result<Request,
     }
     let method = req.method();
     let uri = req.uri();
-    let headers = req.headers();
+    // Copied out, so that the `headers` resource (a child of the request) is dropped before
+    // `into_body_stream` consumes the request: WASI 0.2 traps otherwise (Spin 3.6 does).
+    let headers = req.headers().entries();
     let mut body = Vec::new();
     let mut stream = req.into_body_stream();
     while let Some(chunk) = stream.next().await {

@@ -16,18 +16,51 @@
 //! | `/dir/<path>` | lists directory `/<path>` of its mounted files | names (`/` after directories), one per line, sorted |
 //! | `/trap` | panics | (a trap) |
 //! | `/oom` | allocates without bound | (a trap) |
+//! | `/children/<case>` | keeps or drops a child resource before its parent (`children.rs`) | `ok`, or a trap |
 
-use spin_sdk::http::{IntoResponse, Request, Response, send};
+mod children;
+
+use spin_sdk::http::conversions::TryFromIncomingRequest;
+use spin_sdk::http::{
+    IncomingRequest, IntoResponse, OutgoingResponse, Request, Response, ResponseOutparam, send,
+};
 use spin_sdk::{key_value, sqlite, variables};
 
 /// The `wasi:http/incoming-handler` export; spin-sdk's macro generates `unsafe` ABI glue.
+/// It takes the raw request, so that the `children` probes can use its resources.
 #[allow(unsafe_code)]
 mod entry {
     #[spin_sdk::http_component]
-    async fn handle(
-        req: spin_sdk::http::Request,
-    ) -> anyhow::Result<impl spin_sdk::http::IntoResponse> {
-        super::probe(req).await
+    async fn handle(req: spin_sdk::http::IncomingRequest, out: spin_sdk::http::ResponseOutparam) {
+        super::handle(req, out).await
+    }
+}
+
+async fn handle(req: IncomingRequest, out: ResponseOutparam) {
+    let target = req.path_with_query().unwrap_or_default();
+    let path = target.split('?').next().unwrap_or_default();
+    let parts: Vec<&str> = path.trim_start_matches('/').split('/').skip(1).collect();
+    if let ["children", case] = parts.as_slice() {
+        let case = case.to_string();
+        if children::probe(&case, req, out).await.is_none() {
+            panic!("children probe {case}: no such probe, or its setup failed");
+        }
+        return;
+    }
+    let response = match Request::try_from_incoming_request(req).await {
+        Ok(req) => match probe(req).await {
+            Ok(r) => r.into_response(),
+            Err(e) => Response::new(500, format!("{e:#}")),
+        },
+        Err(e) => Response::new(500, format!("reading the request: {e}")),
+    };
+    let mut response = response;
+    let body = std::mem::take(response.body_mut());
+    match OutgoingResponse::try_from(response) {
+        Ok(outgoing) => {
+            let _ = out.set_with_body(outgoing, body).await;
+        }
+        Err(e) => eprintln!("building the response: {e}"),
     }
 }
 
