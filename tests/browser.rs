@@ -197,7 +197,7 @@ async fn seed(app: &TestApp) {
     for slug in slugs {
         let product = catalog
             .bindings
-            .commerce_shop_catalog()
+            .commerce_catalog_catalog()
             .call_get_product_by_slug(&mut catalog.lib.store, &slug)
             .await
             .expect("no trap")

@@ -780,7 +780,7 @@ async fn catalog_changes_show_on_the_next_read() {
         barcode: None,
     };
     c.bindings
-        .commerce_shop_catalog_admin()
+        .commerce_catalog_catalog_admin()
         .call_update_variant(&mut c.lib.store, &tee_s, &variant)
         .await
         .unwrap()
@@ -788,7 +788,7 @@ async fn catalog_changes_show_on_the_next_read() {
     // The mug is archived.
     let mug_product = cart["lines"][1]["product_id"].as_str().unwrap().to_owned();
     c.bindings
-        .commerce_shop_catalog_admin()
+        .commerce_catalog_catalog_admin()
         .call_set_product_status(&mut c.lib.store, &mug_product, ProductStatus::Archived)
         .await
         .unwrap()

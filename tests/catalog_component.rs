@@ -15,7 +15,7 @@ async fn list(
     page: &PageRequest,
 ) -> Result<commerce_tests::catalog::exports::commerce::catalog::catalog::ProductPage, Error> {
     c.bindings
-        .commerce_shop_catalog()
+        .commerce_catalog_catalog()
         .call_list_products(&mut c.lib.store, query, page)
         .await
         .expect("no trap")
@@ -63,7 +63,7 @@ async fn a_created_product_is_found_by_id_and_by_slug() {
     assert_eq!(created.variants.len(), 2);
     assert!(created.variants.iter().all(|v| v.id.starts_with("var_")));
 
-    let api = c.bindings.commerce_shop_catalog();
+    let api = c.bindings.commerce_catalog_catalog();
     let by_id = api
         .call_get_product(&mut c.lib.store, &created.id)
         .await
@@ -87,7 +87,7 @@ async fn drafts_are_invisible_to_shoppers() {
     let mut draft = product("secret-thing", 100, vec![]);
     draft.status = ProductStatus::Draft;
     let created = c.create_product(draft).await;
-    let api = c.bindings.commerce_shop_catalog();
+    let api = c.bindings.commerce_catalog_catalog();
     let got = api
         .call_get_product(&mut c.lib.store, &created.id)
         .await
@@ -112,7 +112,7 @@ async fn unknown_ids_and_ids_of_another_kind_are_not_found() {
     let app = spawn_app();
     let mut c = app.catalog().await;
     let created = c.create_product(product("mug", 1200, vec![])).await;
-    let api = c.bindings.commerce_shop_catalog();
+    let api = c.bindings.commerce_catalog_catalog();
     for id in [
         "prod_doesnotexist",
         created.variants[0].id.as_str(),
@@ -132,7 +132,7 @@ async fn duplicate_slugs_and_skus_conflict_and_write_nothing() {
     let app = spawn_app();
     let mut c = app.catalog().await;
     c.create_product(product("cap", 1500, vec![])).await;
-    let admin = c.bindings.commerce_shop_catalog_admin();
+    let admin = c.bindings.commerce_catalog_catalog_admin();
 
     let same_slug = admin
         .call_create_product(&mut c.lib.store, &product("cap", 1500, vec![]))
@@ -157,7 +157,7 @@ async fn duplicate_slugs_and_skus_conflict_and_write_nothing() {
     );
     let free = c
         .bindings
-        .commerce_shop_catalog()
+        .commerce_catalog_catalog()
         .call_get_product_by_slug(&mut c.lib.store, "cap-two")
         .await
         .unwrap();
@@ -175,7 +175,7 @@ async fn invalid_products_are_refused_with_every_bad_field() {
     bad.variants[1].prices[0].currency = "EURO".into();
     let got = c
         .bindings
-        .commerce_shop_catalog_admin()
+        .commerce_catalog_catalog_admin()
         .call_create_product(&mut c.lib.store, &bad)
         .await
         .unwrap();
@@ -254,7 +254,7 @@ async fn oversized_pages_and_foreign_cursors_are_invalid_input() {
     let mut c = app.catalog().await;
     let max = c
         .bindings
-        .commerce_shop_catalog()
+        .commerce_catalog_catalog()
         .call_max_page_size(&mut c.lib.store)
         .await
         .unwrap();
@@ -309,7 +309,7 @@ async fn a_category_lists_its_own_and_its_descendants_products() {
 
     let tree = c
         .bindings
-        .commerce_shop_catalog()
+        .commerce_catalog_catalog()
         .call_list_categories(&mut c.lib.store)
         .await
         .unwrap()
@@ -383,14 +383,14 @@ async fn summaries_carry_their_variant_ids_in_the_products_order() {
     // A variant added, then one deleted, shows in the next listing.
     let added = c
         .bindings
-        .commerce_shop_catalog_admin()
+        .commerce_catalog_catalog_admin()
         .call_add_variant(&mut c.lib.store, &shirt.id, &variant("SHIRT-L", "L", 1200))
         .await
         .unwrap()
         .unwrap();
     assert_eq!(added.variants.len(), 3);
     c.bindings
-        .commerce_shop_catalog_admin()
+        .commerce_catalog_catalog_admin()
         .call_delete_variant(&mut c.lib.store, &added.variants[0].id)
         .await
         .unwrap()
@@ -400,7 +400,7 @@ async fn summaries_carry_their_variant_ids_in_the_products_order() {
     assert_eq!(shown(&listed.items, "shirt"), now);
     let found = c
         .bindings
-        .commerce_shop_catalog()
+        .commerce_catalog_catalog()
         .call_search(&mut c.lib.store, &everything(), &first_page(10))
         .await
         .unwrap()
@@ -458,7 +458,7 @@ async fn put_product_creates_then_replaces_keeping_variant_ids_by_sku() {
     let mut c = app.catalog().await;
     let (created, was_new) = c
         .bindings
-        .commerce_shop_catalog_admin()
+        .commerce_catalog_catalog_admin()
         .call_put_product(&mut c.lib.store, &product("tee", 1500, vec![]))
         .await
         .unwrap()
@@ -471,7 +471,7 @@ async fn put_product_creates_then_replaces_keeping_variant_ids_by_sku() {
     again.variants.push(variant("TEE-L", "L", 1900));
     let (replaced, was_new) = c
         .bindings
-        .commerce_shop_catalog_admin()
+        .commerce_catalog_catalog_admin()
         .call_put_product(&mut c.lib.store, &again)
         .await
         .unwrap()
@@ -489,7 +489,7 @@ async fn put_product_creates_then_replaces_keeping_variant_ids_by_sku() {
     clash.variants[0].sku = "TEE-S".into();
     let got = c
         .bindings
-        .commerce_shop_catalog_admin()
+        .commerce_catalog_catalog_admin()
         .call_create_product(&mut c.lib.store, &clash)
         .await
         .unwrap();
@@ -501,7 +501,7 @@ async fn put_product_creates_then_replaces_keeping_variant_ids_by_sku() {
     reuse.variants[0].sku = "TEE-M".into();
     assert!(
         c.bindings
-            .commerce_shop_catalog_admin()
+            .commerce_catalog_catalog_admin()
             .call_create_product(&mut c.lib.store, &reuse)
             .await
             .unwrap()
@@ -525,7 +525,7 @@ async fn put_product_creates_then_replaces_keeping_variant_ids_by_sku() {
     stolen.variants.push(variant("REUSE-M", "M", 100));
     let got = c
         .bindings
-        .commerce_shop_catalog_admin()
+        .commerce_catalog_catalog_admin()
         .call_put_product(&mut c.lib.store, &stolen)
         .await
         .unwrap();
@@ -535,7 +535,7 @@ async fn put_product_creates_then_replaces_keeping_variant_ids_by_sku() {
     );
     let kept = c
         .bindings
-        .commerce_shop_catalog_admin()
+        .commerce_catalog_catalog_admin()
         .call_get_product_admin(&mut c.lib.store, "tee")
         .await
         .unwrap()
@@ -561,7 +561,7 @@ async fn absurd_prices_and_bad_patches_are_refused_with_paths() {
     ];
     let got = c
         .bindings
-        .commerce_shop_catalog_admin()
+        .commerce_catalog_catalog_admin()
         .call_create_product(&mut c.lib.store, &absurd)
         .await
         .unwrap();
@@ -580,7 +580,7 @@ async fn absurd_prices_and_bad_patches_are_refused_with_paths() {
     };
     let got = c
         .bindings
-        .commerce_shop_catalog_admin()
+        .commerce_catalog_catalog_admin()
         .call_update_product(&mut c.lib.store, &p.id, &bad)
         .await
         .unwrap();
@@ -592,7 +592,7 @@ async fn absurd_prices_and_bad_patches_are_refused_with_paths() {
     c.create_product(product("taken", 100, vec![])).await;
     let got = c
         .bindings
-        .commerce_shop_catalog_admin()
+        .commerce_catalog_catalog_admin()
         .call_update_product(
             &mut c.lib.store,
             &p.id,
@@ -609,14 +609,14 @@ async fn absurd_prices_and_bad_patches_are_refused_with_paths() {
     );
     let got = c
         .bindings
-        .commerce_shop_catalog_admin()
+        .commerce_catalog_catalog_admin()
         .call_update_product(&mut c.lib.store, &"prod_NOPE".to_string(), &no_patch())
         .await
         .unwrap();
     assert!(matches!(got, Err(Error::NotFound)));
     let renamed = c
         .bindings
-        .commerce_shop_catalog_admin()
+        .commerce_catalog_catalog_admin()
         .call_update_product(
             &mut c.lib.store,
             &p.id,
@@ -647,7 +647,7 @@ async fn status_changes_publish_archive_and_delete() {
     // Publishing needs a price on every variant.
     let got = c
         .bindings
-        .commerce_shop_catalog_admin()
+        .commerce_catalog_catalog_admin()
         .call_set_product_status(&mut c.lib.store, &draft.id, ProductStatus::Published)
         .await
         .unwrap();
@@ -656,7 +656,7 @@ async fn status_changes_publish_archive_and_delete() {
         "{got:?}"
     );
     c.bindings
-        .commerce_shop_catalog_admin()
+        .commerce_catalog_catalog_admin()
         .call_update_variant(
             &mut c.lib.store,
             &draft.variants[1].id,
@@ -667,7 +667,7 @@ async fn status_changes_publish_archive_and_delete() {
         .unwrap();
     let published = c
         .bindings
-        .commerce_shop_catalog_admin()
+        .commerce_catalog_catalog_admin()
         .call_set_product_status(&mut c.lib.store, &draft.id, ProductStatus::Published)
         .await
         .unwrap()
@@ -682,7 +682,7 @@ async fn status_changes_publish_archive_and_delete() {
         1
     );
     c.bindings
-        .commerce_shop_catalog_admin()
+        .commerce_catalog_catalog_admin()
         .call_set_product_status(&mut c.lib.store, &draft.id, ProductStatus::Archived)
         .await
         .unwrap()
@@ -695,21 +695,21 @@ async fn status_changes_publish_archive_and_delete() {
             .is_empty()
     );
     c.bindings
-        .commerce_shop_catalog_admin()
+        .commerce_catalog_catalog_admin()
         .call_delete_product(&mut c.lib.store, &draft.id)
         .await
         .unwrap()
         .unwrap();
     let got = c
         .bindings
-        .commerce_shop_catalog_admin()
+        .commerce_catalog_catalog_admin()
         .call_get_product_admin(&mut c.lib.store, &draft.id)
         .await
         .unwrap();
     assert!(matches!(got, Err(Error::NotFound)));
     let got = c
         .bindings
-        .commerce_shop_catalog_admin()
+        .commerce_catalog_catalog_admin()
         .call_delete_product(&mut c.lib.store, &draft.id)
         .await
         .unwrap();
@@ -726,7 +726,7 @@ async fn variants_are_added_updated_and_deleted_with_their_rules() {
     c.create_product(product("shoe", 500, vec![])).await;
     let added = c
         .bindings
-        .commerce_shop_catalog_admin()
+        .commerce_catalog_catalog_admin()
         .call_add_variant(&mut c.lib.store, &p.id, &variant("SOCK-L", "L", 700))
         .await
         .unwrap()
@@ -738,7 +738,7 @@ async fn variants_are_added_updated_and_deleted_with_their_rules() {
     ] {
         let got = c
             .bindings
-            .commerce_shop_catalog_admin()
+            .commerce_catalog_catalog_admin()
             .call_add_variant(&mut c.lib.store, &p.id, &input)
             .await
             .unwrap();
@@ -751,7 +751,7 @@ async fn variants_are_added_updated_and_deleted_with_their_rules() {
     wrong.options[0].option = "colour".into();
     let got = c
         .bindings
-        .commerce_shop_catalog_admin()
+        .commerce_catalog_catalog_admin()
         .call_add_variant(&mut c.lib.store, &p.id, &wrong)
         .await
         .unwrap();
@@ -765,7 +765,7 @@ async fn variants_are_added_updated_and_deleted_with_their_rules() {
     let l = added.variants[2].id.clone();
     let updated = c
         .bindings
-        .commerce_shop_catalog_admin()
+        .commerce_catalog_catalog_admin()
         .call_update_variant(&mut c.lib.store, &l, &variant("SOCK-L", "L", 650))
         .await
         .unwrap()
@@ -774,7 +774,7 @@ async fn variants_are_added_updated_and_deleted_with_their_rules() {
     assert_eq!(updated.variants[2].id, l);
     for v in &updated.variants[1..] {
         c.bindings
-            .commerce_shop_catalog_admin()
+            .commerce_catalog_catalog_admin()
             .call_delete_variant(&mut c.lib.store, &v.id)
             .await
             .unwrap()
@@ -782,14 +782,14 @@ async fn variants_are_added_updated_and_deleted_with_their_rules() {
     }
     let got = c
         .bindings
-        .commerce_shop_catalog_admin()
+        .commerce_catalog_catalog_admin()
         .call_delete_variant(&mut c.lib.store, &updated.variants[0].id)
         .await
         .unwrap();
     assert!(matches!(got, Err(Error::InvalidInput(_))), "{got:?}");
     let got = c
         .bindings
-        .commerce_shop_catalog_admin()
+        .commerce_catalog_catalog_admin()
         .call_delete_variant(&mut c.lib.store, &"var_NOPE".to_string())
         .await
         .unwrap();
@@ -820,7 +820,7 @@ async fn moving_a_category_moves_its_descendants_paths_and_products() {
         .await;
     let moved = c
         .bindings
-        .commerce_shop_catalog_admin()
+        .commerce_catalog_catalog_admin()
         .call_update_category(
             &mut c.lib.store,
             &tools.id,
@@ -835,7 +835,7 @@ async fn moving_a_category_moves_its_descendants_paths_and_products() {
         .unwrap()
         .unwrap();
     assert_eq!(moved.path, "garden/garden-tools");
-    let api = c.bindings.commerce_shop_catalog();
+    let api = c.bindings.commerce_catalog_catalog();
     let child = api
         .call_get_category(&mut c.lib.store, "garden/garden-tools/spades")
         .await
@@ -858,7 +858,7 @@ async fn moving_a_category_moves_its_descendants_paths_and_products() {
     for parent in [&tools.id, &spades.id] {
         let got = c
             .bindings
-            .commerce_shop_catalog_admin()
+            .commerce_catalog_catalog_admin()
             .call_update_category(
                 &mut c.lib.store,
                 &tools.id,
@@ -879,7 +879,7 @@ async fn moving_a_category_moves_its_descendants_paths_and_products() {
     // A sibling with the same slug conflicts.
     let got = c
         .bindings
-        .commerce_shop_catalog_admin()
+        .commerce_catalog_catalog_admin()
         .call_update_category(
             &mut c.lib.store,
             &home.id,
@@ -899,20 +899,20 @@ async fn moving_a_category_moves_its_descendants_paths_and_products() {
     // A category with children cannot go; a leaf can, and its products leave it.
     let got = c
         .bindings
-        .commerce_shop_catalog_admin()
+        .commerce_catalog_catalog_admin()
         .call_delete_category(&mut c.lib.store, &garden.id)
         .await
         .unwrap();
     assert!(matches!(got, Err(Error::InvalidInput(_))), "{got:?}");
     c.bindings
-        .commerce_shop_catalog_admin()
+        .commerce_catalog_catalog_admin()
         .call_delete_category(&mut c.lib.store, &spades.id)
         .await
         .unwrap()
         .unwrap();
     let spade = c
         .bindings
-        .commerce_shop_catalog_admin()
+        .commerce_catalog_catalog_admin()
         .call_get_product_admin(&mut c.lib.store, "spade")
         .await
         .unwrap()
@@ -935,7 +935,7 @@ async fn collections_keep_their_order_and_their_products() {
     };
     let col = c
         .bindings
-        .commerce_shop_catalog_admin()
+        .commerce_catalog_catalog_admin()
         .call_create_collection(&mut c.lib.store, &input)
         .await
         .unwrap()
@@ -949,7 +949,7 @@ async fn collections_keep_their_order_and_their_products() {
     assert_eq!(c.all_slugs(&in_col, 1).await, ["a-thing", "b-thing"]);
     let got = c
         .bindings
-        .commerce_shop_catalog_admin()
+        .commerce_catalog_catalog_admin()
         .call_create_collection(&mut c.lib.store, &input)
         .await
         .unwrap();
@@ -962,7 +962,7 @@ async fn collections_keep_their_order_and_their_products() {
     unknown.product_ids.push("prod_NOPE".into());
     let got = c
         .bindings
-        .commerce_shop_catalog_admin()
+        .commerce_catalog_catalog_admin()
         .call_create_collection(&mut c.lib.store, &unknown)
         .await
         .unwrap();
@@ -970,7 +970,7 @@ async fn collections_keep_their_order_and_their_products() {
     let mut reversed = input.clone();
     reversed.product_ids.reverse();
     c.bindings
-        .commerce_shop_catalog_admin()
+        .commerce_catalog_catalog_admin()
         .call_update_collection(&mut c.lib.store, &col.id, &reversed)
         .await
         .unwrap()
@@ -978,12 +978,12 @@ async fn collections_keep_their_order_and_their_products() {
     assert_eq!(c.all_slugs(&in_col, 10).await, ["b-thing", "a-thing"]);
     // Deleting a product takes it out of the collection.
     c.bindings
-        .commerce_shop_catalog_admin()
+        .commerce_catalog_catalog_admin()
         .call_delete_product(&mut c.lib.store, &b.id)
         .await
         .unwrap()
         .unwrap();
-    let api = c.bindings.commerce_shop_catalog();
+    let api = c.bindings.commerce_catalog_catalog();
     let by_slug = api
         .call_get_collection(&mut c.lib.store, "summer")
         .await
@@ -997,14 +997,14 @@ async fn collections_keep_their_order_and_their_products() {
         .unwrap();
     assert_eq!(all.len(), 1);
     c.bindings
-        .commerce_shop_catalog_admin()
+        .commerce_catalog_catalog_admin()
         .call_delete_collection(&mut c.lib.store, &col.id)
         .await
         .unwrap()
         .unwrap();
     let got = c
         .bindings
-        .commerce_shop_catalog()
+        .commerce_catalog_catalog()
         .call_get_collection(&mut c.lib.store, &col.id)
         .await
         .unwrap();
@@ -1038,7 +1038,7 @@ async fn the_admin_listing_shows_every_status_and_filters_by_title_or_sku() {
     loop {
         let p = c
             .bindings
-            .commerce_shop_catalog_admin()
+            .commerce_catalog_catalog_admin()
             .call_list_products_admin(&mut c.lib.store, &filter(None, None), &page(after, 2))
             .await
             .unwrap()
@@ -1052,7 +1052,7 @@ async fn the_admin_listing_shows_every_status_and_filters_by_title_or_sku() {
     assert_eq!(seen, ["thing-2", "thing-1", "thing-0"]);
     let drafts = c
         .bindings
-        .commerce_shop_catalog_admin()
+        .commerce_catalog_catalog_admin()
         .call_list_products_admin(
             &mut c.lib.store,
             &filter(Some(ProductStatus::Draft), None),
@@ -1064,7 +1064,7 @@ async fn the_admin_listing_shows_every_status_and_filters_by_title_or_sku() {
     assert_eq!(drafts.items.len(), 1);
     let by_sku = c
         .bindings
-        .commerce_shop_catalog_admin()
+        .commerce_catalog_catalog_admin()
         .call_list_products_admin(
             &mut c.lib.store,
             &filter(None, Some("thing-1-m")),
@@ -1078,14 +1078,14 @@ async fn the_admin_listing_shows_every_status_and_filters_by_title_or_sku() {
     // A cursor of another filter is refused.
     let first = c
         .bindings
-        .commerce_shop_catalog_admin()
+        .commerce_catalog_catalog_admin()
         .call_list_products_admin(&mut c.lib.store, &filter(None, None), &page(None, 1))
         .await
         .unwrap()
         .unwrap();
     let got = c
         .bindings
-        .commerce_shop_catalog_admin()
+        .commerce_catalog_catalog_admin()
         .call_list_products_admin(
             &mut c.lib.store,
             &filter(Some(ProductStatus::Draft), None),

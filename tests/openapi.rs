@@ -142,7 +142,7 @@ async fn real_responses_validate_against_the_documented_schemas() {
     }
     let collection = c
         .bindings
-        .commerce_shop_catalog_admin()
+        .commerce_catalog_catalog_admin()
         .call_create_collection(
             &mut c.lib.store,
             &commerce_tests::catalog::NewCollection {
@@ -747,7 +747,7 @@ async fn checkout_responses_validate_against_the_documented_schemas() {
             .unwrap();
         let b = commerce_tests::payments::PaymentsComponent::new(&mut lib.store, &lib.instance)
             .unwrap();
-        b.commerce_shop_payments()
+        b.commerce_payments_payments()
             .call_get_payment(&mut lib.store, &payment_id)
             .await
             .unwrap()

@@ -256,7 +256,7 @@ async fn in_stock_true_filters_before_paging() {
     );
     // A collection page too.
     c.bindings
-        .commerce_shop_catalog_admin()
+        .commerce_catalog_catalog_admin()
         .call_create_collection(
             &mut c.lib.store,
             &commerce_tests::catalog::NewCollection {

@@ -201,7 +201,7 @@ async fn shop() -> (TestApp, String, String) {
         ids.push(c.create_product(p).await.id);
     }
     c.bindings
-        .commerce_shop_catalog_admin()
+        .commerce_catalog_catalog_admin()
         .call_create_collection(
             &mut c.lib.store,
             &NewCollection {
@@ -514,7 +514,7 @@ async fn an_admin_write_is_visible_on_the_next_public_read() {
     let mut c = app.catalog().await;
     let id = before.json()["id"].as_str().unwrap().to_owned();
     c.bindings
-        .commerce_shop_catalog_admin()
+        .commerce_catalog_catalog_admin()
         .call_update_product(
             &mut c.lib.store,
             &id,
@@ -564,7 +564,7 @@ async fn an_admin_write_is_visible_on_the_next_public_read() {
     assert_eq!(app.get("/api/categories/shoes").await.status, 200);
     // Deleting is visible too.
     c.bindings
-        .commerce_shop_catalog_admin()
+        .commerce_catalog_catalog_admin()
         .call_delete_product(&mut c.lib.store, &id)
         .await
         .unwrap()

@@ -464,7 +464,7 @@ async fn page_while_inserting(
                 let mut input = input.clone();
                 let current = c
                     .bindings
-                    .commerce_shop_catalog()
+                    .commerce_catalog_catalog()
                     .call_get_collection(&mut c.lib.store, id)
                     .await
                     .unwrap()
@@ -472,7 +472,7 @@ async fn page_while_inserting(
                 input.product_ids = current.product_ids;
                 input.product_ids.push(created.id);
                 c.bindings
-                    .commerce_shop_catalog_admin()
+                    .commerce_catalog_catalog_admin()
                     .call_update_collection(&mut c.lib.store, id, &input)
                     .await
                     .unwrap()
@@ -514,7 +514,7 @@ async fn no_order_skips_or_repeats_a_product_while_products_are_inserted() {
     };
     let collection = c
         .bindings
-        .commerce_shop_catalog_admin()
+        .commerce_catalog_catalog_admin()
         .call_create_collection(&mut c.lib.store, &input)
         .await
         .unwrap()
@@ -802,7 +802,7 @@ async fn get_variants_answers_in_the_order_asked_whatever_the_status() {
     let app = spawn_app();
     let mut c = app.catalog().await;
     shop(&mut c).await;
-    let admin = c.bindings.commerce_shop_catalog_admin();
+    let admin = c.bindings.commerce_catalog_catalog_admin();
     let draft = admin
         .call_get_product_admin(&mut c.lib.store, "linen-draft")
         .await
@@ -813,7 +813,7 @@ async fn get_variants_answers_in_the_order_asked_whatever_the_status() {
         .await
         .unwrap()
         .unwrap();
-    let api = c.bindings.commerce_shop_catalog();
+    let api = c.bindings.commerce_catalog_catalog();
     let asked = vec![
         hat.variants[0].id.clone(),
         "var_UNKNOWN".to_owned(),

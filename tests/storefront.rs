@@ -97,7 +97,7 @@ fn one_size(slug: &str, title: &str, eur: i64, categories: Vec<String>) -> NewPr
 async fn category(app: &TestApp, slug: &str, name: &str, parent: Option<String>) -> String {
     let mut c = app.catalog().await;
     c.bindings
-        .commerce_shop_catalog_admin()
+        .commerce_catalog_catalog_admin()
         .call_create_category(
             &mut c.lib.store,
             &NewCategory {

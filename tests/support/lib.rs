@@ -265,7 +265,7 @@ impl CatalogHandle {
         input: catalog::NewProduct,
     ) -> catalog::exports::commerce::catalog::catalog::Product {
         self.bindings
-            .commerce_shop_catalog_admin()
+            .commerce_catalog_catalog_admin()
             .call_create_product(&mut self.lib.store, &input)
             .await
             .expect("no trap")
@@ -285,7 +285,7 @@ impl CatalogHandle {
             position: 0,
         };
         self.bindings
-            .commerce_shop_catalog_admin()
+            .commerce_catalog_catalog_admin()
             .call_create_category(&mut self.lib.store, &input)
             .await
             .expect("no trap")
@@ -347,7 +347,7 @@ impl CatalogHandle {
         page: &catalog::PageRequest,
     ) -> Result<catalog::exports::commerce::catalog::catalog::ProductPage, catalog::Error> {
         self.bindings
-            .commerce_shop_catalog()
+            .commerce_catalog_catalog()
             .call_list_products(&mut self.lib.store, query, page)
             .await
             .expect("no trap")
@@ -360,7 +360,7 @@ impl CatalogHandle {
         page: &catalog::PageRequest,
     ) -> Result<catalog::exports::commerce::catalog::catalog::SearchResult, catalog::Error> {
         self.bindings
-            .commerce_shop_catalog()
+            .commerce_catalog_catalog()
             .call_search(&mut self.lib.store, query, page)
             .await
             .expect("no trap")
@@ -463,7 +463,7 @@ type InventoryResult<T> = Result<T, inventory::Error>;
 impl InventoryHandle {
     pub async fn max_availability_batch(&mut self) -> u32 {
         self.bindings
-            .commerce_shop_inventory()
+            .commerce_inventory_inventory()
             .call_max_availability_batch(&mut self.lib.store)
             .await
             .expect("no trap")
@@ -474,7 +474,7 @@ impl InventoryHandle {
         variant_ids: &[String],
     ) -> InventoryResult<Vec<inventory::StockLevel>> {
         self.bindings
-            .commerce_shop_inventory()
+            .commerce_inventory_inventory()
             .call_availability(&mut self.lib.store, variant_ids)
             .await
             .expect("no trap")
@@ -485,7 +485,7 @@ impl InventoryHandle {
         request: &inventory::NewReservation,
     ) -> InventoryResult<inventory::Reservation> {
         self.bindings
-            .commerce_shop_inventory()
+            .commerce_inventory_inventory()
             .call_reserve(&mut self.lib.store, request)
             .await
             .expect("no trap")
@@ -493,7 +493,7 @@ impl InventoryHandle {
 
     pub async fn commit(&mut self, id: &str) -> InventoryResult<inventory::Reservation> {
         self.bindings
-            .commerce_shop_inventory()
+            .commerce_inventory_inventory()
             .call_commit(&mut self.lib.store, &id.to_owned())
             .await
             .expect("no trap")
@@ -501,7 +501,7 @@ impl InventoryHandle {
 
     pub async fn release(&mut self, id: &str) -> InventoryResult<inventory::Reservation> {
         self.bindings
-            .commerce_shop_inventory()
+            .commerce_inventory_inventory()
             .call_release(&mut self.lib.store, &id.to_owned())
             .await
             .expect("no trap")
@@ -509,7 +509,7 @@ impl InventoryHandle {
 
     pub async fn get_reservation(&mut self, id: &str) -> InventoryResult<inventory::Reservation> {
         self.bindings
-            .commerce_shop_inventory()
+            .commerce_inventory_inventory()
             .call_get_reservation(&mut self.lib.store, &id.to_owned())
             .await
             .expect("no trap")
@@ -517,7 +517,7 @@ impl InventoryHandle {
 
     pub async fn max_page_size(&mut self) -> u32 {
         self.bindings
-            .commerce_shop_inventory_admin()
+            .commerce_inventory_inventory_admin()
             .call_max_page_size(&mut self.lib.store)
             .await
             .expect("no trap")
@@ -528,7 +528,7 @@ impl InventoryHandle {
         adjustment: &inventory::NewAdjustment,
     ) -> InventoryResult<inventory::StockMovement> {
         self.bindings
-            .commerce_shop_inventory_admin()
+            .commerce_inventory_inventory_admin()
             .call_adjust(&mut self.lib.store, adjustment)
             .await
             .expect("no trap")
@@ -539,7 +539,7 @@ impl InventoryHandle {
         count: &inventory::NewCount,
     ) -> InventoryResult<inventory::StockMovement> {
         self.bindings
-            .commerce_shop_inventory_admin()
+            .commerce_inventory_inventory_admin()
             .call_set_on_hand(&mut self.lib.store, count)
             .await
             .expect("no trap")
@@ -551,7 +551,7 @@ impl InventoryHandle {
         page: &inventory::PageRequest,
     ) -> InventoryResult<inventory::MovementPage> {
         self.bindings
-            .commerce_shop_inventory_admin()
+            .commerce_inventory_inventory_admin()
             .call_list_movements(&mut self.lib.store, filter, page)
             .await
             .expect("no trap")
@@ -563,7 +563,7 @@ impl InventoryHandle {
         page: &inventory::PageRequest,
     ) -> InventoryResult<inventory::StockPage> {
         self.bindings
-            .commerce_shop_inventory_admin()
+            .commerce_inventory_inventory_admin()
             .call_list_stock(&mut self.lib.store, *filter, page)
             .await
             .expect("no trap")
@@ -575,7 +575,7 @@ impl InventoryHandle {
         page: &inventory::PageRequest,
     ) -> InventoryResult<inventory::ReservationPage> {
         self.bindings
-            .commerce_shop_inventory_admin()
+            .commerce_inventory_inventory_admin()
             .call_list_reservations(&mut self.lib.store, filter, page)
             .await
             .expect("no trap")
@@ -583,7 +583,7 @@ impl InventoryHandle {
 
     pub async fn reclaim_expired(&mut self, limit: u32) -> InventoryResult<u32> {
         self.bindings
-            .commerce_shop_inventory_admin()
+            .commerce_inventory_inventory_admin()
             .call_reclaim_expired(&mut self.lib.store, limit)
             .await
             .expect("no trap")

@@ -50,7 +50,7 @@ type OrdersResult<T> = Result<T, Error>;
 impl OrdersHandle {
     pub async fn max_page_size(&mut self) -> u32 {
         self.bindings
-            .commerce_shop_orders()
+            .commerce_orders_orders()
             .call_max_page_size(&mut self.lib.store)
             .await
             .expect("no trap")
@@ -62,7 +62,7 @@ impl OrdersHandle {
         snapshot: &OrderSnapshot,
     ) -> OrdersResult<CreatedOrder> {
         self.bindings
-            .commerce_shop_orders()
+            .commerce_orders_orders()
             .call_create_order(&mut self.lib.store, key, snapshot)
             .await
             .expect("no trap")
@@ -70,7 +70,7 @@ impl OrdersHandle {
 
     pub async fn get_guest_order(&mut self, number: u64, token: &str) -> OrdersResult<Order> {
         self.bindings
-            .commerce_shop_orders()
+            .commerce_orders_orders()
             .call_get_guest_order(&mut self.lib.store, number, &token.to_owned())
             .await
             .expect("no trap")
@@ -82,7 +82,7 @@ impl OrdersHandle {
         number: u64,
     ) -> OrdersResult<Order> {
         self.bindings
-            .commerce_shop_orders()
+            .commerce_orders_orders()
             .call_get_customer_order(&mut self.lib.store, &customer_id.to_owned(), number)
             .await
             .expect("no trap")
@@ -94,7 +94,7 @@ impl OrdersHandle {
         page: &PageRequest,
     ) -> OrdersResult<OrderPage> {
         self.bindings
-            .commerce_shop_orders()
+            .commerce_orders_orders()
             .call_list_customer_orders(&mut self.lib.store, &customer_id.to_owned(), page)
             .await
             .expect("no trap")
@@ -107,7 +107,7 @@ impl OrdersHandle {
         amount: &Money,
     ) -> OrdersResult<Order> {
         self.bindings
-            .commerce_shop_orders()
+            .commerce_orders_orders()
             .call_mark_paid(
                 &mut self.lib.store,
                 &order_id.to_owned(),
@@ -120,7 +120,7 @@ impl OrdersHandle {
 
     pub async fn cancel_unpaid(&mut self, order_id: &str, reason: &str) -> OrdersResult<Order> {
         self.bindings
-            .commerce_shop_orders()
+            .commerce_orders_orders()
             .call_cancel_unpaid(&mut self.lib.store, &order_id.to_owned(), reason)
             .await
             .expect("no trap")
@@ -133,7 +133,7 @@ impl OrdersHandle {
         next: &str,
     ) -> OrdersResult<Order> {
         self.bindings
-            .commerce_shop_orders()
+            .commerce_orders_orders()
             .call_replace_reservation(
                 &mut self.lib.store,
                 &order_id.to_owned(),
@@ -146,7 +146,7 @@ impl OrdersHandle {
 
     pub async fn get_order(&mut self, order_id: &str) -> OrdersResult<Order> {
         self.bindings
-            .commerce_shop_orders_admin()
+            .commerce_orders_orders_admin()
             .call_get_order(&mut self.lib.store, &order_id.to_owned())
             .await
             .expect("no trap")
@@ -154,7 +154,7 @@ impl OrdersHandle {
 
     pub async fn get_order_by_number(&mut self, number: u64) -> OrdersResult<Order> {
         self.bindings
-            .commerce_shop_orders_admin()
+            .commerce_orders_orders_admin()
             .call_get_order_by_number(&mut self.lib.store, number)
             .await
             .expect("no trap")
@@ -166,7 +166,7 @@ impl OrdersHandle {
         page: &PageRequest,
     ) -> OrdersResult<OrderPage> {
         self.bindings
-            .commerce_shop_orders_admin()
+            .commerce_orders_orders_admin()
             .call_list_orders(&mut self.lib.store, filter, page)
             .await
             .expect("no trap")
@@ -178,7 +178,7 @@ impl OrdersHandle {
         page: &PageRequest,
     ) -> OrdersResult<OrderEventPage> {
         self.bindings
-            .commerce_shop_orders_admin()
+            .commerce_orders_orders_admin()
             .call_list_order_events(&mut self.lib.store, &order_id.to_owned(), page)
             .await
             .expect("no trap")
@@ -186,7 +186,7 @@ impl OrdersHandle {
 
     pub async fn fulfil(&mut self, order_id: &str, actor: &str) -> OrdersResult<Order> {
         self.bindings
-            .commerce_shop_orders_admin()
+            .commerce_orders_orders_admin()
             .call_fulfil(&mut self.lib.store, &order_id.to_owned(), actor)
             .await
             .expect("no trap")
@@ -199,7 +199,7 @@ impl OrdersHandle {
         actor: &str,
     ) -> OrdersResult<Order> {
         self.bindings
-            .commerce_shop_orders_admin()
+            .commerce_orders_orders_admin()
             .call_ship(&mut self.lib.store, &order_id.to_owned(), tracking, actor)
             .await
             .expect("no trap")
@@ -207,7 +207,7 @@ impl OrdersHandle {
 
     pub async fn deliver(&mut self, order_id: &str, actor: &str) -> OrdersResult<Order> {
         self.bindings
-            .commerce_shop_orders_admin()
+            .commerce_orders_orders_admin()
             .call_deliver(&mut self.lib.store, &order_id.to_owned(), actor)
             .await
             .expect("no trap")
@@ -220,7 +220,7 @@ impl OrdersHandle {
         actor: &str,
     ) -> OrdersResult<Order> {
         self.bindings
-            .commerce_shop_orders_admin()
+            .commerce_orders_orders_admin()
             .call_cancel(&mut self.lib.store, &order_id.to_owned(), reason, actor)
             .await
             .expect("no trap")
@@ -232,7 +232,7 @@ impl OrdersHandle {
         refund: &NewOrderRefund,
     ) -> OrdersResult<Order> {
         self.bindings
-            .commerce_shop_orders_admin()
+            .commerce_orders_orders_admin()
             .call_record_refund(&mut self.lib.store, &order_id.to_owned(), refund)
             .await
             .expect("no trap")
@@ -246,7 +246,7 @@ impl OrdersHandle {
         actor: &str,
     ) -> OrdersResult<Order> {
         self.bindings
-            .commerce_shop_orders_admin()
+            .commerce_orders_orders_admin()
             .call_settle_refund(
                 &mut self.lib.store,
                 &order_id.to_owned(),
@@ -260,7 +260,7 @@ impl OrdersHandle {
 
     pub async fn add_note(&mut self, order_id: &str, note: &str, actor: &str) -> OrdersResult<()> {
         self.bindings
-            .commerce_shop_orders_admin()
+            .commerce_orders_orders_admin()
             .call_add_note(&mut self.lib.store, &order_id.to_owned(), note, actor)
             .await
             .expect("no trap")

@@ -126,7 +126,7 @@ type R<T> = Result<T, Error>;
 impl PaymentsHandle {
     pub async fn create(&mut self, request: &NewPayment) -> R<Payment> {
         self.bindings
-            .commerce_shop_payments()
+            .commerce_payments_payments()
             .call_create_payment(&mut self.lib.store, request)
             .await
             .expect("no trap")
@@ -134,7 +134,7 @@ impl PaymentsHandle {
 
     pub async fn confirm(&mut self, id: &str) -> R<Payment> {
         self.bindings
-            .commerce_shop_payments()
+            .commerce_payments_payments()
             .call_confirm_payment(&mut self.lib.store, &id.to_owned())
             .await
             .expect("no trap")
@@ -142,7 +142,7 @@ impl PaymentsHandle {
 
     pub async fn complete_action(&mut self, id: &str) -> R<Payment> {
         self.bindings
-            .commerce_shop_payments()
+            .commerce_payments_payments()
             .call_complete_action(&mut self.lib.store, &id.to_owned())
             .await
             .expect("no trap")
@@ -150,7 +150,7 @@ impl PaymentsHandle {
 
     pub async fn get(&mut self, id: &str) -> R<Payment> {
         self.bindings
-            .commerce_shop_payments()
+            .commerce_payments_payments()
             .call_get_payment(&mut self.lib.store, &id.to_owned())
             .await
             .expect("no trap")
@@ -163,7 +163,7 @@ impl PaymentsHandle {
         signature: &str,
     ) -> R<Vec<PaymentEvent>> {
         self.bindings
-            .commerce_shop_payments()
+            .commerce_payments_payments()
             .call_handle_webhook(&mut self.lib.store, provider, body, signature)
             .await
             .expect("no trap")
@@ -171,7 +171,7 @@ impl PaymentsHandle {
 
     pub async fn max_page_size(&mut self) -> u32 {
         self.bindings
-            .commerce_shop_payments_admin()
+            .commerce_payments_payments_admin()
             .call_max_page_size(&mut self.lib.store)
             .await
             .expect("no trap")
@@ -179,7 +179,7 @@ impl PaymentsHandle {
 
     pub async fn capture(&mut self, id: &str, amount: Option<Money>) -> R<Payment> {
         self.bindings
-            .commerce_shop_payments_admin()
+            .commerce_payments_payments_admin()
             .call_capture(&mut self.lib.store, &id.to_owned(), amount.as_ref())
             .await
             .expect("no trap")
@@ -187,7 +187,7 @@ impl PaymentsHandle {
 
     pub async fn cancel(&mut self, id: &str) -> R<Payment> {
         self.bindings
-            .commerce_shop_payments_admin()
+            .commerce_payments_payments_admin()
             .call_cancel(&mut self.lib.store, &id.to_owned())
             .await
             .expect("no trap")
@@ -195,7 +195,7 @@ impl PaymentsHandle {
 
     pub async fn refund(&mut self, request: &NewRefund) -> R<Refund> {
         self.bindings
-            .commerce_shop_payments_admin()
+            .commerce_payments_payments_admin()
             .call_create_refund(&mut self.lib.store, request)
             .await
             .expect("no trap")
@@ -203,7 +203,7 @@ impl PaymentsHandle {
 
     pub async fn list_refunds(&mut self, id: &str, page: &PageRequest) -> R<RefundPage> {
         self.bindings
-            .commerce_shop_payments_admin()
+            .commerce_payments_payments_admin()
             .call_list_refunds(&mut self.lib.store, &id.to_owned(), page)
             .await
             .expect("no trap")
@@ -215,7 +215,7 @@ impl PaymentsHandle {
         page: &PageRequest,
     ) -> R<PaymentPage> {
         self.bindings
-            .commerce_shop_payments_admin()
+            .commerce_payments_payments_admin()
             .call_list_payments(&mut self.lib.store, filter, page)
             .await
             .expect("no trap")

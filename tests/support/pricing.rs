@@ -49,7 +49,7 @@ type PricingResult<T> = Result<T, Error>;
 impl PricingHandle {
     pub async fn max_page_size(&mut self) -> u32 {
         self.bindings
-            .commerce_shop_pricing()
+            .commerce_pricing_pricing()
             .call_max_page_size(&mut self.lib.store)
             .await
             .expect("no trap")
@@ -57,7 +57,7 @@ impl PricingHandle {
 
     pub async fn calculate(&mut self, request: &QuoteRequest) -> PricingResult<Quote> {
         self.bindings
-            .commerce_shop_pricing()
+            .commerce_pricing_pricing()
             .call_calculate(&mut self.lib.store, request)
             .await
             .expect("no trap")
@@ -70,7 +70,7 @@ impl PricingHandle {
         page: &PageRequest,
     ) -> PricingResult<ShippingMethodPage> {
         self.bindings
-            .commerce_shop_pricing()
+            .commerce_pricing_pricing()
             .call_list_shipping_methods(
                 &mut self.lib.store,
                 &currency.to_owned(),
@@ -86,7 +86,7 @@ impl PricingHandle {
         input: &ShippingMethodInput,
     ) -> PricingResult<ShippingMethod> {
         self.bindings
-            .commerce_shop_pricing_admin()
+            .commerce_pricing_pricing_admin()
             .call_create_shipping_method(&mut self.lib.store, input)
             .await
             .expect("no trap")
@@ -98,7 +98,7 @@ impl PricingHandle {
         input: &ShippingMethodInput,
     ) -> PricingResult<ShippingMethod> {
         self.bindings
-            .commerce_shop_pricing_admin()
+            .commerce_pricing_pricing_admin()
             .call_update_shipping_method(&mut self.lib.store, &id.to_owned(), input)
             .await
             .expect("no trap")
@@ -106,7 +106,7 @@ impl PricingHandle {
 
     pub async fn delete_shipping_method(&mut self, id: &str) -> PricingResult<()> {
         self.bindings
-            .commerce_shop_pricing_admin()
+            .commerce_pricing_pricing_admin()
             .call_delete_shipping_method(&mut self.lib.store, &id.to_owned())
             .await
             .expect("no trap")
@@ -117,7 +117,7 @@ impl PricingHandle {
         page: &PageRequest,
     ) -> PricingResult<ShippingMethodPage> {
         self.bindings
-            .commerce_shop_pricing_admin()
+            .commerce_pricing_pricing_admin()
             .call_list_all_shipping_methods(&mut self.lib.store, page)
             .await
             .expect("no trap")
@@ -125,7 +125,7 @@ impl PricingHandle {
 
     pub async fn set_tax_rate(&mut self, rate: &TaxRate) -> PricingResult<TaxRate> {
         self.bindings
-            .commerce_shop_pricing_admin()
+            .commerce_pricing_pricing_admin()
             .call_set_tax_rate(&mut self.lib.store, rate)
             .await
             .expect("no trap")
@@ -133,7 +133,7 @@ impl PricingHandle {
 
     pub async fn delete_tax_rate(&mut self, country: &str) -> PricingResult<()> {
         self.bindings
-            .commerce_shop_pricing_admin()
+            .commerce_pricing_pricing_admin()
             .call_delete_tax_rate(&mut self.lib.store, &country.to_owned())
             .await
             .expect("no trap")
@@ -141,7 +141,7 @@ impl PricingHandle {
 
     pub async fn list_tax_rates(&mut self, page: &PageRequest) -> PricingResult<TaxRatePage> {
         self.bindings
-            .commerce_shop_pricing_admin()
+            .commerce_pricing_pricing_admin()
             .call_list_tax_rates(&mut self.lib.store, page)
             .await
             .expect("no trap")

@@ -122,7 +122,7 @@ pub async fn seed_products(app: &App, catalog_wasm: &Path, count: usize) -> Resu
             category_ids: vec![],
         };
         catalog
-            .commerce_shop_catalog_admin()
+            .commerce_catalog_catalog_admin()
             .call_create_product(&mut lib.store, &input)
             .await
             .map_err(anyhow::Error::from)
@@ -155,7 +155,7 @@ pub async fn seed_stock(
             idempotency_key: None,
         };
         inventory
-            .commerce_shop_inventory_admin()
+            .commerce_inventory_inventory_admin()
             .call_set_on_hand(&mut lib.store, &count)
             .await
             .map_err(anyhow::Error::from)
@@ -177,7 +177,7 @@ pub async fn seed_pricing(app: &App, pricing_wasm: &Path) -> Result<String> {
     let pricing = pricing::PricingComponent::new(&mut lib.store, &lib.instance)
         .map_err(anyhow::Error::from)
         .context("the pricing component exports its world")?;
-    let admin = pricing.commerce_shop_pricing_admin();
+    let admin = pricing.commerce_pricing_pricing_admin();
     let rate = TaxRate {
         country: "DE".into(),
         rate_ppm: 190_000,
