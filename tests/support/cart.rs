@@ -12,7 +12,7 @@ commerce_host::wasmtime::component::bindgen!({
 });
 pub use commerce::types::types::{FieldError, Money};
 pub use exports::commerce::cart::cart::{
-    Cart, CartLimits, Error, Limit, LimitKind, Line, NewCart, VariantCheck,
+    Cart, CartLimits, CheckoutHold, Error, Limit, LimitKind, Line, NewCart, VariantCheck,
 };
 
 impl TestApp {
@@ -43,7 +43,7 @@ type CartResult<T> = Result<T, Error>;
 impl CartHandle {
     pub async fn limits(&mut self) -> CartResult<CartLimits> {
         self.bindings
-            .commerce_shop_cart()
+            .commerce_cart_cart()
             .call_limits(&mut self.lib.store)
             .await
             .expect("no trap")
@@ -51,7 +51,7 @@ impl CartHandle {
 
     pub async fn create_cart(&mut self, currency: &str) -> CartResult<NewCart> {
         self.bindings
-            .commerce_shop_cart()
+            .commerce_cart_cart()
             .call_create_cart(&mut self.lib.store, &currency.to_owned())
             .await
             .expect("no trap")
@@ -59,7 +59,7 @@ impl CartHandle {
 
     pub async fn get_cart(&mut self, token: &str) -> CartResult<Cart> {
         self.bindings
-            .commerce_shop_cart()
+            .commerce_cart_cart()
             .call_get_cart(&mut self.lib.store, &token.to_owned())
             .await
             .expect("no trap")
@@ -72,7 +72,7 @@ impl CartHandle {
         quantity: u32,
     ) -> CartResult<Cart> {
         self.bindings
-            .commerce_shop_cart()
+            .commerce_cart_cart()
             .call_add_line(&mut self.lib.store, &token.to_owned(), variant, quantity)
             .await
             .expect("no trap")
@@ -86,7 +86,7 @@ impl CartHandle {
         variant: &VariantCheck,
     ) -> CartResult<Cart> {
         self.bindings
-            .commerce_shop_cart()
+            .commerce_cart_cart()
             .call_set_quantity(
                 &mut self.lib.store,
                 &token.to_owned(),
@@ -100,7 +100,7 @@ impl CartHandle {
 
     pub async fn remove_line(&mut self, token: &str, line_id: &str) -> CartResult<Cart> {
         self.bindings
-            .commerce_shop_cart()
+            .commerce_cart_cart()
             .call_remove_line(&mut self.lib.store, &token.to_owned(), &line_id.to_owned())
             .await
             .expect("no trap")
@@ -108,8 +108,42 @@ impl CartHandle {
 
     pub async fn delete_cart(&mut self, token: &str) -> CartResult<()> {
         self.bindings
-            .commerce_shop_cart()
+            .commerce_cart_cart()
             .call_delete_cart(&mut self.lib.store, &token.to_owned())
+            .await
+            .expect("no trap")
+    }
+
+    pub async fn begin_checkout(&mut self, token: &str, holder: &str) -> CartResult<Cart> {
+        self.bindings
+            .commerce_cart_cart()
+            .call_begin_checkout(&mut self.lib.store, &token.to_owned(), &holder.to_owned())
+            .await
+            .expect("no trap")
+    }
+
+    pub async fn abandon_checkout(&mut self, token: &str, holder: &str) -> CartResult<()> {
+        self.bindings
+            .commerce_cart_cart()
+            .call_abandon_checkout(&mut self.lib.store, &token.to_owned(), &holder.to_owned())
+            .await
+            .expect("no trap")
+    }
+
+    pub async fn complete_checkout(
+        &mut self,
+        token: &str,
+        holder: &str,
+        order_ref: &str,
+    ) -> CartResult<Cart> {
+        self.bindings
+            .commerce_cart_cart()
+            .call_complete_checkout(
+                &mut self.lib.store,
+                &token.to_owned(),
+                &holder.to_owned(),
+                &order_ref.to_owned(),
+            )
             .await
             .expect("no trap")
     }
