@@ -117,7 +117,7 @@ impl CartHandle {
     pub async fn begin_checkout(&mut self, token: &str, holder: &str) -> CartResult<Cart> {
         self.bindings
             .commerce_cart_cart()
-            .call_begin_checkout(&mut self.lib.store, &token.to_owned(), &holder.to_owned())
+            .call_begin_checkout(&mut self.lib.store, &token.to_owned(), holder)
             .await
             .expect("no trap")
     }
@@ -125,7 +125,7 @@ impl CartHandle {
     pub async fn abandon_checkout(&mut self, token: &str, holder: &str) -> CartResult<()> {
         self.bindings
             .commerce_cart_cart()
-            .call_abandon_checkout(&mut self.lib.store, &token.to_owned(), &holder.to_owned())
+            .call_abandon_checkout(&mut self.lib.store, &token.to_owned(), holder)
             .await
             .expect("no trap")
     }
@@ -138,12 +138,7 @@ impl CartHandle {
     ) -> CartResult<Cart> {
         self.bindings
             .commerce_cart_cart()
-            .call_complete_checkout(
-                &mut self.lib.store,
-                &token.to_owned(),
-                &holder.to_owned(),
-                &order_ref.to_owned(),
-            )
+            .call_complete_checkout(&mut self.lib.store, &token.to_owned(), holder, order_ref)
             .await
             .expect("no trap")
     }
