@@ -234,7 +234,7 @@ fn problem_type(r: &TestResponse) -> String {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_checkout_pays_creates_the_order_commits_the_stock_and_empties_the_cart() {
+async fn a_checkout_pays_creates_the_order_commits_the_stock_and_orders_the_cart() {
     let shop = shop(10).await;
     let cart = shop.cart(2).await;
     let body = shop.body(&cart, CARD_OK);
