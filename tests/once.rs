@@ -1,7 +1,9 @@
 //! The "once" resources of a purchase, raced from every side over HTTP: a cart is bought
 //! once (see `checkout_api.rs`), and here: a payment is refunded at most what was paid
 //! whatever the number of keys, a paid order's cancellation restocks and refunds once
-//! however often it is sent at once, and one checkout has one guest order token.
+//! however often it is sent at once, one checkout has one guest order token, and a
+//! reservation's stock moves once when commits and releases of it race (this one through
+//! the inventory's WIT export, the others over HTTP).
 //!
 //! The shop is set up as in `sales_admin_api.rs` (products through the catalog component,
 //! stock, tax and shipping through the admin API), orders are made by real checkouts, and
@@ -193,11 +195,8 @@ impl Shop {
             .unwrap()
     }
 
-    /// Runs `n` admin requests at once; their answers in order.
-    async fn race(
-        &self,
-        requests: Vec<(String, String, Vec<(String, String)>, Option<Value>)>,
-    ) -> Vec<TestResponse> {
+    /// Runs the admin requests at once; their answers in order.
+    async fn race(&self, requests: Vec<AdminRequest>) -> Vec<TestResponse> {
         let mut tasks = Vec::new();
         for (method, path, headers, body) in requests {
             let app = Arc::clone(&self.app);
@@ -217,11 +216,10 @@ impl Shop {
     }
 }
 
-fn refund_request(
-    id: &str,
-    key: &str,
-    body: Value,
-) -> (String, String, Vec<(String, String)>, Option<Value>) {
+/// An admin request to race: method, path, headers (besides the token), body.
+type AdminRequest = (String, String, Vec<(String, String)>, Option<Value>);
+
+fn refund_request(id: &str, key: &str, body: Value) -> AdminRequest {
     (
         "POST".into(),
         format!("/admin/orders/{id}/refunds"),
@@ -425,4 +423,94 @@ async fn one_checkout_has_one_guest_token() {
         1,
         "one order in all"
     );
+}
+
+/// A stock movement happens once: 8 commits and 8 releases of one reservation race, each
+/// in its own inventory instance. One side wins for all: either every commit answers the
+/// committed reservation and every release is refused as committed (one sale movement,
+/// the units gone from on hand), or the other way round (no movement, the units free).
+#[tokio::test(flavor = "multi_thread", worker_threads = 8)]
+async fn racing_commits_and_releases_of_one_reservation_move_the_stock_once() {
+    use commerce_tests::inventory::{
+        Error, MovementFilter, MovementReason, NewReservation, PageRequest, ReservationLine,
+        ReservationStatus,
+    };
+    let app = Arc::new(spawn_app());
+    app.inventory().await.receive("var_ONCE", 10).await;
+    for round in 0..4 {
+        let reservation = app
+            .inventory()
+            .await
+            .reserve(&NewReservation {
+                idempotency_key: format!("once-{round}"),
+                lines: vec![ReservationLine {
+                    variant_id: "var_ONCE".into(),
+                    quantity: 2,
+                }],
+                ttl_seconds: 600,
+            })
+            .await
+            .expect("reserved");
+        let mut tasks = Vec::new();
+        for n in 0..16 {
+            let app = Arc::clone(&app);
+            let id = reservation.id.clone();
+            tasks.push(tokio::spawn(async move {
+                let mut inv = app.inventory().await;
+                (
+                    n % 2 == 0,
+                    if n % 2 == 0 {
+                        inv.commit(&id).await
+                    } else {
+                        inv.release(&id).await
+                    },
+                )
+            }));
+        }
+        let mut commits = Vec::new();
+        let mut releases = Vec::new();
+        for t in tasks {
+            let (commit, r) = t.await.unwrap();
+            if commit {
+                commits.push(r);
+            } else {
+                releases.push(r);
+            }
+        }
+        let committed = commits[0].is_ok();
+        let (won, lost, refusal) = if committed {
+            (&commits, &releases, ReservationStatus::Committed)
+        } else {
+            (&releases, &commits, ReservationStatus::Released)
+        };
+        assert!(won.iter().all(Result::is_ok), "round {round}: {won:?}");
+        assert!(
+            lost.iter()
+                .all(|r| r == &Err(Error::ReservationNotActive(refusal))),
+            "round {round}: {lost:?}"
+        );
+        let mut inv = app.inventory().await;
+        let sales = inv
+            .list_movements(
+                &MovementFilter {
+                    variant_id: Some("var_ONCE".into()),
+                    reason: Some(MovementReason::Sale),
+                    since: None,
+                },
+                &PageRequest {
+                    after: None,
+                    limit: 100,
+                },
+            )
+            .await
+            .expect("movements")
+            .items;
+        let stock = inv.stock("var_ONCE").await;
+        assert_eq!(stock.reserved, 0, "round {round}: nothing left held");
+        assert_eq!(
+            u32::try_from(sales.len()).unwrap() * 2,
+            10 - stock.on_hand,
+            "round {round}: one sale movement per committed reservation, each of 2 units"
+        );
+    }
 }
