@@ -509,3 +509,316 @@ async fn racing_adds_to_one_cart_never_pass_the_cart_limit() {
     assert_eq!(cart.item_count, 500);
     assert_eq!(cart.lines.len(), 25);
 }
+
+// --- A cart is bought once: the checkout claim -------------------------------------------
+
+/// A cart with one line of `var_A` (2 units) and one of `var_B` (1 unit).
+async fn filled_cart(c: &mut CartHandle) -> (String, Cart) {
+    let (token, _) = new_cart(c, "EUR").await;
+    c.add_line(&token, &eur("var_A"), 2).await.unwrap();
+    let cart = c.add_line(&token, &eur("var_B"), 1).await.unwrap();
+    (token, cart)
+}
+
+fn held_by<'a>(holder: &'a str, order: Option<&'a str>) -> impl Fn(&Error) -> bool + 'a {
+    move |e| {
+        matches!(e, Error::CheckoutHeld(h)
+            if h.holder == holder && h.order_ref.as_deref() == order)
+    }
+}
+
+#[tokio::test]
+async fn a_claim_freezes_the_cart_for_its_holder_and_refuses_every_other() {
+    let app = spawn_app();
+    let mut c = app.cart().await;
+    let (token, before) = filled_cart(&mut c).await;
+    assert_eq!(before.checkout, None, "a new cart is open");
+
+    let claimed = c.begin_checkout(&token, "holder-1").await.unwrap();
+    assert_eq!(
+        quantities(&claimed),
+        quantities(&before),
+        "the claim reads the lines"
+    );
+    let hold = claimed.checkout.clone().expect("held");
+    assert_eq!(hold.holder, "holder-1");
+    assert_eq!(hold.order_ref, None);
+    assert!(hold.since >= before.created_at);
+    assert_eq!(
+        c.get_cart(&token).await.unwrap().checkout,
+        Some(hold.clone())
+    );
+
+    // The same holder again (a retry): the same frozen cart, the same hold.
+    let again = c.begin_checkout(&token, "holder-1").await.unwrap();
+    assert_eq!(quantities(&again), quantities(&before));
+    assert_eq!(again.checkout, Some(hold.clone()));
+
+    // Another holder is told who holds it.
+    let other = c.begin_checkout(&token, "holder-2").await.unwrap_err();
+    assert!(held_by("holder-1", None)(&other), "{other:?}");
+    // Completing another holder's claim is refused too.
+    let other = c
+        .complete_checkout(&token, "holder-2", "1001")
+        .await
+        .unwrap_err();
+    assert!(held_by("holder-1", None)(&other), "{other:?}");
+    // Another holder's abandon changes nothing.
+    c.abandon_checkout(&token, "holder-2").await.unwrap();
+    assert_eq!(c.get_cart(&token).await.unwrap().checkout, Some(hold));
+}
+
+#[tokio::test]
+async fn line_changes_are_refused_while_held_and_work_again_once_abandoned() {
+    let app = spawn_app();
+    let mut c = app.cart().await;
+    let (token, before) = filled_cart(&mut c).await;
+    let line = before.lines[0].id.clone();
+    c.begin_checkout(&token, "h").await.unwrap();
+
+    let refused = [
+        c.add_line(&token, &eur("var_C"), 1).await.unwrap_err(),
+        c.add_line(&token, &eur("var_A"), 1).await.unwrap_err(),
+        c.set_quantity(&token, &line, 5, &eur("var_A"))
+            .await
+            .unwrap_err(),
+        c.set_quantity(&token, &line, 0, &eur("var_A"))
+            .await
+            .unwrap_err(),
+        c.remove_line(&token, &line).await.unwrap_err(),
+        c.remove_line(&token, "line_NOTHERE").await.unwrap_err(),
+    ];
+    for e in &refused {
+        assert!(held_by("h", None)(e), "{e:?}");
+    }
+    let during = c.get_cart(&token).await.unwrap();
+    assert_eq!(quantities(&during), quantities(&before), "nothing changed");
+    assert_eq!(during.updated_at, before.updated_at);
+
+    c.abandon_checkout(&token, "h").await.unwrap();
+    c.abandon_checkout(&token, "h").await.unwrap(); // idempotent
+    let open = c.get_cart(&token).await.unwrap();
+    assert_eq!(open.checkout, None);
+    let changed = c.add_line(&token, &eur("var_C"), 1).await.unwrap();
+    assert_eq!(changed.lines.len(), 3);
+    // Another holder may claim it now, and sees the new line.
+    let next = c.begin_checkout(&token, "h2").await.unwrap();
+    assert_eq!(next.lines.len(), 3);
+    assert_eq!(next.checkout.unwrap().holder, "h2");
+}
+
+#[tokio::test]
+async fn a_completed_checkout_orders_the_cart_once_and_names_the_order() {
+    let app = spawn_app();
+    let mut c = app.cart().await;
+    let (token, before) = filled_cart(&mut c).await;
+    c.begin_checkout(&token, "h").await.unwrap();
+    let ordered = c.complete_checkout(&token, "h", "1001").await.unwrap();
+    let hold = ordered.checkout.clone().unwrap();
+    assert_eq!(
+        (hold.holder.as_str(), hold.order_ref.as_deref()),
+        ("h", Some("1001"))
+    );
+    assert_eq!(
+        quantities(&ordered),
+        quantities(&before),
+        "the lines stay, frozen"
+    );
+
+    // Idempotent for its holder, keeping the first reference.
+    let again = c.complete_checkout(&token, "h", "9999").await.unwrap();
+    assert_eq!(again.checkout, Some(hold.clone()));
+    // Its holder's abandon cannot undo an order.
+    c.abandon_checkout(&token, "h").await.unwrap();
+    assert_eq!(c.get_cart(&token).await.unwrap().checkout, Some(hold));
+
+    // Every other holder is told the order; no line changes.
+    let e = c.begin_checkout(&token, "h2").await.unwrap_err();
+    assert!(held_by("h", Some("1001"))(&e), "{e:?}");
+    let e = c.add_line(&token, &eur("var_C"), 1).await.unwrap_err();
+    assert!(held_by("h", Some("1001"))(&e), "{e:?}");
+    let e = c.complete_checkout(&token, "h2", "1002").await.unwrap_err();
+    assert!(held_by("h", Some("1001"))(&e), "{e:?}");
+
+    // Discarding the ordered cart works; then it is gone for everyone.
+    c.delete_cart(&token).await.unwrap();
+    assert_eq!(c.begin_checkout(&token, "h").await, Err(Error::NotFound));
+    assert_eq!(
+        c.complete_checkout(&token, "h", "1001").await,
+        Err(Error::NotFound)
+    );
+    assert_eq!(c.abandon_checkout(&token, "h").await, Ok(()));
+}
+
+#[tokio::test]
+async fn completing_an_open_cart_claims_and_orders_it() {
+    let app = spawn_app();
+    let mut c = app.cart().await;
+    let (token, _) = filled_cart(&mut c).await;
+    let ordered = c.complete_checkout(&token, "h", "1001").await.unwrap();
+    assert_eq!(ordered.checkout.unwrap().order_ref.as_deref(), Some("1001"));
+    assert!(held_by("h", Some("1001"))(
+        &c.begin_checkout(&token, "x").await.unwrap_err()
+    ));
+}
+
+#[tokio::test]
+async fn a_held_cart_may_be_discarded_and_malformed_claims_are_refused() {
+    let app = spawn_app();
+    let mut c = app.cart().await;
+    let (token, _) = filled_cart(&mut c).await;
+    let long = "h".repeat(201);
+    for bad in ["", long.as_str()] {
+        assert!(field("/holder")(
+            &c.begin_checkout(&token, bad).await.unwrap_err()
+        ));
+        assert!(field("/holder")(
+            &c.abandon_checkout(&token, bad).await.unwrap_err()
+        ));
+        assert!(field("/holder")(
+            &c.complete_checkout(&token, bad, "1").await.unwrap_err()
+        ));
+        assert!(field("/order_ref")(
+            &c.complete_checkout(&token, "h", bad).await.unwrap_err()
+        ));
+    }
+    assert_eq!(
+        c.get_cart(&token).await.unwrap().checkout,
+        None,
+        "nothing claimed"
+    );
+    assert_eq!(
+        c.begin_checkout("ctk_nope", "h").await,
+        Err(Error::NotFound)
+    );
+    c.begin_checkout(&token, "h").await.unwrap();
+    // The shopper's way out of a checkout that never comes back.
+    c.delete_cart(&token).await.unwrap();
+    assert_eq!(c.get_cart(&token).await, Err(Error::NotFound));
+    assert_eq!(
+        c.complete_checkout(&token, "h", "1001").await,
+        Err(Error::NotFound)
+    );
+}
+
+#[tokio::test]
+async fn a_held_cart_expires_like_any_other() {
+    let app = spawn_app_with(&[("cart_idle_ttl_seconds", "1")]);
+    let mut c = app.cart().await;
+    let (token, _) = filled_cart(&mut c).await;
+    c.begin_checkout(&token, "h").await.unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        tokio::time::sleep(Duration::from_millis(1100)).await;
+        match app.cart().await.begin_checkout(&token, "h").await {
+            Err(Error::NotFound) => break,
+            Ok(_) => assert!(Instant::now() < deadline, "the cart never expired"),
+            Err(e) => panic!("{e:?}"),
+        }
+    }
+    assert_eq!(
+        app.cart().await.complete_checkout(&token, "h", "1").await,
+        Err(Error::NotFound)
+    );
+}
+
+/// 16 checkouts race for each of 10 carts at once (lines from 1 to 20 per cart), each with
+/// its own holder, each in its own instance: exactly one claims each cart, and every other
+/// is told that holder; the lines the winner read are the cart's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 8)]
+async fn racing_claims_of_one_cart_have_exactly_one_winner() {
+    let app = Arc::new(spawn_app());
+    let mut carts = Vec::new();
+    for n in 0..10u32 {
+        let mut c = app.cart().await;
+        let (token, _) = new_cart(&mut c, "EUR").await;
+        let lines = 1 + n * 19 / 9; // 1 ..= 20
+        let mut cart = None;
+        for l in 0..lines {
+            cart = Some(
+                c.add_line(&token, &eur(&format!("var_{n}L{l}")), 1)
+                    .await
+                    .unwrap(),
+            );
+        }
+        carts.push((token, cart.unwrap()));
+    }
+    assert_eq!(carts.last().unwrap().1.lines.len(), 20);
+    let mut tasks = Vec::new();
+    for (i, (token, _)) in carts.iter().enumerate() {
+        for h in 0..16 {
+            let app = Arc::clone(&app);
+            let token = token.clone();
+            tasks.push(tokio::spawn(async move {
+                let holder = format!("holder-{i}-{h}");
+                let got = app.cart().await.begin_checkout(&token, &holder).await;
+                (i, holder, got)
+            }));
+        }
+    }
+    let mut winners: Vec<Vec<String>> = vec![Vec::new(); carts.len()];
+    let mut losers = Vec::new();
+    for t in tasks {
+        let (i, holder, got) = t.await.unwrap();
+        match got {
+            Ok(cart) => {
+                assert_eq!(quantities(&cart), quantities(&carts[i].1), "cart {i}");
+                winners[i].push(holder);
+            }
+            Err(Error::CheckoutHeld(hold)) => losers.push((i, hold.holder)),
+            Err(e) => panic!("unexpected {e:?}"),
+        }
+    }
+    for (i, w) in winners.iter().enumerate() {
+        assert_eq!(w.len(), 1, "cart {i}: one winner, not {w:?}");
+    }
+    assert_eq!(losers.len(), 10 * 15);
+    for (i, holder) in losers {
+        assert_eq!(
+            holder, winners[i][0],
+            "cart {i}: losers are told the winner"
+        );
+    }
+    let distinct: HashSet<_> = winners.iter().map(|w| w[0].clone()).collect();
+    assert_eq!(distinct.len(), 10);
+}
+
+/// Claims race with line changes: a change either lands before the claim (and the claim
+/// reads it) or is refused; none is lost.
+#[tokio::test(flavor = "multi_thread", worker_threads = 8)]
+async fn line_changes_racing_a_claim_land_before_it_or_are_refused() {
+    let app = Arc::new(spawn_app());
+    let (token, _) = filled_cart(&mut app.cart().await).await;
+    let mut tasks = Vec::new();
+    for n in 0..12 {
+        let app = Arc::clone(&app);
+        let token = token.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut c = app.cart().await;
+            if n == 6 {
+                c.begin_checkout(&token, "h").await.map(Some)
+            } else {
+                c.add_line(&token, &eur(&format!("var_X{n}")), 1)
+                    .await
+                    .map(|_| None)
+            }
+        }));
+    }
+    let mut added = 0;
+    let mut claimed = None;
+    for t in tasks {
+        match t.await.unwrap() {
+            Ok(Some(cart)) => claimed = Some(cart),
+            Ok(None) => added += 1,
+            Err(e) => assert!(held_by("h", None)(&e), "{e:?}"),
+        }
+    }
+    let claimed = claimed.expect("the claim won");
+    assert_eq!(
+        claimed.lines.len(),
+        2 + added,
+        "the claim read every change that landed"
+    );
+    let now = app.cart().await.get_cart(&token).await.unwrap();
+    assert_eq!(quantities(&now), quantities(&claimed));
+}

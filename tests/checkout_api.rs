@@ -234,7 +234,7 @@ fn problem_type(r: &TestResponse) -> String {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_checkout_pays_creates_the_order_commits_the_stock_and_empties_the_cart() {
+async fn a_checkout_pays_creates_the_order_commits_the_stock_and_orders_the_cart() {
     let shop = shop(10).await;
     let cart = shop.cart(2).await;
     let body = shop.body(&cart, CARD_OK);
@@ -257,14 +257,19 @@ async fn a_checkout_pays_creates_the_order_commits_the_stock_and_empties_the_car
     assert_eq!(v["order"]["lines"][0]["unit_price"]["amount"], 1999);
     assert!(v["guest_token"].as_str().unwrap().starts_with("ogt_"));
     assert_eq!(shop.stock().await, (8, 0, 8));
-    // The cart became the order.
+    // The cart became the order: it is kept, ordered, naming it, and never bought again.
+    let ordered = shop
+        .app
+        .get_with("/api/cart", &[("cart-token", &cart)])
+        .await;
+    assert_eq!(ordered.status, 200);
+    check_response("GET", "/api/cart", &ordered);
+    assert_eq!(ordered.json()["checkout"]["status"], "ordered");
     assert_eq!(
-        shop.app
-            .get_with("/api/cart", &[("cart-token", &cart)])
-            .await
-            .status,
-        404
+        ordered.json()["checkout"]["order_number"],
+        v["order"]["number"]
     );
+    assert_eq!(ordered.json()["ready_for_checkout"], false);
 
     // The same key and body: the same answer, nothing done twice.
     let again = shop.checkout("key-happy-1", &body).await;
@@ -1378,4 +1383,308 @@ async fn a_stripe_3ds_checkout_answers_202_and_the_same_request_completes_it() {
     assert_eq!(intent_creates(&stripe).len(), 1);
     assert_eq!(intents(&stripe).len(), 1);
     assert_eq!(shop.stock().await, (3, 0, 3));
+}
+
+// --- A cart is bought once -----------------------------------------------------------------
+
+/// Every payment the payments component holds (any order), through checkout-api's grants.
+async fn all_payments(app: &TestApp) -> Vec<payments::Payment> {
+    let mut lib = app
+        .app
+        .instantiate_library(&commerce_tests::wasm("payments"), "checkout-api")
+        .await
+        .unwrap();
+    let bindings = payments::PaymentsComponent::new(&mut lib.store, &lib.instance).unwrap();
+    bindings
+        .commerce_payments_payments_admin()
+        .call_list_payments(
+            &mut lib.store,
+            &payments::PaymentFilter {
+                status: None,
+                order_id: None,
+            },
+            &payments::PageRequest {
+                after: None,
+                limit: 100,
+            },
+        )
+        .await
+        .expect("no trap")
+        .expect("payments listed")
+        .items
+}
+
+impl Shop {
+    /// `n` more products with 1000 units each of their first variant; those variants.
+    async fn more_variants(&self, n: usize) -> Vec<String> {
+        let mut catalog = self.app.catalog().await;
+        let mut inventory = self.app.inventory().await;
+        let mut variants = Vec::new();
+        for i in 0..n {
+            let p = catalog
+                .create_product(product(&format!("extra-{i}"), 500 + i as i64, vec![]))
+                .await;
+            let v = p.variants[0].id.clone();
+            inventory.receive(&v, 1000).await;
+            variants.push(v);
+        }
+        variants
+    }
+
+    /// A new EUR cart with one unit of each of `variants`; its token.
+    async fn cart_of(&self, variants: &[String]) -> String {
+        let created = send(
+            &self.app,
+            "POST",
+            "/api/carts",
+            &[("content-type", "application/json")],
+            json!({"currency": "EUR"}).to_string().into_bytes(),
+        )
+        .await;
+        let token = created.json()["token"].as_str().unwrap().to_owned();
+        for v in variants {
+            let added = self.add(&token, v, 1).await;
+            assert_eq!(
+                added.status,
+                200,
+                "{}",
+                String::from_utf8_lossy(&added.body)
+            );
+        }
+        token
+    }
+
+    async fn add(&self, cart: &str, variant: &str, quantity: u32) -> TestResponse {
+        send(
+            &self.app,
+            "POST",
+            "/api/cart/lines",
+            &[("content-type", "application/json"), ("cart-token", cart)],
+            json!({"variant_id": variant, "quantity": quantity})
+                .to_string()
+                .into_bytes(),
+        )
+        .await
+    }
+
+    async fn on_hand(&self, variant: &str) -> (u32, u32) {
+        let s = self.app.inventory().await.stock(variant).await;
+        (s.on_hand, s.reserved)
+    }
+}
+
+/// 10 carts (1 to 20 lines each), 16 simultaneous checkouts of each with 16 keys, all at
+/// once: each cart is bought once (one order, one payment, its stock taken once), and the
+/// 15 others of each cart are told 409, naming the order once it exists.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sixteen_keys_racing_for_each_of_ten_carts_buy_each_cart_once() {
+    const CARTS: usize = 10;
+    const KEYS: usize = 16;
+    let shop = shop(10).await;
+    let variants = shop.more_variants(20).await;
+    let mut carts = Vec::new();
+    for c in 0..CARTS {
+        let lines = 1 + c * 19 / (CARTS - 1); // 1 ..= 20
+        carts.push((shop.cart_of(&variants[..lines]).await, lines));
+    }
+    let mut tasks = Vec::new();
+    for (c, (cart, _)) in carts.iter().enumerate() {
+        for k in 0..KEYS {
+            let app = shop.app.clone();
+            let body = shop.body(cart, CARD_OK);
+            tasks.push(tokio::spawn(async move {
+                (c, checkout(&app, &format!("race-{c}-{k}"), &body).await)
+            }));
+        }
+    }
+    let mut paid: Vec<Vec<Value>> = vec![Vec::new(); CARTS];
+    let mut refused: Vec<Vec<Value>> = vec![Vec::new(); CARTS];
+    for t in tasks {
+        let (c, r) = t.await.unwrap();
+        match r.status {
+            201 => paid[c].push(r.json()),
+            409 => {
+                check_response("POST", "/api/checkout", &r);
+                let kind = problem_type(&r);
+                assert!(
+                    kind.ends_with("/checkout-in-progress") || kind.ends_with("/cart-ordered"),
+                    "{kind}"
+                );
+                refused[c].push(r.json());
+            }
+            other => panic!("unexpected {other}: {}", String::from_utf8_lossy(&r.body)),
+        }
+    }
+    let mut numbers = std::collections::BTreeSet::new();
+    for c in 0..CARTS {
+        assert_eq!(paid[c].len(), 1, "cart {c}: one paid checkout");
+        assert_eq!(refused[c].len(), KEYS - 1, "cart {c}");
+        let order = &paid[c][0]["order"];
+        assert_eq!(order["lines"].as_array().unwrap().len(), carts[c].1);
+        numbers.insert(order["number"].as_u64().unwrap());
+        for r in &refused[c] {
+            if r["type"].as_str().unwrap().ends_with("/cart-ordered") {
+                assert_eq!(
+                    r["order_number"], order["number"],
+                    "cart {c}: names its order"
+                );
+            }
+        }
+        let pays = payments_of(&shop.app, order["id"].as_str().unwrap()).await;
+        assert_eq!(pays.len(), 1, "cart {c}: one payment");
+    }
+    assert_eq!(numbers.len(), CARTS);
+    assert_eq!(shop.orders_with(OrderStatus::Paid).await, CARTS);
+    assert_eq!(shop.orders_with(OrderStatus::PendingPayment).await, 0);
+    assert_eq!(shop.orders_with(OrderStatus::Cancelled).await, 0);
+    assert_eq!(
+        all_payments(&shop.app).await.len(),
+        CARTS,
+        "one charge per cart"
+    );
+    // Variant v is in every cart with more than v lines: taken once per such cart.
+    for (v, variant) in variants.iter().enumerate() {
+        let carts_with = carts.iter().filter(|(_, lines)| *lines > v).count() as u32;
+        assert_eq!(
+            shop.on_hand(variant).await,
+            (1000 - carts_with, 0),
+            "variant {v}"
+        );
+    }
+    // Afterwards, any other key is told the order, by number.
+    for (c, (cart, _)) in carts.iter().enumerate() {
+        let late = shop
+            .checkout(&format!("late-{c}"), &shop.body(cart, CARD_OK))
+            .await;
+        assert_eq!(late.status, 409);
+        assert!(problem_type(&late).ends_with("/cart-ordered"));
+        assert_eq!(late.json()["order_number"], paid[c][0]["order"]["number"]);
+    }
+}
+
+/// A declined checkout gives the cart back: the cart can be changed, and a new key pays it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_declined_checkout_gives_the_cart_back_for_a_new_key() {
+    let shop = shop(10).await;
+    let cart = shop.cart(1).await;
+    let declined = shop
+        .checkout("decline-1", &shop.body(&cart, CARD_DECLINED))
+        .await;
+    assert_eq!(declined.status, 402);
+    let open = shop
+        .app
+        .get_with("/api/cart", &[("cart-token", &cart)])
+        .await;
+    assert_eq!(open.json()["checkout"], Value::Null, "released");
+    // The shopper changes the cart, then pays with a new key.
+    assert_eq!(shop.add(&cart, &shop.variant, 1).await.status, 200);
+    let paid = shop.checkout("decline-2", &shop.body(&cart, CARD_OK)).await;
+    assert_eq!(paid.status, 201, "{}", String::from_utf8_lossy(&paid.body));
+    assert_eq!(paid.json()["order"]["lines"][0]["quantity"], 2);
+    assert_eq!(shop.stock().await, (8, 0, 8));
+    // The declined key still answers as it did.
+    let again = shop
+        .checkout("decline-1", &shop.body(&cart, CARD_DECLINED))
+        .await;
+    assert_eq!(again.status, 402);
+    // And another key is told the order.
+    let late = shop.checkout("decline-3", &shop.body(&cart, CARD_OK)).await;
+    assert_eq!(late.status, 409);
+    assert_eq!(late.json()["order_number"], paid.json()["order"]["number"]);
+}
+
+/// While a checkout holds the cart (3-D Secure pending), its lines cannot change and another
+/// key is told a checkout is in progress; once the checkout ends refused, both work again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cart_writes_during_a_checkout_are_refused_and_work_after_it_ends() {
+    let shop = shop(10).await;
+    let cart = shop.cart(1).await;
+    let pending = shop
+        .checkout("held-1", &shop.body(&cart, CARD_3DS_DECLINED))
+        .await;
+    assert_eq!(
+        pending.status,
+        202,
+        "{}",
+        String::from_utf8_lossy(&pending.body)
+    );
+    let view = shop
+        .app
+        .get_with("/api/cart", &[("cart-token", &cart)])
+        .await;
+    check_response("GET", "/api/cart", &view);
+    assert_eq!(view.json()["checkout"]["status"], "in_progress");
+    let line = view.json()["lines"][0]["id"].as_str().unwrap().to_owned();
+
+    let add = shop.add(&cart, &shop.variant, 1).await;
+    let patch = send(
+        &shop.app,
+        "PATCH",
+        &format!("/api/cart/lines/{line}"),
+        &[("content-type", "application/json"), ("cart-token", &cart)],
+        json!({"quantity": 3}).to_string().into_bytes(),
+    )
+    .await;
+    let remove = send(
+        &shop.app,
+        "DELETE",
+        &format!("/api/cart/lines/{line}"),
+        &[("cart-token", &cart)],
+        Vec::new(),
+    )
+    .await;
+    for (what, r) in [("add", &add), ("patch", &patch), ("remove", &remove)] {
+        assert_eq!(
+            r.status,
+            409,
+            "{what}: {}",
+            String::from_utf8_lossy(&r.body)
+        );
+        assert!(problem_type(r).ends_with("/conflict"), "{what}");
+        assert!(r.json()["detail"].as_str().unwrap().contains("in progress"));
+    }
+    check_response("POST", "/api/cart/lines", &add);
+    check_response("PATCH", "/api/cart/lines/{line_id}", &patch);
+    let other = shop.checkout("held-2", &shop.body(&cart, CARD_OK)).await;
+    assert_eq!(other.status, 409);
+    assert!(problem_type(&other).ends_with("/checkout-in-progress"));
+    check_response("POST", "/api/checkout", &other);
+    assert_eq!(shop.orders_with(OrderStatus::PendingPayment).await, 1);
+
+    // The shopper fails the challenge: the same request again ends the checkout refused.
+    let ended = shop
+        .checkout("held-1", &shop.body(&cart, CARD_3DS_DECLINED))
+        .await;
+    assert_eq!(
+        ended.status,
+        402,
+        "{}",
+        String::from_utf8_lossy(&ended.body)
+    );
+    assert_eq!(shop.add(&cart, &shop.variant, 1).await.status, 200);
+    let paid = shop.checkout("held-3", &shop.body(&cart, CARD_OK)).await;
+    assert_eq!(paid.status, 201, "{}", String::from_utf8_lossy(&paid.body));
+    assert_eq!(paid.json()["order"]["lines"][0]["quantity"], 2);
+    let after = shop.add(&cart, &shop.variant, 1).await;
+    assert_eq!(after.status, 409, "an ordered cart never changes");
+    assert!(after.json()["detail"].as_str().unwrap().contains("ordered"));
+}
+
+/// A checkout that stops before any order (an empty cart, an unusable shipping method)
+/// stores nothing and gives the cart back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_checkout_refused_before_its_plan_gives_the_cart_back() {
+    let shop = shop(10).await;
+    let cart = shop.cart(1).await;
+    let mut body = shop.body(&cart, CARD_OK);
+    body["shipping_method_id"] = json!("ship_UNKNOWN0000000000000000");
+    let r = shop.checkout("plan-1", &body).await;
+    assert_eq!(r.status, 400, "{}", String::from_utf8_lossy(&r.body));
+    let view = shop
+        .app
+        .get_with("/api/cart", &[("cart-token", &cart)])
+        .await;
+    assert_eq!(view.json()["checkout"], Value::Null);
+    let paid = shop.checkout("plan-2", &shop.body(&cart, CARD_OK)).await;
+    assert_eq!(paid.status, 201, "{}", String::from_utf8_lossy(&paid.body));
 }

@@ -16,6 +16,7 @@ mod composition;
 mod demo_shop;
 mod file_server;
 mod inventory_component;
+mod once;
 mod openapi;
 mod orders_component;
 mod orders_upgrade;

@@ -12,7 +12,7 @@ commerce_host::wasmtime::component::bindgen!({
 });
 pub use commerce::types::types::{FieldError, Money};
 pub use exports::commerce::cart::cart::{
-    Cart, CartLimits, Error, Limit, LimitKind, Line, NewCart, VariantCheck,
+    Cart, CartLimits, CheckoutHold, Error, Limit, LimitKind, Line, NewCart, VariantCheck,
 };
 
 impl TestApp {
@@ -110,6 +110,35 @@ impl CartHandle {
         self.bindings
             .commerce_cart_cart()
             .call_delete_cart(&mut self.lib.store, &token.to_owned())
+            .await
+            .expect("no trap")
+    }
+
+    pub async fn begin_checkout(&mut self, token: &str, holder: &str) -> CartResult<Cart> {
+        self.bindings
+            .commerce_cart_cart()
+            .call_begin_checkout(&mut self.lib.store, &token.to_owned(), holder)
+            .await
+            .expect("no trap")
+    }
+
+    pub async fn abandon_checkout(&mut self, token: &str, holder: &str) -> CartResult<()> {
+        self.bindings
+            .commerce_cart_cart()
+            .call_abandon_checkout(&mut self.lib.store, &token.to_owned(), holder)
+            .await
+            .expect("no trap")
+    }
+
+    pub async fn complete_checkout(
+        &mut self,
+        token: &str,
+        holder: &str,
+        order_ref: &str,
+    ) -> CartResult<Cart> {
+        self.bindings
+            .commerce_cart_cart()
+            .call_complete_checkout(&mut self.lib.store, &token.to_owned(), holder, order_ref)
             .await
             .expect("no trap")
     }

@@ -54,11 +54,47 @@ pub struct Cart {
     pub item_count: u32,
     /// The sum of the `available` lines' totals.
     pub subtotal: Money,
-    /// At least one line, and every line `available`.
+    /// At least one line, every line `available`, and the cart not ordered.
     pub ready_for_checkout: bool,
     pub created_at: i64,
     pub updated_at: i64,
     pub expires_at: i64,
+    /// The checkout holding the cart or that ordered it; `null` while the cart is open.
+    pub checkout: Option<Checkout>,
+}
+
+/// Where a cart stands with checkout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CheckoutStatus {
+    /// A checkout holds the cart: its lines cannot change until it ends.
+    InProgress,
+    /// The cart became an order and is never bought again.
+    Ordered,
+}
+
+/// The checkout of a cart (never the checkout's key or holder).
+#[derive(Debug, Serialize)]
+pub struct Checkout {
+    pub status: CheckoutStatus,
+    /// When the checkout claimed the cart.
+    pub since: i64,
+    /// The number of the order the cart became; `null` while in progress.
+    pub order_number: Option<u64>,
+}
+
+impl Checkout {
+    pub fn new(hold: &cart::CheckoutHold) -> Self {
+        Self {
+            status: if hold.order_ref.is_some() {
+                CheckoutStatus::Ordered
+            } else {
+                CheckoutStatus::InProgress
+            },
+            since: hold.since,
+            order_number: hold.order_ref.as_deref().and_then(|r| r.parse().ok()),
+        }
+    }
 }
 
 impl Cart {
@@ -114,7 +150,13 @@ impl Cart {
             .iter()
             .filter_map(|l| l.line_total.as_ref())
             .fold(0i64, |sum, m| sum.saturating_add(m.amount));
-        let ready = !lines.is_empty() && lines.iter().all(|l| l.status == LineStatus::Available);
+        let checkout = cart.checkout.as_ref().map(Checkout::new);
+        let ordered = checkout
+            .as_ref()
+            .is_some_and(|c| c.status == CheckoutStatus::Ordered);
+        let ready = !ordered
+            && !lines.is_empty()
+            && lines.iter().all(|l| l.status == LineStatus::Available);
         Self {
             id: cart.id,
             currency: currency.clone(),
@@ -128,6 +170,7 @@ impl Cart {
             created_at: cart.created_at,
             updated_at: cart.updated_at,
             expires_at: cart.expires_at,
+            checkout,
         }
     }
 }

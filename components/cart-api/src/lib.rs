@@ -22,6 +22,10 @@
 //!
 //! Prices always come from the catalog: a body with a price in it has an unknown field and
 //! is a 400.
+//!
+//! While a checkout holds the cart, and once it was ordered (the cart's `checkout`), the
+//! line routes answer 409: the cart refuses the change (see "A cart is bought once" in
+//! `wit/deps/cart/cart.wit`). Reading it and `DELETE /api/cart` still work.
 
 mod dto;
 
@@ -415,9 +419,28 @@ fn cart_problem(e: cart::Error) -> Problem {
             };
             Problem::invalid_input(vec![FieldError::new(path, message)])
         }
+        cart::Error::CheckoutHeld(hold) => held(&hold),
         cart::Error::Storage(m) => Problem::unavailable(format!("cart storage: {m}")),
         cart::Error::Other(m) => Problem::internal(format!("cart: {m}")),
     }
+}
+
+/// 409 for a change to a cart that a checkout holds or ordered.
+fn held(hold: &cart::CheckoutHold) -> Problem {
+    let detail = match (dto::Checkout::new(hold).order_number, &hold.order_ref) {
+        (Some(n), _) => format!(
+            "This cart was ordered (order #{n}) and can no longer change; start a new cart \
+             to buy more."
+        ),
+        (None, Some(_)) => {
+            "This cart was ordered and can no longer change; start a new cart to buy more."
+                .to_owned()
+        }
+        (None, None) => "A checkout of this cart is in progress: its lines cannot change \
+                         until the checkout ends (a refused payment gives the cart back)."
+            .to_owned(),
+    };
+    Problem::new(ProblemType::Conflict, detail)
 }
 
 /// A path of pricing's field errors as a query parameter of this API.

@@ -154,4 +154,26 @@ impl Guest for Component {
         }
         store::Store::open()?.delete(&validate::token_hash(&token))
     }
+
+    fn begin_checkout(token: String, holder: String) -> Result<Cart, Error> {
+        check(validate::checkout(&holder, None))?;
+        let hash = token_hash(&token)?;
+        let clock = clock()?;
+        store::Store::open()?.begin_checkout(&hash, &holder, clock)
+    }
+
+    fn abandon_checkout(token: String, holder: String) -> Result<(), Error> {
+        check(validate::checkout(&holder, None))?;
+        if !validate::is_token(&token) {
+            return Ok(());
+        }
+        store::Store::open()?.abandon_checkout(&validate::token_hash(&token), &holder)
+    }
+
+    fn complete_checkout(token: String, holder: String, order_ref: String) -> Result<Cart, Error> {
+        check(validate::checkout(&holder, Some(&order_ref)))?;
+        let hash = token_hash(&token)?;
+        let clock = clock()?;
+        store::Store::open()?.complete_checkout(&hash, &holder, &order_ref, clock)
+    }
 }

@@ -14,14 +14,24 @@
 //! at most a minute), with one conditional `UPDATE` of its own, so a cart viewed often is
 //! written at most once a minute and its expiry slides by at most that much less. The
 //! `expires-at` a read answers is the true one, `used_at + ttl`.
+//!
+//! Checkout claims ([`Store::begin_checkout`], [`Store::abandon_checkout`],
+//! [`Store::complete_checkout`]) are conditional `UPDATE`s that name the state they expect
+//! (`checkout_holder IS NULL`, or the holder's own), each in the same `BEGIN IMMEDIATE`
+//! transaction as the read of the cart they answer, so of any number of checkouts racing
+//! for one cart exactly one holds it, and the lines it read are the lines it froze. Every
+//! line change ([`Store::with_cart`]) refuses a cart that is not open inside its own
+//! transaction, so no line changes between the claim and its end.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use capability_kit::db::{self, i, int, t, text};
+use capability_kit::db::{self, i, int, opt_text, t, text};
 use capability_kit::ids;
 use spin_sdk::sqlite::{Connection, RowResult, Value};
 
-use crate::exports::commerce::cart::cart::{Cart, Error, Limit, LimitKind, Line, VariantCheck};
+use crate::exports::commerce::cart::cart::{
+    Cart, CheckoutHold, Error, Limit, LimitKind, Line, VariantCheck,
+};
 use crate::validate::{MAX_CART_QUANTITY, MAX_LINE_QUANTITY, MAX_LINES};
 use crate::{CART_PREFIX, LINE_PREFIX, invalid, schema};
 
@@ -56,18 +66,33 @@ struct Row {
     currency: String,
     created_at: i64,
     updated_at: i64,
+    checkout: Option<CheckoutHold>,
 }
 
 impl Row {
-    /// A row whose first columns are `id, currency, created_at, updated_at`.
+    /// A row whose first columns are `id, currency, created_at, updated_at,
+    /// checkout_holder, checkout_at, order_ref`.
     fn decode(row: &RowResult) -> Result<Self, Error> {
         Ok(Self {
             id: text(row, 0)?,
             currency: text(row, 1)?,
             created_at: int(row, 2)?,
             updated_at: int(row, 3)?,
+            checkout: hold(row, 4)?,
         })
     }
+}
+
+/// The checkout hold in columns `at..at + 3` (`checkout_holder, checkout_at, order_ref`).
+fn hold(row: &RowResult, at: usize) -> Result<Option<CheckoutHold>, Error> {
+    let Some(holder) = opt_text(row, at)? else {
+        return Ok(None);
+    };
+    Ok(Some(CheckoutHold {
+        holder,
+        since: int(row, at + 1)?,
+        order_ref: opt_text(row, at + 2)?,
+    }))
 }
 
 /// What a read found for a token.
@@ -121,8 +146,9 @@ impl Store {
         })
     }
 
-    /// Runs `change` on the live cart of `token_hash` in one transaction, then marks the
-    /// cart used and returns it as it is then. `change` answers whether it changed lines.
+    /// Runs `change` on the live, open cart of `token_hash` in one transaction, then marks
+    /// the cart used and returns it as it is then. `change` answers whether it changed
+    /// lines. A cart a checkout holds or ordered answers `checkout-held`, unchanged.
     pub fn with_cart(
         &self,
         token_hash: &str,
@@ -131,6 +157,9 @@ impl Store {
     ) -> Result<Cart, Error> {
         db::transaction(&self.conn, |conn| {
             let cart = live(conn, token_hash, clock)?;
+            if let Some(hold) = cart.checkout.clone() {
+                return Err(Error::CheckoutHeld(hold));
+            }
             let changed = change(conn, &cart)?;
             if changed {
                 conn.execute(
@@ -153,14 +182,14 @@ impl Store {
     pub fn get(&self, token_hash: &str, clock: Clock) -> Result<Cart, Error> {
         let found = db::snapshot(&self.conn, |conn| -> Result<Found, Error> {
             let found = conn.execute(
-                "SELECT id, currency, created_at, updated_at, used_at FROM cart_carts \
-                 WHERE token_hash = ?",
+                "SELECT id, currency, created_at, updated_at, checkout_holder, checkout_at, \
+                 order_ref, used_at FROM cart_carts WHERE token_hash = ?",
                 &[t(token_hash)],
             )?;
             let Some(row) = found.rows.first() else {
                 return Ok(Found::Missing);
             };
-            let used_at = int(row, 4)?;
+            let used_at = int(row, 7)?;
             if used_at <= clock.cutoff() {
                 return Ok(Found::Expired);
             }
@@ -185,6 +214,94 @@ impl Store {
         Ok(assemble(cart, lines, used_at.saturating_add(clock.ttl_ms)))
     }
 
+    /// `begin-checkout`: claims the live cart of `token_hash` for `holder` unless another
+    /// holder has it, and reads it in the same transaction.
+    pub fn begin_checkout(
+        &self,
+        token_hash: &str,
+        holder: &str,
+        clock: Clock,
+    ) -> Result<Cart, Error> {
+        db::transaction(&self.conn, |conn| {
+            let cart = live(conn, token_hash, clock)?;
+            match &cart.checkout {
+                Some(hold) if hold.holder != holder => {
+                    return Err(Error::CheckoutHeld(hold.clone()));
+                }
+                // Ours already: a retry goes on with the cart it froze.
+                Some(_) => {
+                    conn.execute(
+                        "UPDATE cart_carts SET used_at = ? WHERE id = ?",
+                        &[i(clock.now), t(&cart.id)],
+                    )?;
+                }
+                None => {
+                    let claimed = conn.execute(
+                        "UPDATE cart_carts SET checkout_holder = ?, checkout_at = ?, used_at = ? \
+                         WHERE id = ? AND checkout_holder IS NULL RETURNING id",
+                        &[t(holder), i(clock.now), i(clock.now), t(&cart.id)],
+                    )?;
+                    if claimed.rows.is_empty() {
+                        return Err(Error::Storage(
+                            "cart: the claim found the cart taken inside its transaction".into(),
+                        ));
+                    }
+                }
+            }
+            read(conn, &cart.id, clock)
+        })
+    }
+
+    /// `abandon-checkout`: gives the cart of `token_hash` back if `holder` holds it and has
+    /// not ordered it; nothing otherwise.
+    pub fn abandon_checkout(&self, token_hash: &str, holder: &str) -> Result<(), Error> {
+        self.conn.execute(
+            "UPDATE cart_carts SET checkout_holder = NULL, checkout_at = NULL \
+             WHERE token_hash = ? AND checkout_holder = ? AND order_ref IS NULL",
+            &[t(token_hash), t(holder)],
+        )?;
+        Ok(())
+    }
+
+    /// `complete-checkout`: marks the live cart of `token_hash` ordered by `holder` as
+    /// `order_ref` (claiming it first if it is open); the first reference stays.
+    pub fn complete_checkout(
+        &self,
+        token_hash: &str,
+        holder: &str,
+        order_ref: &str,
+        clock: Clock,
+    ) -> Result<Cart, Error> {
+        db::transaction(&self.conn, |conn| {
+            let cart = live(conn, token_hash, clock)?;
+            if let Some(hold) = &cart.checkout
+                && hold.holder != holder
+            {
+                return Err(Error::CheckoutHeld(hold.clone()));
+            }
+            let marked = conn.execute(
+                "UPDATE cart_carts SET checkout_holder = ?, \
+                 checkout_at = COALESCE(checkout_at, ?), \
+                 order_ref = COALESCE(order_ref, ?), used_at = ? \
+                 WHERE id = ? AND (checkout_holder IS NULL OR checkout_holder = ?) RETURNING id",
+                &[
+                    t(holder),
+                    i(clock.now),
+                    t(order_ref),
+                    i(clock.now),
+                    t(&cart.id),
+                    t(holder),
+                ],
+            )?;
+            if marked.rows.is_empty() {
+                return Err(Error::Storage(
+                    "cart: the completion found the cart taken inside its transaction".into(),
+                ));
+            }
+            read(conn, &cart.id, clock)
+        })
+    }
+
     /// Deletes the cart of `token_hash`, live or expired; nothing when there is none.
     pub fn delete(&self, token_hash: &str) -> Result<(), Error> {
         db::transaction(&self.conn, |conn| {
@@ -204,12 +321,15 @@ impl Store {
 pub struct CartRef {
     pub id: String,
     pub currency: String,
+    /// The checkout holding the cart, if any.
+    pub checkout: Option<CheckoutHold>,
 }
 
 /// The live cart of `token_hash`; an expired one is deleted and answers `not-found`.
 fn live(conn: &Connection, token_hash: &str, clock: Clock) -> Result<CartRef, Error> {
     let found = conn.execute(
-        "SELECT id, currency, used_at FROM cart_carts WHERE token_hash = ?",
+        "SELECT id, currency, used_at, checkout_holder, checkout_at, order_ref FROM cart_carts \
+         WHERE token_hash = ?",
         &[t(token_hash)],
     )?;
     let Some(row) = found.rows.first() else {
@@ -227,6 +347,7 @@ fn live(conn: &Connection, token_hash: &str, clock: Clock) -> Result<CartRef, Er
     Ok(CartRef {
         id,
         currency: text(row, 1)?,
+        checkout: hold(row, 3)?,
     })
 }
 
@@ -256,7 +377,8 @@ fn touch_interval(clock: Clock) -> i64 {
 /// The cart `id` as stored, with its lines, expiring `ttl` after now (it was just used).
 fn read(conn: &Connection, id: &str, clock: Clock) -> Result<Cart, Error> {
     let found = conn.execute(
-        "SELECT id, currency, created_at, updated_at FROM cart_carts WHERE id = ?",
+        "SELECT id, currency, created_at, updated_at, checkout_holder, checkout_at, order_ref \
+         FROM cart_carts WHERE id = ?",
         &[t(id)],
     )?;
     let row = found
@@ -306,6 +428,7 @@ fn assemble(cart: Row, lines: Vec<Line>, expires_at: i64) -> Cart {
         created_at: cart.created_at,
         updated_at: cart.updated_at,
         expires_at,
+        checkout: cart.checkout,
     }
 }
 

@@ -48,6 +48,25 @@ pub fn idle_ttl(value: Option<&str>) -> Result<u32, String> {
     }
 }
 
+/// The longest checkout holder and order reference, in characters.
+pub const MAX_CHECKOUT_REF: usize = 200;
+
+/// A checkout's holder and, when given, the order reference it completes with.
+pub fn checkout(holder: &str, order_ref: Option<&str>) -> Vec<(String, String)> {
+    let mut e = FieldErrors::new();
+    let mut reference = |path: &str, value: &str| {
+        let n = value.chars().count();
+        if n == 0 || n > MAX_CHECKOUT_REF {
+            e.push(path, format!("must be 1 to {MAX_CHECKOUT_REF} characters"));
+        }
+    };
+    reference("/holder", holder);
+    if let Some(order_ref) = order_ref {
+        reference("/order_ref", order_ref);
+    }
+    e.into_vec()
+}
+
 /// The currency of a new cart.
 pub fn new_cart(currency: &str) -> Vec<(String, String)> {
     let mut e = FieldErrors::new();

@@ -1,7 +1,8 @@
 //! `POST /api/checkout`: the purchase as a resumable saga.
 //!
 //! ```text
-//! plan (cart → catalog prices → pricing quote; stored with the key and the request hash)
+//! plan (cart.begin-checkout: the cart claimed for this checkout and read in one step
+//!       → catalog prices → pricing quote; stored with the key and the request hash)
 //!   → reserve stock        (inventory, key checkout:<k>:reserve)   ⟲ nothing to undo
 //!   → create the order     (orders, key checkout:<k>:order)        ⟲ release the reservation
 //!   → create the payment   (payments, key checkout:<k>:payment)    ⟲ cancel the unpaid order
@@ -10,8 +11,15 @@
 //!   → commit the reservation (or reserve again if it lapsed)       ⟲ refund + cancel
 //!     (see [`crate::stock`]: the order always names the reservation that was sold,
 //!     and stock is never taken again for an order cancelled meanwhile)
-//!   → delete the cart
+//!   → cart.complete-checkout: the cart is marked ordered (never bought again)
 //! ```
+//!
+//! A cart is bought once, whatever the number of keys: the plan step claims the cart for
+//! this checkout's *holder* (a hash of the key and the request, see [`holder`]) in the
+//! cart itself, so of concurrent checkouts of one cart with different keys one plans and
+//! the others are answered 409 (`checkout-in-progress`, or `cart-ordered` naming the order
+//! once it exists). Every final refusal gives the cart back (`cart.abandon-checkout`), so
+//! the shopper may change it and pay with a new key.
 //!
 //! Nothing lives in memory between requests. Every step is idempotent by a key derived
 //! from the checkout's `Idempotency-Key`, and every step first looks at where the previous
@@ -37,6 +45,7 @@ use api_kit::{FieldError, Problem};
 use commerce_types::types;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
 use spin_sdk::http::{Request, Response};
 
 /// Where problem type URIs live (as in api-kit).
@@ -110,30 +119,55 @@ fn step_key(key: &str, step: &str) -> String {
     format!("checkout:{key}:{step}")
 }
 
+/// The name under which checkout `key` with the request of hash `request_hash` claims the
+/// cart (`cart.begin-checkout`): the hex SHA-256 of both. The same request again (a retry,
+/// a concurrent duplicate) is the same holder and goes on with the claim; another key, or
+/// the same key with another body, is another holder. The key itself never reaches the
+/// cart.
+pub fn holder(key: &str, request_hash: &str) -> String {
+    let mut hasher = Sha256::new();
+    hasher.update(b"checkout\n");
+    hasher.update(key.as_bytes());
+    hasher.update(b"\n");
+    hasher.update(request_hash.as_bytes());
+    request::hex(&hasher.finalize())
+}
+
 /// Handles `POST /api/checkout`.
 pub fn checkout(req: &Request, path: &str) -> Result<Response, Problem> {
     let key = request::idempotency_key(req.header("idempotency-key").and_then(|v| v.as_str()))?;
     let body = api_kit::json_value_body(req)?;
     let co = request::parse(&body)?;
+    let holder = holder(&key, &co.hash);
     let conn = store::open().map_err(|e| Problem::unavailable(format!("checkout store: {e}")))?;
     let stored = store::get(&conn, &key).map_err(storage)?;
+    // Whether this request claimed the cart (and so must give it back if it stops here).
+    let mut planned_here = false;
     let attempt = match stored {
         Some(attempt) => attempt,
-        None => match plan(&co) {
+        None => match plan(&co, &holder) {
             Ok(plan) => {
+                planned_here = true;
                 let plan = serde_json::to_string(&plan).map_err(Problem::internal)?;
                 store::claim(&conn, &key, &co.hash, &plan).map_err(storage)?
             }
             // A concurrent duplicate of this request may have claimed the key while this one
-            // read the cart, and may even have finished and deleted the cart: its attempt,
-            // not the missing cart, is the answer.
-            Err(stop) => match store::get(&conn, &key).map_err(storage)? {
+            // read the cart, and may even have finished and ordered the cart: its attempt,
+            // not the held cart, is the answer.
+            Err(failed) => match store::get(&conn, &key).map_err(storage)? {
                 Some(attempt) => attempt,
                 None => {
-                    return match stop {
+                    if failed.claimed && failed.ends() {
+                        // The same cart and request would fail the same way: give the cart
+                        // back, so that it can be fixed and checked out with any key. (A
+                        // 5xx keeps the claim: the retry with this key goes on with it.)
+                        abandon(&co.cart_token, &holder)?;
+                    }
+                    return match failed.stop {
                         Stop::Problem(p) => Err(p),
                         // A cart that cannot be bought yet: nothing was stored, the shopper
-                        // fixes the cart and retries with the same key.
+                        // fixes the cart and retries with the same key. Or another checkout
+                        // holds the cart, or it was ordered: nothing was stored either.
                         Stop::Refused(r) => Ok(r.into_response(path)),
                     };
                 }
@@ -141,6 +175,11 @@ pub fn checkout(req: &Request, path: &str) -> Result<Response, Problem> {
         },
     };
     if attempt.request_hash != co.hash {
+        if planned_here {
+            // Another body of this key stored its attempt first (after an earlier one of
+            // it gave the cart back): the claim this request took is nobody's.
+            abandon(&co.cart_token, &holder)?;
+        }
         return Ok(Refusal::new(
             422,
             "idempotency-key-reused",
@@ -151,17 +190,95 @@ pub fn checkout(req: &Request, path: &str) -> Result<Response, Problem> {
     }
     if let Some(outcome) = attempt.outcome {
         let refusal: Refusal = serde_json::from_str(&outcome).map_err(Problem::internal)?;
+        // Given back when the refusal was stored; again, in case that attempt stopped in
+        // between (idempotent: a cart held by another checkout since is left alone).
+        abandon(&co.cart_token, &holder)?;
         return Ok(refusal.into_response(path));
     }
     let plan: Plan = serde_json::from_str(&attempt.plan).map_err(Problem::internal)?;
-    match run(&key, &co, &plan) {
+    match run(&key, &holder, &co, &plan) {
         Ok(response) => Ok(response),
         Err(Stop::Problem(p)) => Err(p),
         Err(Stop::Refused(r)) => {
             let json = serde_json::to_string(&r).map_err(Problem::internal)?;
             store::finish(&conn, &key, &json).map_err(storage)?;
+            // The checkout ended without an order: the cart is the shopper's again.
+            abandon(&co.cart_token, &holder)?;
             Ok(r.into_response(path))
         }
+    }
+}
+
+/// Why the plan step stopped, and whether it had claimed the cart by then.
+struct PlanFailed {
+    stop: Stop,
+    claimed: bool,
+}
+
+impl PlanFailed {
+    /// Whether the stop is final for this cart and request (a refusal or a 4xx), so the
+    /// claim is given back; a 5xx is retried with the same key and keeps it.
+    fn ends(&self) -> bool {
+        match &self.stop {
+            Stop::Refused(_) => true,
+            Stop::Problem(p) => p.status() < 500,
+        }
+    }
+}
+
+/// The plan step's failures before the cart was claimed.
+fn unclaimed(stop: impl Into<Stop>) -> PlanFailed {
+    PlanFailed {
+        stop: stop.into(),
+        claimed: false,
+    }
+}
+
+/// The 409 for a cart that another checkout holds, or that was ordered.
+fn held(hold: &cart::CheckoutHold) -> Refusal {
+    match hold.order_ref.as_deref() {
+        Some(order_ref) => {
+            let number: Option<u64> = order_ref.parse().ok();
+            let detail = match number {
+                Some(n) => format!(
+                    "This cart was already ordered: order #{n}. A cart is bought once; \
+                     start a new cart to buy again."
+                ),
+                None => "This cart was already ordered. A cart is bought once; start a new \
+                         cart to buy again."
+                    .to_owned(),
+            };
+            Refusal::new(409, "cart-ordered", "Cart already ordered", detail)
+                .with("order_number", json!(number))
+        }
+        None => Refusal::new(
+            409,
+            "checkout-in-progress",
+            "Checkout in progress",
+            "Another checkout of this cart is in progress (another tab, or an earlier \
+             attempt with another Idempotency-Key). Finish that attempt by sending it \
+             again with its own key, or wait for it to end.",
+        ),
+    }
+}
+
+/// Gives the cart back after a checkout that ended without an order; idempotent.
+fn abandon(cart_token: &str, holder: &str) -> Result<(), Problem> {
+    match cart::abandon_checkout(cart_token, holder) {
+        Ok(()) => Ok(()),
+        Err(cart::Error::Storage(m)) => Err(Problem::unavailable(format!("cart: {m}"))),
+        Err(e) => Err(Problem::internal(format!("cart: {e:?}"))),
+    }
+}
+
+/// Marks the cart the order `order` was made of as ordered (idempotent). A failure leaves
+/// the cart held by this checkout, which still keeps any other checkout from buying it, so
+/// it does not fail the paid checkout.
+fn complete_cart(key: &str, holder: &str, co: &Checkout, order: &orders::Order) {
+    match cart::complete_checkout(&co.cart_token, holder, &order.number.to_string()) {
+        // Gone: deleted by the shopper or expired; nothing can buy it again.
+        Ok(_) | Err(cart::Error::NotFound) => {}
+        Err(e) => eprintln!("checkout {key}: marking the cart ordered failed: {e:?}"),
     }
 }
 
@@ -169,20 +286,32 @@ fn storage(e: impl std::fmt::Display) -> Problem {
     Problem::unavailable(format!("storage: {e}"))
 }
 
-/// Reads the cart, the variants' current data and prices (the catalog's prices are the only
-/// ones used), and prices the cart for the destination.
-fn plan(co: &Checkout) -> Result<Plan, Stop> {
-    let cart = match cart::get_cart(&co.cart_token) {
+/// Claims the cart for `holder` and reads it in one step (`cart.begin-checkout`), then
+/// reads the variants' current data and prices (the catalog's prices are the only ones
+/// used), and prices the cart for the destination.
+fn plan(co: &Checkout, holder: &str) -> Result<Plan, PlanFailed> {
+    let cart = match cart::begin_checkout(&co.cart_token, holder) {
         Ok(cart) => cart,
         Err(cart::Error::NotFound) => {
-            return Err(Problem::invalid_input(vec![FieldError::new(
+            return Err(unclaimed(Problem::invalid_input(vec![FieldError::new(
                 "/cart_token",
                 "no cart has this token (it is unknown or expired)",
-            )])
-            .into());
+            )])));
         }
-        Err(e) => return Err(Problem::unavailable(format!("cart: {e:?}")).into()),
+        Err(cart::Error::CheckoutHeld(hold)) => return Err(unclaimed(Stop::Refused(held(&hold)))),
+        Err(cart::Error::Storage(m)) => {
+            return Err(unclaimed(Problem::unavailable(format!("cart: {m}"))));
+        }
+        Err(e) => return Err(unclaimed(Problem::internal(format!("cart: {e:?}")))),
     };
+    plan_cart(co, &cart).map_err(|stop| PlanFailed {
+        stop,
+        claimed: true,
+    })
+}
+
+/// The plan of the claimed `cart`.
+fn plan_cart(co: &Checkout, cart: &cart::Cart) -> Result<Plan, Stop> {
     if cart.lines.is_empty() {
         return Err(Stop::Refused(Refusal::new(
             409,
@@ -404,7 +533,7 @@ fn cancelled(refunded: bool) -> Refusal {
 }
 
 /// Runs (or resumes) the saga of checkout `key` with its stored plan.
-fn run(key: &str, co: &Checkout, plan: &Plan) -> Result<Response, Stop> {
+fn run(key: &str, holder: &str, co: &Checkout, plan: &Plan) -> Result<Response, Stop> {
     // 1. Reserve the stock.
     let ttl_seconds = stock::reservation_ttl().map_err(Problem::internal)?;
     let reservation = match inventory::reserve(&inventory::NewReservation {
@@ -497,9 +626,10 @@ fn run(key: &str, co: &Checkout, plan: &Plan) -> Result<Response, Stop> {
                 None => return Err(Problem::internal("a paid order without a payment").into()),
             };
             if status == orders::OrderStatus::Cancelled {
+                complete_cart(key, holder, co, &order);
                 return respond(201, "paid", order, token, payment);
             }
-            return finish_paid(key, co, order, token, payment);
+            return finish_paid(key, holder, co, order, token, payment);
         }
     }
 
@@ -619,13 +749,14 @@ fn run(key: &str, co: &Checkout, plan: &Plan) -> Result<Response, Stop> {
         }
         Err(e) => return Err(orders_problem(e)),
     };
-    finish_paid(key, co, order, token, payment)
+    finish_paid(key, holder, co, order, token, payment)
 }
 
 /// Steps 6 and 7 of a paid order: commit its stock (reserving again if the reservation
-/// lapsed, see [`stock::commit`]) and delete the cart.
+/// lapsed, see [`stock::commit`]) and mark the cart ordered.
 fn finish_paid(
     key: &str,
+    holder: &str,
     co: &Checkout,
     order: orders::Order,
     token: String,
@@ -635,7 +766,10 @@ fn finish_paid(
         stock::Outcome::Committed(order) => order,
         // The shop owner cancelled it meanwhile: its stock and money went back through the
         // admin. Shown as it is, as a retry after the cancellation shows it.
-        stock::Outcome::Cancelled(order) => return respond(201, "paid", order, token, payment),
+        stock::Outcome::Cancelled(order) => {
+            complete_cart(key, holder, co, &order);
+            return respond(201, "paid", order, token, payment);
+        }
         stock::Outcome::SoldOut(order, shortages) => {
             // Sold out meanwhile: cancel the paid order and refund it.
             cancel_paid(&order.id)?;
@@ -643,11 +777,8 @@ fn finish_paid(
             return Err(Stop::Refused(out_of_stock(&shortages, true)));
         }
     };
-    // The cart has become an order. Deleting is idempotent; a failure leaves a cart that
-    // expires by itself, so it does not fail the paid checkout.
-    if let Err(e) = cart::delete_cart(&co.cart_token) {
-        eprintln!("checkout {key}: deleting the cart failed: {e:?}");
-    }
+    // The cart has become an order: no other checkout may buy it again.
+    complete_cart(key, holder, co, &order);
     respond(201, "paid", order, token, payment)
 }
 

@@ -529,20 +529,22 @@ impl Store {
         let matches = token::constant_time_eq(&given, &expected);
         match id {
             Some(id) if matches && guest_token.starts_with(token::GUEST_PREFIX) => {
-                load(&self.conn, &id)
+                db::snapshot(&self.conn, |conn| load(conn, &id))
             }
             _ => Err(Error::NotFound),
         }
     }
 
-    /// The order `id`.
+    /// The order `id`. The order row and its refunds are read in one snapshot: read one
+    /// after the other, a refund committed in between made them disagree (a torn read,
+    /// answered as "stored state is inconsistent" to concurrent refunds).
     pub fn order(&self, id: &str) -> Result<Option<Order>, Error> {
-        order_where(&self.conn, "id", t(id))
+        db::snapshot(&self.conn, |conn| order_where(conn, "id", t(id)))
     }
 
-    /// The order numbered `number`.
+    /// The order numbered `number`, read in one snapshot as [`Store::order`].
     pub fn order_by_number(&self, number: i64) -> Result<Option<Order>, Error> {
-        order_where(&self.conn, "number", i(number))
+        db::snapshot(&self.conn, |conn| order_where(conn, "number", i(number)))
     }
 
     /// One page of orders matching `filter` (and the validated `search`), newest first.
