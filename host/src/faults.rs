@@ -9,7 +9,7 @@
 //!   would, and the guest carries on with the error;
 //! - [`FaultAction::Trap`] traps the guest: the whole request's instance dies on the spot,
 //!   as if the process had been killed between two statements. Whatever it had committed
-//!   stays; an open transaction is rolled back when its connection goes back to the pool.
+//!   stays; an open transaction is rolled back when its connection closes with the instance.
 //!
 //! A fault fires once and is then spent; [`fired`] tells whether it did. Nothing is armed
 //! unless a test arms it, and the check costs one atomic load then.
@@ -17,9 +17,11 @@
 //! A *hold* ([`hold_sqlite`]) is armed the same way but fails nothing: the chosen call waits
 //! until the test [`disarm`]s it (at most [`MAX_HOLD`]) and then runs as usual, so the test
 //! can act while a request stands between two statements and interleave two requests
-//! deterministically. The held call blocks its thread, so such a test runs on a
-//! multi-threaded runtime, and it holds a statement that runs outside a transaction (other
-//! writers would wait on the held one otherwise).
+//! deterministically. The held call blocks its thread (the worker's other tasks move to
+//! another thread, as for any SQLite call), so such a test runs on a multi-threaded runtime.
+//! A held call keeps whatever locks its connection has: hold a statement that runs outside a
+//! transaction unless the test means other writers to wait on it (up to SQLite's busy
+//! timeout, then `io("database is locked")`).
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};

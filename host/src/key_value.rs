@@ -1,43 +1,53 @@
 //! `fermyon:spin/key-value@2.0.0`, backed by one SQLite file as under `spin up`.
 //!
-//! All stores live in `.spin/sqlite_key_value.db`, table `spin_key_value(store, key, value)`,
-//! the layout Spin itself uses, so a state directory moves between this host and `spin up`.
-//! The store labelled `default` always exists. A component opens only the stores its manifest
-//! lists in `key_value_stores` (`access-denied` otherwise, whether or not the store exists);
-//! at most 256 stores may be open at once in one instance (`store-table-full`).
+//! All stores live in `.spin/sqlite_key_value.db`, table `spin_key_value(store, key, value)`
+//! with primary key `(store, key)`, the layout Spin itself uses, so a state directory moves
+//! between this host and `spin up`. The store labelled `default` always exists. A component
+//! opens only the stores its manifest lists in `key_value_stores` (`access-denied`
+//! otherwise, whether or not the store exists); at most 256 stores may be open at once in one
+//! instance (`store-table-full`).
+//!
+//! As in Spin, the whole application shares one SQLite connection to that file, behind a
+//! mutex: it is made (and the table created if missing) when a store is first opened, with
+//! no `PRAGMA` (a new file is in rollback-journal mode, `synchronous = FULL`, rusqlite's 5 s
+//! busy timeout), and every operation is one statement through its statement cache, in
+//! autocommit. Every SQLite failure is `other` with rusqlite's error in its debug form, as
+//! Spin reports it.
 
 use crate::bindings::fermyon::spin2_0_0::key_value::{self, Error};
-use crate::sqlite::Database;
+use crate::sqlite::{Database, blocking};
 use crate::state::HostState;
 use anyhow::Result;
 use std::collections::BTreeSet;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, OnceLock};
 use wasmtime::component::Resource;
 
 /// Open stores allowed per instance, as in Spin.
 const STORE_TABLE_CAPACITY: usize = 256;
 
-/// The key-value backend of an application: one database and the labels it serves.
+/// The key-value backend of an application: its file, the labels it serves and, once a
+/// store has been opened, the connection every instance shares.
 #[derive(Clone)]
 pub struct KeyValue {
     db: Arc<Database>,
     labels: BTreeSet<String>,
+    conn: Arc<OnceLock<Mutex<rusqlite::Connection>>>,
+}
+
+/// A key-value failure as Spin reports it.
+fn other(e: impl std::fmt::Debug) -> Error {
+    Error::Other(format!("{e:?}"))
 }
 
 impl KeyValue {
-    /// Opens the backing file, creating the table, serving the given store labels.
+    /// The backend in the file of `db`, serving the given store labels. Nothing is opened
+    /// until a store is.
     pub fn open(db: Arc<Database>, labels: BTreeSet<String>) -> Result<Self> {
-        let conn = db.take()?;
-        conn.execute_batch(
-            "CREATE TABLE IF NOT EXISTS spin_key_value (
-                store TEXT NOT NULL,
-                key   TEXT NOT NULL,
-                value BLOB NOT NULL,
-                PRIMARY KEY (store, key)
-            )",
-        )?;
-        db.put_back(conn);
-        Ok(Self { db, labels })
+        Ok(Self {
+            db,
+            labels,
+            conn: Arc::new(OnceLock::new()),
+        })
     }
 
     /// Whether the app has a store with this label.
@@ -45,14 +55,38 @@ impl KeyValue {
         self.labels.contains(label)
     }
 
+    /// The shared connection, made on first use. Two instances racing to make it may both
+    /// open the file; one connection is kept.
+    fn connection(&self) -> Result<&Mutex<rusqlite::Connection>, Error> {
+        if let Some(c) = self.conn.get() {
+            return Ok(c);
+        }
+        let conn = blocking(|| {
+            let conn = rusqlite::Connection::open(self.db.path()).map_err(other)?;
+            conn.execute(
+                "CREATE TABLE IF NOT EXISTS spin_key_value (
+                    store TEXT NOT NULL,
+                    key   TEXT NOT NULL,
+                    value BLOB NOT NULL,
+                    PRIMARY KEY (store, key)
+                )",
+                [],
+            )
+            .map_err(other)?;
+            Ok::<_, Error>(conn)
+        })?;
+        Ok(self.conn.get_or_init(|| Mutex::new(conn)))
+    }
+
     fn with_conn<T>(
         &self,
         f: impl FnOnce(&rusqlite::Connection) -> rusqlite::Result<T>,
     ) -> Result<T, Error> {
-        let conn = self.db.take().map_err(|e| Error::Other(format!("{e:#}")))?;
-        let result = f(&conn).map_err(|e| Error::Other(e.to_string()));
-        self.db.put_back(conn);
-        result
+        let conn = self.connection()?;
+        blocking(|| {
+            let conn = conn.lock().unwrap_or_else(|e| e.into_inner());
+            f(&conn).map_err(other)
+        })
     }
 }
 
@@ -74,6 +108,9 @@ impl key_value::HostStore for HostState {
         }
         if !self.backends.key_value.has_store(&label) {
             return Ok(Err(Error::NoSuchStore));
+        }
+        if let Err(e) = self.backends.key_value.connection() {
+            return Ok(Err(e));
         }
         if self.open_stores >= STORE_TABLE_CAPACITY {
             return Ok(Err(Error::StoreTableFull));
@@ -133,7 +170,8 @@ impl key_value::HostStore for HostState {
     ) -> wasmtime::Result<Result<bool, Error>> {
         let label = self.kv_label(&store)?;
         Ok(self.backends.key_value.with_conn(|c| {
-            c.prepare_cached("SELECT 1 FROM spin_key_value WHERE store = ?1 AND key = ?2")?
+            // Spin answers `exists` by reading the value.
+            c.prepare_cached("SELECT value FROM spin_key_value WHERE store = ?1 AND key = ?2")?
                 .exists((label, key))
         }))
     }
@@ -144,8 +182,7 @@ impl key_value::HostStore for HostState {
     ) -> wasmtime::Result<Result<Vec<String>, Error>> {
         let label = self.kv_label(&store)?;
         Ok(self.backends.key_value.with_conn(|c| {
-            let mut stmt =
-                c.prepare_cached("SELECT key FROM spin_key_value WHERE store = ?1 ORDER BY key")?;
+            let mut stmt = c.prepare_cached("SELECT key FROM spin_key_value WHERE store = ?1")?;
             stmt.query_map([label], |r| r.get(0))?.collect()
         }))
     }

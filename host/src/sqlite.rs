@@ -1,159 +1,105 @@
-//! `fermyon:spin/sqlite@2.0.0`, backed by SQLite files under the state directory.
+//! `fermyon:spin/sqlite@2.0.0`, backed by SQLite files under the state directory, with the
+//! semantics of Spin's in-process SQLite (`spin up`, Spin 3.6 and 4.x).
 //!
 //! As under `spin up`, the database labelled `default` lives in `.spin/sqlite_db.db`. A
 //! component may open only the databases its manifest lists in `sqlite_databases`
 //! (`access-denied` otherwise, whether or not the database exists); a listed label the host
 //! has no database for is refused when the app loads.
 //!
-//! Connections are pooled per database and opened in WAL mode with a busy timeout, so
-//! concurrent requests read in parallel and writers queue instead of failing. A connection
-//! stays with its guest resource for the resource's lifetime, so `BEGIN` ... `COMMIT` across
-//! several `execute` calls works; a transaction a guest leaves open is rolled back when the
-//! connection returns to the pool.
+//! What Spin does, and so this host:
 //!
-//! Durability: `synchronous = NORMAL`, the usual setting with WAL. A commit appends its pages
-//! to the WAL without waiting for the disk; the WAL is synced when it is checkpointed into the
-//! database file. The database never corrupts; a crash of this process loses nothing that
-//! was committed, and a power loss may lose the last commits before the latest checkpoint
-//! (`FULL` would sync the WAL on every commit, about ten syncs per checkout).
+//! - **A new connection per `open`.** Every `connection::open` of every instance gets a
+//!   connection of its own, made with a plain `rusqlite::Connection::open` the first time a
+//!   statement runs on it (an `open` never followed by `execute` touches no file). Nothing is
+//!   pooled and nothing carries over from one `open` to the next: not a `PRAGMA`, not a
+//!   `temp` table, not a prepared statement.
+//! - **No settings of its own.** No `PRAGMA` is run, so a connection has SQLite's and
+//!   rusqlite's defaults: a new database is in rollback-journal `DELETE` mode, `synchronous`
+//!   is `FULL`, the busy timeout is rusqlite's 5 seconds, and foreign keys are *on* (the
+//!   `bundled` SQLite of libsqlite3-sys is compiled with `SQLITE_DEFAULT_FOREIGN_KEYS=1`, in
+//!   Spin's build as in ours). Whatever else a component wants it asks for itself; see
+//!   `capability_kit::db` for what this app's components ask.
+//! - **`ATTACH` of a file is refused** (an authorizer denies it; a temporary or `:memory:`
+//!   database may be attached), as Spin 4 does for a database without `allow_attach_file`.
+//! - **Statements are prepared through rusqlite's statement cache** (`prepare_cached`, at its
+//!   default capacity of 16), which lives and dies with the connection.
+//! - **Errors:** every SQLite failure is `io` with rusqlite's message, a busy database
+//!   included (`io("database is locked")` once the busy timeout has run out) and a full disk
+//!   too (`database-full` is never produced). A result larger than 128 MiB is
+//!   `io("query result exceeds limit of 134217728 bytes")`. At most 256 connections may be open
+//!   at once in one instance; one more is `io("too many connections opened")`.
+//! - **An open transaction is rolled back when its connection closes**: when the guest drops
+//!   the connection, or when its instance ends (a trap included). SQLite itself rolls back
+//!   an unfinished transaction on close.
 //!
-//! Checkpoints run in the background. By default SQLite checkpoints inside the commit that
-//! takes the WAL past 1,000 pages, so every few dozen checkouts one request paid for copying
-//! the WAL into the database and two syncs, and stalled its worker thread meanwhile. Here
-//! every connection counts its commits, and after [`CHECKPOINT_AFTER_COMMITS`] of them a
-//! `PASSIVE` checkpoint (which never waits for readers or writers) runs on tokio's blocking
-//! pool, one at a time per database. SQLite's own automatic checkpoint stays on at
-//! [`AUTOCHECKPOINT_PAGES`], as a bound should the background ones fall behind or there
-//! be no runtime to run them.
+//! A statement blocks the thread it runs on, up to the busy timeout when another connection
+//! holds the lock. Spin runs statements on tokio's blocking pool; this host's bindings are
+//! synchronous, so a statement runs in [`blocking`], which hands the worker's other tasks to
+//! another thread meanwhile: a writer waiting for the lock never stalls the requests that
+//! would release it.
 
 use crate::bindings::fermyon::spin2_0_0::sqlite::{self, Error, QueryResult, RowResult, Value};
 use crate::state::HostState;
 use anyhow::{Context, Result};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::sync::Arc;
 use wasmtime::component::Resource;
 
-/// Idle connections kept per database.
-const POOL_SIZE: usize = 8;
+/// Connections one instance may have open at once, as in Spin.
+pub const CONNECTION_TABLE_CAPACITY: usize = 256;
 
-/// Commits (by any connection of the process) after which a background checkpoint starts.
-/// A checkout commits about a dozen times, a few pages each.
-pub const CHECKPOINT_AFTER_COMMITS: u32 = 256;
+/// The most a query's result may hold, counted as Spin counts it (each value's in-memory
+/// size plus its text or bytes).
+pub const MAX_RESULT_BYTES: usize = 128 << 20;
 
-/// WAL pages after which a committing connection checkpoints by itself (SQLite's
-/// `wal_autocheckpoint`; its default is 1,000).
-pub const AUTOCHECKPOINT_PAGES: u32 = 20_000;
+/// Runs `f`, which may block its thread (on SQLite's disk I/O or its busy timeout), without
+/// blocking the runtime: on tokio's multi-threaded runtime the worker's queued tasks move to
+/// another thread first (`block_in_place`). Elsewhere `f` simply runs.
+pub(crate) fn blocking<R>(f: impl FnOnce() -> R) -> R {
+    let multi_threaded = tokio::runtime::Handle::try_current()
+        .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread);
+    if multi_threaded {
+        tokio::task::block_in_place(f)
+    } else {
+        f()
+    }
+}
 
-/// One SQLite database file and its idle connections.
+/// One SQLite database file.
 pub struct Database {
     path: PathBuf,
-    idle: Mutex<Vec<rusqlite::Connection>>,
-    checkpoints: Arc<Checkpoints>,
 }
-
-/// The background checkpoints of one database file.
-struct Checkpoints {
-    path: PathBuf,
-    /// Commits since the last checkpoint started, counted by every connection's commit hook.
-    commits: AtomicU32,
-    /// Whether a checkpoint is running.
-    running: AtomicBool,
-}
-
-impl Checkpoints {
-    /// Called by SQLite inside every commit: starts a checkpoint on tokio's blocking pool
-    /// once enough commits have accumulated and none is running.
-    fn committed(self: &Arc<Self>) {
-        if self.commits.fetch_add(1, Ordering::Relaxed) + 1 < CHECKPOINT_AFTER_COMMITS {
-            return;
-        }
-        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
-            return; // SQLite's automatic checkpoint takes over.
-        };
-        if self.running.swap(true, Ordering::AcqRel) {
-            return;
-        }
-        self.commits.store(0, Ordering::Relaxed);
-        let this = Arc::clone(self);
-        runtime.spawn_blocking(move || {
-            this.run();
-            this.running.store(false, Ordering::Release);
-        });
-    }
-
-    /// Copies what the WAL holds into the database file, as far as no reader still needs
-    /// the old pages, on a connection of its own. Failures are left to the next one.
-    fn run(&self) {
-        let Ok(conn) = rusqlite::Connection::open(&self.path) else {
-            return;
-        };
-        let _ = conn.busy_timeout(LOCK_TIMEOUT);
-        let _ = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
-    }
-}
-
-/// How long a connection waits for a lock another connection holds.
-const LOCK_TIMEOUT: Duration = Duration::from_secs(5);
 
 impl Database {
-    /// Opens (creating if needed) the database at `path`.
+    /// The database at `path`. Creates its directory, as Spin does when it reads its
+    /// configuration; the file itself is created by the first connection that runs a
+    /// statement.
     pub fn open(path: &Path) -> Result<Arc<Self>> {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir)
                 .with_context(|| format!("cannot create {}", dir.display()))?;
         }
-        let db = Arc::new(Self {
+        Ok(Arc::new(Self {
             path: path.to_path_buf(),
-            idle: Mutex::new(Vec::new()),
-            checkpoints: Arc::new(Checkpoints {
-                path: path.to_path_buf(),
-                commits: AtomicU32::new(0),
-                running: AtomicBool::new(false),
-            }),
-        });
-        // Open one connection now so a bad path fails at start-up, not on first request.
-        let conn = db.connect()?;
-        db.put_back(conn);
-        Ok(db)
+        }))
     }
 
-    fn connect(&self) -> Result<rusqlite::Connection> {
-        let conn = rusqlite::Connection::open(&self.path)
-            .with_context(|| format!("cannot open SQLite database {}", self.path.display()))?;
-        conn.busy_timeout(LOCK_TIMEOUT)?;
-        conn.pragma_update(None, "journal_mode", "WAL")?;
-        conn.pragma_update(None, "synchronous", "NORMAL")?;
-        conn.pragma_update(None, "foreign_keys", "ON")?;
-        conn.pragma_update(None, "wal_autocheckpoint", AUTOCHECKPOINT_PAGES)?;
-        let checkpoints = Arc::clone(&self.checkpoints);
-        conn.commit_hook(Some(move || {
-            checkpoints.committed();
-            false // never turns the commit into a rollback
+    /// A new connection with no settings of its own but the `ATTACH` rule.
+    fn connect(&self) -> rusqlite::Result<rusqlite::Connection> {
+        let conn = rusqlite::Connection::open(&self.path)?;
+        conn.authorizer(Some(|ctx: rusqlite::hooks::AuthContext<'_>| {
+            use rusqlite::hooks::{AuthAction, Authorization};
+            match ctx.action {
+                AuthAction::Attach { filename }
+                    if !filename.is_empty() && filename != ":memory:" =>
+                {
+                    Authorization::Deny
+                }
+                _ => Authorization::Allow,
+            }
         }));
-        conn.set_prepared_statement_cache_capacity(64);
         Ok(conn)
-    }
-
-    /// A connection from the pool, or a new one.
-    pub fn take(&self) -> Result<rusqlite::Connection> {
-        if let Some(conn) = self.idle.lock().unwrap().pop() {
-            return Ok(conn);
-        }
-        self.connect()
-    }
-
-    /// Returns a connection to the pool, rolling back whatever transaction it left open.
-    pub fn put_back(&self, conn: rusqlite::Connection) {
-        if !conn.is_autocommit() && conn.execute_batch("ROLLBACK").is_err() {
-            return; // A connection we cannot reset is dropped.
-        }
-        let mut idle = self.idle.lock().unwrap();
-        if idle.len() < POOL_SIZE {
-            idle.push(conn);
-        }
     }
 
     /// The file behind this database.
@@ -166,17 +112,25 @@ impl Database {
 #[derive(Clone, Default)]
 pub struct Databases(pub BTreeMap<String, Arc<Database>>);
 
-/// The host side of a guest's `connection` resource.
+/// The host side of a guest's `connection` resource: its database and, once a statement
+/// has run, its own SQLite connection, closed (rolling back what it left open) when the
+/// resource is dropped.
 pub struct OpenConnection {
     database: Arc<Database>,
     conn: Option<rusqlite::Connection>,
 }
 
-impl Drop for OpenConnection {
-    fn drop(&mut self) {
-        if let Some(conn) = self.conn.take() {
-            self.database.put_back(conn);
+impl OpenConnection {
+    /// The connection, made on first use.
+    fn conn(&mut self) -> Result<&rusqlite::Connection, Error> {
+        if self.conn.is_none() {
+            let conn = self
+                .database
+                .connect()
+                .map_err(|e| Error::Io(e.to_string()))?;
+            self.conn = Some(conn);
         }
+        Ok(self.conn.as_ref().expect("just made"))
     }
 }
 
@@ -202,13 +156,14 @@ fn from_sql(v: rusqlite::types::ValueRef<'_>) -> Value {
     }
 }
 
-fn sql_error(e: rusqlite::Error) -> Error {
-    if let rusqlite::Error::SqliteFailure(f, _) = &e
-        && f.code == rusqlite::ErrorCode::DiskFull
-    {
-        return Error::DatabaseFull;
-    }
-    Error::Io(e.to_string())
+/// What a value weighs against [`MAX_RESULT_BYTES`].
+fn weight(v: &Value) -> usize {
+    std::mem::size_of::<Value>()
+        + match v {
+            Value::Text(t) => t.len(),
+            Value::Blob(b) => b.len(),
+            _ => 0,
+        }
 }
 
 /// Runs one statement with its parameters and collects the rows.
@@ -216,17 +171,26 @@ fn execute(
     conn: &rusqlite::Connection,
     statement: &str,
     parameters: Vec<Value>,
-) -> Result<QueryResult, rusqlite::Error> {
-    let mut stmt = conn.prepare_cached(statement)?;
+) -> Result<QueryResult, Error> {
+    let io = |e: rusqlite::Error| Error::Io(e.to_string());
+    let mut stmt = conn.prepare_cached(statement).map_err(io)?;
     let columns: Vec<String> = stmt.column_names().iter().map(|c| c.to_string()).collect();
     let width = columns.len();
     let params = rusqlite::params_from_iter(parameters.into_iter().map(to_sql));
-    let mut rows = stmt.query(params)?;
+    let mut rows = stmt.query(params).map_err(io)?;
     let mut out = Vec::new();
-    while let Some(row) = rows.next()? {
+    let mut bytes = std::mem::size_of::<QueryResult>();
+    while let Some(row) = rows.next().map_err(io)? {
         let mut values = Vec::with_capacity(width);
         for i in 0..width {
-            values.push(from_sql(row.get_ref(i)?));
+            let value = from_sql(row.get_ref(i).map_err(io)?);
+            bytes += weight(&value);
+            values.push(value);
+        }
+        if bytes > MAX_RESULT_BYTES {
+            return Err(Error::Io(format!(
+                "query result exceeds limit of {MAX_RESULT_BYTES} bytes"
+            )));
         }
         out.push(RowResult { values });
     }
@@ -244,13 +208,13 @@ impl sqlite::HostConnection for HostState {
         let Some(db) = self.backends.databases.0.get(&database).cloned() else {
             return Ok(Err(Error::NoSuchDatabase));
         };
-        let conn = match db.take() {
-            Ok(c) => c,
-            Err(e) => return Ok(Err(Error::Io(format!("{e:#}")))),
-        };
+        if self.open_connections >= CONNECTION_TABLE_CAPACITY {
+            return Ok(Err(Error::Io("too many connections opened".into())));
+        }
+        self.open_connections += 1;
         let handle = self.table.push(OpenConnection {
             database: db,
-            conn: Some(conn),
+            conn: None,
         })?;
         Ok(Ok(handle))
     }
@@ -261,72 +225,34 @@ impl sqlite::HostConnection for HostState {
         statement: String,
         parameters: Vec<Value>,
     ) -> wasmtime::Result<Result<QueryResult, Error>> {
-        let open = self.table.get(&connection)?;
-        let Some(conn) = open.conn.as_ref() else {
-            return Ok(Err(Error::InvalidConnection));
-        };
-        match crate::faults::on_sqlite_execute(open.database.path(), &statement) {
-            None => {}
-            Some(crate::faults::FaultAction::Error) => {
-                return Ok(Err(Error::Io("injected fault".into())));
+        let open = self.table.get_mut(&connection)?;
+        let path = open.database.path().to_path_buf();
+        blocking(|| {
+            // The hook first: a held call may wait here, and a fault fires whether or not the
+            // connection could be made.
+            match crate::faults::on_sqlite_execute(&path, &statement) {
+                None => {}
+                Some(crate::faults::FaultAction::Error) => {
+                    return Ok(Err(Error::Io("injected fault".into())));
+                }
+                Some(crate::faults::FaultAction::Trap) => {
+                    return Err(wasmtime::Error::msg(
+                        "injected fault: the host call trapped",
+                    ));
+                }
             }
-            Some(crate::faults::FaultAction::Trap) => {
-                return Err(wasmtime::Error::msg(
-                    "injected fault: the host call trapped",
-                ));
-            }
-        }
-        Ok(execute(conn, &statement, parameters).map_err(sql_error))
+            Ok(open
+                .conn()
+                .and_then(|conn| execute(conn, &statement, parameters)))
+        })
     }
 
     fn drop(&mut self, connection: Resource<OpenConnection>) -> wasmtime::Result<()> {
+        // Closing the connection rolls back whatever transaction it left open.
         self.table.delete(connection)?;
+        self.open_connections = self.open_connections.saturating_sub(1);
         Ok(())
     }
 }
 
 impl sqlite::Host for HostState {}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// Pages in the database file itself (not counting the WAL).
-    fn pages_in_file(path: &Path) -> u64 {
-        std::fs::metadata(path).map_or(0, |m| m.len()) / 4096
-    }
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn commits_are_checkpointed_in_the_background() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("db.sqlite");
-        let db = Database::open(&path).unwrap();
-        let conn = db.take().unwrap();
-        conn.execute_batch("CREATE TABLE t (x TEXT)").unwrap();
-        let before = pages_in_file(&path);
-        // Far fewer pages than SQLite's own automatic checkpoint waits for, in more commits
-        // than a background checkpoint waits for.
-        let row = "x".repeat(2000);
-        for _ in 0..CHECKPOINT_AFTER_COMMITS + 8 {
-            conn.execute("INSERT INTO t (x) VALUES (?)", [&row])
-                .unwrap();
-        }
-        db.put_back(conn);
-        // The rows reach the database file without any connection checkpointing inline.
-        let mut waited = 0;
-        while pages_in_file(&path) <= before + 64 {
-            assert!(
-                waited < 500,
-                "no checkpoint copied the WAL into the database file"
-            );
-            tokio::time::sleep(Duration::from_millis(20)).await;
-            waited += 1;
-        }
-        let check = db.take().unwrap();
-        let count: i64 = check
-            .query_row("SELECT COUNT(*) FROM t", [], |r| r.get(0))
-            .unwrap();
-        assert_eq!(count, i64::from(CHECKPOINT_AFTER_COMMITS + 8));
-        db.put_back(check);
-    }
-}

@@ -56,6 +56,8 @@ pub struct HostState {
     pub(crate) backends: Backends,
     pub(crate) table: ResourceTable,
     pub(crate) open_stores: usize,
+    /// SQLite connections open in this instance (Spin allows 256).
+    pub(crate) open_connections: usize,
     wasi: WasiCtx,
     http: WasiHttpCtx,
     hooks: OutboundHooks,
@@ -103,6 +105,7 @@ impl HostState {
             backends,
             table: ResourceTable::new(),
             open_stores: 0,
+            open_connections: 0,
             wasi: wasi.build(),
             http: WasiHttpCtx::new(),
             hooks,

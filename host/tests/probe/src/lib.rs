@@ -9,6 +9,12 @@
 //! | `/kv-set/<key>/<value>`, `/kv-get/<key>` | writes / reads the default store | the value, or `none` |
 //! | `/sqlite/<name>` | opens SQLite database `<name>`, runs `SELECT 1` | `ok` or the error case |
 //! | `/sql-put/<value>`, `/sql-all` | inserts into / lists a table of its own | values, one per line |
+//! | `/sql-pragma/<name>` | opens the default database, reads `PRAGMA <name>` | the value |
+//! | `/sql-fresh` | sets a `PRAGMA` and makes a `temp` table on one connection, then looks for both on a second `open` | what each connection saw |
+//! | `/sql-write/<value>` | one `INSERT` into its table, in autocommit | `ok` or the error case |
+//! | `/sql-tx/<value>` | `BEGIN IMMEDIATE`, the `INSERT`, `COMMIT` | `ok` or the error case |
+//! | `/sql-leave-open/<value>` | `BEGIN`, the `INSERT`, and returns without `COMMIT` | `ok` |
+//! | `/sql-attach/<name>` | `ATTACH DATABASE '<name>'` (`memory` for `:memory:`) | `ok` or the error case |
 //! | `/var/<name>` | reads variable `<name>` | the value or the error case |
 //! | `/outbound?url=<url>` | sends a GET to `<url>` | `status <n>` or `error <why>` |
 //! | `/headers` | — | the request's `spin-*` headers as JSON |
@@ -112,6 +118,52 @@ async fn probe(req: Request) -> anyhow::Result<impl IntoResponse> {
                 .collect::<Vec<_>>()
                 .join("\n")
         }
+        ["sql-pragma", name] => {
+            let conn = sqlite::Connection::open_default()?;
+            let rows = conn.execute(&format!("PRAGMA {name}"), &[])?;
+            match rows.rows.first().and_then(|r| r.values.first()) {
+                Some(sqlite::Value::Text(s)) => s.clone(),
+                Some(sqlite::Value::Integer(n)) => n.to_string(),
+                other => format!("{other:?}"),
+            }
+        }
+        ["sql-fresh"] => {
+            let first = sqlite::Connection::open_default()?;
+            first.execute("PRAGMA synchronous = OFF", &[])?;
+            first.execute("CREATE TEMP TABLE probe_scratch (x)", &[])?;
+            let seen_first = fresh_report(&first);
+            let second = sqlite::Connection::open_default()?;
+            let seen_second = fresh_report(&second);
+            format!("first: {seen_first}\nsecond: {seen_second}")
+        }
+        ["sql-write", value] => {
+            let conn = sqlite::Connection::open_default()?;
+            outcome(create_values(&conn).and_then(|()| insert_value(&conn, value)))
+        }
+        ["sql-tx", value] => {
+            let conn = sqlite::Connection::open_default()?;
+            outcome(create_values(&conn).and_then(|()| {
+                conn.execute("BEGIN IMMEDIATE", &[])?;
+                insert_value(&conn, value)?;
+                conn.execute("COMMIT", &[]).map(drop)
+            }))
+        }
+        ["sql-leave-open", value] => {
+            let conn = sqlite::Connection::open_default()?;
+            create_values(&conn)?;
+            conn.execute("BEGIN", &[])?;
+            insert_value(&conn, value)?;
+            "ok".to_string()
+        }
+        ["sql-attach", name] => {
+            let conn = sqlite::Connection::open_default()?;
+            let file = if *name == "memory" { ":memory:" } else { name };
+            // The name is in the statement's text: Spin's check sees a literal file name only.
+            outcome(
+                conn.execute(&format!("ATTACH DATABASE '{file}' AS probe_attached"), &[])
+                    .map(drop),
+            )
+        }
         ["var", name] => match variables::get(name) {
             Ok(v) => v,
             Err(e) => format!("{e:?}"),
@@ -158,6 +210,45 @@ async fn probe(req: Request) -> anyhow::Result<impl IntoResponse> {
         _ => return Ok(Response::new(404, "no such probe")),
     };
     Ok(Response::new(200, body))
+}
+
+fn create_values(conn: &sqlite::Connection) -> Result<(), sqlite::Error> {
+    conn.execute(
+        "CREATE TABLE IF NOT EXISTS probe_values (v TEXT NOT NULL)",
+        &[],
+    )
+    .map(drop)
+}
+
+fn insert_value(conn: &sqlite::Connection, value: &str) -> Result<(), sqlite::Error> {
+    conn.execute(
+        "INSERT INTO probe_values (v) VALUES (?)",
+        &[sqlite::Value::Text(value.to_string())],
+    )
+    .map(drop)
+}
+
+fn outcome(result: Result<(), sqlite::Error>) -> String {
+    match result {
+        Ok(()) => "ok".to_string(),
+        Err(e) => sql_error(&e),
+    }
+}
+
+/// A connection's `synchronous` setting and whether it has the `temp` table `probe_scratch`.
+fn fresh_report(conn: &sqlite::Connection) -> String {
+    let synchronous = match conn.execute("PRAGMA synchronous", &[]) {
+        Ok(r) => match r.rows.first().and_then(|r| r.values.first()) {
+            Some(sqlite::Value::Integer(n)) => n.to_string(),
+            other => format!("{other:?}"),
+        },
+        Err(e) => sql_error(&e),
+    };
+    let temp = match conn.execute("SELECT count(*) FROM probe_scratch", &[]) {
+        Ok(_) => "present".to_string(),
+        Err(e) => sql_error(&e),
+    };
+    format!("synchronous={synchronous} temp={temp}")
 }
 
 fn list_dir(path: &str) -> std::io::Result<Vec<String>> {
