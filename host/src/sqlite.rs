@@ -21,6 +21,8 @@
 //!   `capability_kit::db` for what this app's components ask.
 //! - **`ATTACH` of a file is refused** (an authorizer denies it; a temporary or `:memory:`
 //!   database may be attached), as Spin 4 does for a database without `allow_attach_file`.
+//!   Like Spin's, the check sees the file name of the statement's text only: a name bound as
+//!   a parameter reaches SQLite's authorizer as no name, and is let through.
 //! - **Statements are prepared through rusqlite's statement cache** (`prepare_cached`, at its
 //!   default capacity of 16), which lives and dies with the connection.
 //! - **Errors:** every SQLite failure is `io` with rusqlite's message, a busy database

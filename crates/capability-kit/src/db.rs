@@ -14,7 +14,9 @@
 //!
 //! - **WAL**, by [`migrate`] when it migrates (before its transaction: the journal mode
 //!   cannot change inside one). The mode is stored in the database file, so once is enough;
-//!   readers then no longer block the writer nor the writer the readers.
+//!   readers then no longer block the writer nor the writer the readers. (A database that
+//!   Spin created before the components asked, and whose schema is up to date, stays in
+//!   its journal mode until its next migration.)
 //! - **`synchronous = NORMAL`**, by [`transaction`] before every write transaction: it is a
 //!   setting of the connection, and every `open` is a new connection. In WAL mode a commit
 //!   then appends to the WAL without syncing it (the WAL is synced at checkpoints); the
