@@ -106,19 +106,14 @@ try {
   // Checkout.
   await page.getByRole('link', { name: /check ?out/i }).click();
   await page.waitForURL(/\/checkout/);
-  await page.getByLabel('Email').fill('ada@example.com');
-  await page.getByLabel('Full name').fill('Ada Lovelace');
-  await page.getByLabel('Street and number').fill('Hauptstraße 1');
-  await page.getByLabel(/Postal code/).fill('10115');
-  await page.getByLabel('City').fill('Berlin');
-  await page.getByLabel('Country').selectOption('DE');
-  const standard = page.getByRole('radio', { name: /Standard/ });
-  await standard.first().check();
-  await page.getByLabel('Card number').fill(scenario === 'purchase' ? CARD_OK : CARD_DECLINED);
-  await page.getByLabel('Expiry month').selectOption({ index: 1 });
-  await page.getByLabel('Expiry year').selectOption({ index: 2 });
-  await page.getByLabel('CVC').fill('123');
+  await fillCheckout(page, scenario === 'purchase' ? CARD_OK : CARD_DECLINED);
   await shot('checkout-filled');
+  // A second tab on the same cart, opened before the first one pays (purchase only).
+  const secondTab = scenario === 'purchase' ? await context.newPage() : null;
+  if (secondTab) {
+    await secondTab.goto(`${base}/checkout`);
+    await fillCheckout(secondTab, CARD_OK);
+  }
   await page.getByRole('button', { name: 'Place order' }).click();
 
   if (scenario === 'purchase') {
@@ -144,6 +139,12 @@ try {
     assert.equal(await later.title(), `Order #${number} | ${shop}`);
     assert.equal(await later.locator('header .brand').textContent(), shop);
     await later.screenshot({ path: join(artifacts, `${String(++step).padStart(2, '0')}-order-status.png`), fullPage: true });
+
+    // The second tab pays for the same cart with its own attempt (a new Idempotency-Key):
+    // a cart is bought once, so it is told the cart was ordered and nothing is charged.
+    await secondTab.getByRole('button', { name: 'Place order' }).click();
+    await secondTab.getByText(`This cart was already ordered: order #${number}`).waitFor();
+    await secondTab.screenshot({ path: join(artifacts, `${String(++step).padStart(2, '0')}-second-tab-refused.png`), fullPage: true });
 
     // The cart is empty after the purchase.
     await page.goto(`${base}/cart`);
@@ -172,6 +173,21 @@ try {
   console.error(problems.join('\n'));
   await browser.close();
   process.exit(1);
+}
+
+/** Fills the checkout form of `p` for a German address, standard shipping and `card`. */
+async function fillCheckout(p, card) {
+  await p.getByLabel('Email').fill('ada@example.com');
+  await p.getByLabel('Full name').fill('Ada Lovelace');
+  await p.getByLabel('Street and number').fill('Hauptstraße 1');
+  await p.getByLabel(/Postal code/).fill('10115');
+  await p.getByLabel('City').fill('Berlin');
+  await p.getByLabel('Country').selectOption('DE');
+  await p.getByRole('radio', { name: /Standard/ }).first().check();
+  await p.getByLabel('Card number').fill(card);
+  await p.getByLabel('Expiry month').selectOption({ index: 1 });
+  await p.getByLabel('Expiry year').selectOption({ index: 2 });
+  await p.getByLabel('CVC').fill('123');
 }
 
 async function grandTotal() {

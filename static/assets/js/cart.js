@@ -190,9 +190,10 @@ function summaryBox() {
   methodsBox = h('fieldset', { class: 'methods' }, h('legend', {}, 'Shipping method'));
   totalsBox = h('dl', { class: 'totals' });
   totalsError = h('p', { class: 'error', role: 'alert', hidden: true });
-  const checkout = cart.ready_for_checkout
-    ? h('a', { class: 'button', href: '/checkout' }, 'Check out')
-    : h('p', { class: 'error' }, 'Remove the lines that can no longer be bought to check out.');
+  const checkout = checkoutState(cart)
+    || (cart.ready_for_checkout
+      ? h('a', { class: 'button', href: '/checkout' }, 'Check out')
+      : h('p', { class: 'error' }, 'Remove the lines that can no longer be bought to check out.'));
   return h('aside', { class: 'summary', 'aria-labelledby': 'summary-title' },
     h('h2', { id: 'summary-title' }, 'Order summary'),
     h('div', { class: 'field' }, h('label', { for: 'country' }, 'Ship to'), countrySelect),
@@ -248,4 +249,22 @@ async function refreshTotals() {
     totalsBox.replaceChildren();
     showTotalsError(e.explanation);
   }
+}
+
+/**
+ * What the summary says when a checkout holds the cart or has bought it (`cart.checkout`):
+ * a cart is bought once, and its lines cannot change meanwhile. `null` for an open cart.
+ */
+function checkoutState(c) {
+  if (!c.checkout) return null;
+  if (c.checkout.status === 'ordered') {
+    forgetCart();
+    const number = c.checkout.order_number;
+    return h('p', { class: 'notice', role: 'status' },
+      number ? `This cart was ordered as order #${number}. ` : 'This cart was ordered. ',
+      h('a', { href: '/' }, 'Continue shopping'));
+  }
+  return h('p', { class: 'notice', role: 'status' },
+    'A checkout of this cart is in progress, in this or another window: its lines cannot change until it ends. ',
+    h('a', { href: '/checkout' }, 'Return to checkout'));
 }

@@ -42,6 +42,10 @@ const summaryLines = document.querySelector('[data-summary-lines]');
 const field = (name) => form.elements.namedItem(name);
 
 let cart = null;
+// The token of the cart this page checks out, read once when the page opens: another tab
+// that buys the cart forgets the stored token, and this page's attempt must still name the
+// cart it shows (the shop then answers that the cart was already ordered).
+let pageToken = null;
 let pending = false;
 
 start();
@@ -78,6 +82,7 @@ const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
 
 async function start() {
   const token = cartToken();
+  pageToken = token;
   const stored = loadAttempt();
   // Back from 3-D Secure, or a refresh while an attempt was under way: finish that attempt.
   const unfinished = stored && stored.state !== 'final' ? stored : null;
@@ -109,6 +114,11 @@ async function start() {
     status.textContent = 'Completing your order…';
     if ((await send(unfinished)) !== 'done') await refreshMethods();
     return undefined;
+  }
+  if (cart && cart.checkout && cart.checkout.status === 'ordered') {
+    forgetCart();
+    const number = cart.checkout.order_number;
+    return stop(number ? `This cart was already ordered as order #${number}: a cart is bought once.` : 'This cart was already ordered: a cart is bought once.', false);
   }
   if (!cart || cart.lines.length === 0) return stop('Your cart is empty.', true);
   if (!cart.ready_for_checkout) return stop('Some lines of your cart can no longer be bought.', true);
@@ -300,7 +310,7 @@ function body() {
   optional('postal_code');
   address.country = text('country');
   optional('phone');
-  const b = { cart_token: cartToken(), email: text('email'), shipping_address: address };
+  const b = { cart_token: pageToken || cartToken(), email: text('email'), shipping_address: address };
   const method = methodsBox.querySelector('input:checked');
   if (method) b.shipping_method_id = method.value;
   b.payment_method = {
@@ -412,6 +422,14 @@ function refused(attempt, e) {
       formError.textContent = 'Your card was declined and nothing was charged. Try another card.';
       field('card_number').value = '';
       field('card_number').focus();
+      break;
+    case 'cart-ordered':
+      // Another tab or an earlier attempt bought this cart: it is gone for shopping.
+      forgetCart();
+      formError.replaceChildren(e.message, ' ', h('a', { href: '/' }, 'Continue shopping'));
+      break;
+    case 'checkout-in-progress':
+      formError.textContent = `${e.message} If you are paying in another window, finish there.`;
       break;
     case 'out-of-stock':
     case 'cart-not-ready':
