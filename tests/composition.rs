@@ -102,3 +102,43 @@ fn two_dependencies_from_one_package_are_refused_as_spin_refuses_them() {
         "{chain:#?}"
     );
 }
+
+/// Every target gives a dependency all of its parent's grants or none (Fermyon Cloud and
+/// Spin 3.6 know no narrower grant; see ARCHITECTURE.md, "Grants on each target"), so the
+/// payment secrets and Stripe's host are granted only to the HTTP components that compose
+/// payments: nothing composed into the other components can read them.
+#[test]
+fn only_the_components_that_compose_payments_are_granted_its_secrets() {
+    let path = commerce_tests::manifest_path();
+    let text = std::fs::read_to_string(&path).unwrap();
+    let manifest = commerce_host::manifest::Manifest::parse(&text, &path).unwrap();
+    let secrets = [
+        "stripe_secret_key",
+        "stripe_webhook_secret",
+        "payments_test_webhook_secret",
+    ];
+    for (id, c) in &manifest.components {
+        let composes_payments = c.dependencies.keys().any(|d| d == "commerce:payments");
+        for secret in secrets {
+            assert_eq!(
+                c.variables.contains_key(secret),
+                composes_payments,
+                "{id}: {secret}"
+            );
+        }
+        assert_eq!(
+            c.allowed_outbound_hosts
+                .iter()
+                .any(|h| h.contains("api.stripe.com")),
+            composes_payments,
+            "{id}: outbound to Stripe"
+        );
+    }
+    let payers: Vec<&String> = manifest
+        .components
+        .iter()
+        .filter(|(_, c)| c.dependencies.contains_key("commerce:payments"))
+        .map(|(id, _)| id)
+        .collect();
+    assert_eq!(payers, ["checkout-api", "sales-admin-api"]);
+}

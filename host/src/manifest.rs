@@ -379,7 +379,7 @@ impl Component {
                     inherit_configuration: Some(_),
                     ..
                 } => bail!(
-                    "dependencies.{name:?}.inherit_configuration: not portable (Fermyon Cloud rejects it); set `dependencies_inherit_configuration = true` on the component instead"
+                    "dependencies.{name:?}.inherit_configuration: not portable (Fermyon Cloud rejects it, and Spin 3.6, which SpinKube runs, does not know it); set `dependencies_inherit_configuration = true` on the component instead"
                 ),
                 Dependency::Http { .. } | Dependency::Package { .. } | Dependency::Version(_) => {
                     bail!(
