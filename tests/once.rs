@@ -9,7 +9,6 @@
 //! stock, tax and shipping through the admin API), orders are made by real checkouts, and
 //! every answer is checked against openapi.json.
 
-use bytes::Bytes;
 use commerce_tests::openapi::check_response;
 use commerce_tests::{ADMIN_TOKEN, TestApp, TestResponse, product, spawn_app};
 use serde_json::{Value, json};
@@ -17,6 +16,7 @@ use std::sync::Arc;
 
 const CARD_OK: &str = "4242424242424242";
 
+/// Sends the request and checks the answer against openapi.json.
 async fn send(
     app: &TestApp,
     method: &str,
@@ -24,34 +24,17 @@ async fn send(
     headers: &[(&str, &str)],
     body: Option<&Value>,
 ) -> TestResponse {
-    let mut req = http::Request::builder().method(method).uri(path);
-    for (name, value) in headers {
-        req = req.header(*name, *value);
-    }
-    let bytes = match body {
-        Some(v) => {
-            req = req.header("content-type", "application/json");
-            Bytes::from(v.to_string())
-        }
-        None => Bytes::new(),
-    };
-    let res = app.request(req.body(bytes).unwrap()).await;
+    let res = app.send(method, path, headers, body).await;
     check_response(method, path, &res);
     res
 }
 
 fn text(r: &TestResponse) -> String {
-    String::from_utf8_lossy(&r.body).into_owned()
+    r.text()
 }
 
 fn problem(r: &TestResponse) -> String {
-    r.json()["type"]
-        .as_str()
-        .unwrap_or("")
-        .rsplit('/')
-        .next()
-        .unwrap_or("")
-        .to_owned()
+    r.problem_type()
 }
 
 fn money(amount: i64) -> Value {

@@ -24,33 +24,16 @@ async fn send(
     headers: &[(&str, &str)],
     body: Option<&Value>,
 ) -> TestResponse {
-    let mut req = http::Request::builder().method(method).uri(path);
-    for (name, value) in headers {
-        req = req.header(*name, *value);
-    }
-    let bytes = match body {
-        Some(v) => {
-            req = req.header("content-type", "application/json");
-            Bytes::from(v.to_string())
-        }
-        None => Bytes::new(),
-    };
-    app.request(req.body(bytes).unwrap()).await
+    app.send(method, path, headers, body).await
 }
 
 fn text(r: &TestResponse) -> String {
-    String::from_utf8_lossy(&r.body).into_owned()
+    r.text()
 }
 
 /// The problem type slug of a problem answer.
 fn problem(r: &TestResponse) -> String {
-    assert_eq!(r.content_type(), "application/problem+json", "{}", text(r));
-    let v = r.json();
-    v["type"]
-        .as_str()
-        .unwrap()
-        .trim_start_matches("https://spin-commerce.dev/problems/")
-        .to_owned()
+    r.problem_type()
 }
 
 /// The paths of an invalid-input problem's field errors.

@@ -109,6 +109,30 @@ impl TestResponse {
             .and_then(|v| v.to_str().ok())
             .unwrap_or("")
     }
+
+    /// The body as text (lossy), for assertion messages.
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    /// The last segment of a problem answer's `type` (`"out-of-stock"`); panics with the
+    /// body when the answer is no problem+json.
+    pub fn problem_type(&self) -> String {
+        assert_eq!(
+            self.content_type(),
+            "application/problem+json",
+            "{}",
+            self.text()
+        );
+        let v = self.json();
+        v["type"]
+            .as_str()
+            .unwrap_or("")
+            .rsplit('/')
+            .next()
+            .unwrap_or("")
+            .to_owned()
+    }
 }
 
 /// Options for loading `manifest` over the state directory `state`.
@@ -197,6 +221,28 @@ impl TestApp {
     }
 
     /// `GET path` with extra request headers.
+    /// Sends `method path` with `headers` and, when given, `body` as JSON.
+    pub async fn send(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Option<&serde_json::Value>,
+    ) -> TestResponse {
+        let mut req = http::Request::builder().method(method).uri(path);
+        for (name, value) in headers {
+            req = req.header(*name, *value);
+        }
+        let bytes = match body {
+            Some(v) => {
+                req = req.header("content-type", "application/json");
+                Bytes::from(v.to_string())
+            }
+            None => Bytes::new(),
+        };
+        self.request(req.body(bytes).unwrap()).await
+    }
+
     pub async fn get_with(&self, path: &str, headers: &[(&str, &str)]) -> TestResponse {
         let mut req = http::Request::get(path);
         for (name, value) in headers {

@@ -59,16 +59,7 @@ fn check(errors: Vec<(String, String)>) -> Result<(), Error> {
 
 /// The idle time from the Spin variable (the default when the component has none).
 fn idle_ttl_seconds() -> Result<u32, Error> {
-    let value = match spin_sdk::variables::get(validate::TTL_VARIABLE) {
-        Ok(value) => Some(value),
-        Err(spin_sdk::variables::Error::Undefined(_)) => None,
-        Err(e) => {
-            return Err(Error::Other(format!(
-                "reading {}: {e}",
-                validate::TTL_VARIABLE
-            )));
-        }
-    };
+    let value = capability_kit::config::variable(validate::TTL_VARIABLE).map_err(Error::Other)?;
     validate::idle_ttl(value.as_deref()).map_err(Error::Other)
 }
 

@@ -181,15 +181,7 @@ fn page_info(tag: &str, next: Option<(i64, String)>) -> commerce_types::types::P
 
 /// The low-stock threshold from the Spin variable (the default when the component has none).
 fn low_stock_threshold() -> Result<u32, Error> {
-    let value = match spin_sdk::variables::get(validate::THRESHOLD_VARIABLE) {
-        Ok(value) => Some(value),
-        Err(spin_sdk::variables::Error::Undefined(_)) => None,
-        Err(e) => {
-            return Err(Error::Other(format!(
-                "reading {}: {e}",
-                validate::THRESHOLD_VARIABLE
-            )));
-        }
-    };
+    let value =
+        capability_kit::config::variable(validate::THRESHOLD_VARIABLE).map_err(Error::Other)?;
     validate::low_stock_threshold(value.as_deref()).map_err(Error::Other)
 }

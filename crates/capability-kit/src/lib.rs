@@ -4,6 +4,7 @@
 //!
 //! - [`ids`]: opaque prefixed ids (`prod_…`, `cart_…`).
 //! - [`clock`]: timestamps in milliseconds since the Unix epoch.
+//! - [`config`]: the Spin variables a capability reads for its own rules.
 //! - [`cursor`]: opaque, tagged keyset cursors for listings.
 //! - [`currency`]: the active ISO 4217 currencies and their minor units.
 //! - [`country`]: the assigned ISO 3166-1 alpha-2 country codes.
@@ -11,6 +12,7 @@
 //! - [`db`]: SQLite migrations, transactions and row decoding over Spin's SQLite API.
 
 pub mod clock;
+pub mod config;
 pub mod country;
 pub mod currency;
 pub mod cursor;
