@@ -43,61 +43,19 @@ use crate::stock;
 use crate::store;
 use api_kit::{FieldError, Problem};
 use commerce_types::types;
-use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use spin_sdk::http::{Request, Response};
 
-/// Where problem type URIs live (as in api-kit).
-const TYPE_BASE: &str = "https://spin-commerce.dev/problems/";
-
 /// A refusal with its own problem type, e.g. `out-of-stock`: stored as the final answer of
-/// a key when it is final.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Refusal {
-    pub status: u16,
-    pub slug: String,
-    pub title: String,
-    pub detail: String,
-    /// Extra members of the problem object (e.g. `shortages`, `decline`).
-    #[serde(default)]
-    pub extra: serde_json::Map<String, Value>,
-}
+/// a key when it is final (its serde form is what `checkout_attempts.outcome` holds).
+pub type Refusal = api_kit::TypedProblem;
 
-impl Refusal {
-    fn new(status: u16, slug: &str, title: &str, detail: impl Into<String>) -> Self {
-        Self {
-            status,
-            slug: slug.to_owned(),
-            title: title.to_owned(),
-            detail: detail.into(),
-            extra: serde_json::Map::new(),
-        }
-    }
-
-    fn with(mut self, name: &str, value: Value) -> Self {
-        self.extra.insert(name.to_owned(), value);
-        self
-    }
-
-    /// The `application/problem+json` response, with `instance`.
-    pub fn into_response(self, instance: &str) -> Response {
-        let mut body = serde_json::Map::new();
-        body.insert("type".into(), json!(format!("{TYPE_BASE}{}", self.slug)));
-        body.insert("title".into(), json!(self.title));
-        body.insert("status".into(), json!(self.status));
-        body.insert("detail".into(), json!(self.detail));
-        body.insert("instance".into(), json!(instance));
-        for (k, v) in self.extra {
-            body.insert(k, v);
-        }
-        Response::builder()
-            .status(self.status)
-            .header("content-type", api_kit::PROBLEM_JSON)
-            .header("cache-control", "no-store")
-            .body(serde_json::to_vec(&Value::Object(body)).unwrap_or_default())
-            .build()
-    }
+/// The answer of a refusal: its problem, never cached.
+fn refused(refusal: Refusal, instance: &str) -> Response {
+    let mut response = refusal.into_response(instance);
+    response.set_header("cache-control", "no-store");
+    response
 }
 
 /// What a step may end in besides going on.
@@ -168,7 +126,7 @@ pub fn checkout(req: &Request, path: &str) -> Result<Response, Problem> {
                         // A cart that cannot be bought yet: nothing was stored, the shopper
                         // fixes the cart and retries with the same key. Or another checkout
                         // holds the cart, or it was ordered: nothing was stored either.
-                        Stop::Refused(r) => Ok(r.into_response(path)),
+                        Stop::Refused(r) => Ok(refused(r, path)),
                     };
                 }
             },
@@ -180,20 +138,22 @@ pub fn checkout(req: &Request, path: &str) -> Result<Response, Problem> {
             // it gave the cart back): the claim this request took is nobody's.
             abandon(&co.cart_token, &holder)?;
         }
-        return Ok(Refusal::new(
-            422,
-            "idempotency-key-reused",
-            "Idempotency key reused",
-            "This Idempotency-Key was used for another checkout request; use a new key for a new request.",
-        )
-        .into_response(path));
+        return Ok(refused(
+            Refusal::new(
+                422,
+                "idempotency-key-reused",
+                "Idempotency key reused",
+                "This Idempotency-Key was used for another checkout request; use a new key for a new request.",
+            ),
+            path,
+        ));
     }
     if let Some(outcome) = attempt.outcome {
         let refusal: Refusal = serde_json::from_str(&outcome).map_err(Problem::internal)?;
         // Given back when the refusal was stored; again, in case that attempt stopped in
         // between (idempotent: a cart held by another checkout since is left alone).
         abandon(&co.cart_token, &holder)?;
-        return Ok(refusal.into_response(path));
+        return Ok(refused(refusal, path));
     }
     let plan: Plan = serde_json::from_str(&attempt.plan).map_err(Problem::internal)?;
     match run(&key, &holder, &co, &plan) {
@@ -204,7 +164,7 @@ pub fn checkout(req: &Request, path: &str) -> Result<Response, Problem> {
             store::finish(&conn, &key, &json).map_err(storage)?;
             // The checkout ended without an order: the cart is the shopper's again.
             abandon(&co.cart_token, &holder)?;
-            Ok(r.into_response(path))
+            Ok(refused(r, path))
         }
     }
 }

@@ -1,6 +1,7 @@
 //! What every HTTP API component of spin-commerce shares.
 //!
-//! - [`Problem`]: RFC 9457 `application/problem+json` errors with stable type URIs.
+//! - [`Problem`]: RFC 9457 `application/problem+json` errors with stable type URIs;
+//!   [`TypedProblem`]: a problem of a type of one API, with members of its own.
 //! - [`json`]: `application/json` responses.
 //! - [`Query`]: strict query-string parsing (unknown or repeated parameters and bad numbers
 //!   are a 400 problem listing every bad parameter).
@@ -24,6 +25,7 @@ mod body;
 mod check;
 mod problem;
 mod query;
+mod typed;
 
 pub use auth::{check_bearer, constant_time_eq};
 pub use body::{
@@ -33,6 +35,7 @@ pub use body::{
 pub use check::{At, JsonChecker, Object};
 pub use problem::{FieldError, Problem, ProblemType};
 pub use query::Query;
+pub use typed::TypedProblem;
 
 use serde::{Serialize, de::DeserializeOwned};
 use spin_sdk::http::{Method, Request, Response};
