@@ -4,13 +4,13 @@
 //! `shortages`), `refund-declined` (402, `decline_code`) and `idempotency-key-reused` (422).
 //! Capability errors become one of them here, once for every route.
 
-use crate::bindings::commerce::inventory::inventory;
-use crate::bindings::commerce::orders::orders;
-use crate::bindings::commerce::payments::payments;
-use crate::bindings::commerce::pricing::pricing;
 use crate::field_errors;
 use crate::output;
 use api_kit::Problem;
+use commerce_bindings::inventory::inventory;
+use commerce_bindings::orders::orders;
+use commerce_bindings::payments::payments;
+use commerce_bindings::pricing::pricing;
 use commerce_types::types;
 use serde_json::json;
 

@@ -12,6 +12,8 @@
 //!   `admin_token` check and the `no-store` answers every `/admin/` component shares.
 //! - [`read_limited`]: a request body read with a size limit (413 over it), for handlers
 //!   that take the raw `IncomingRequest`; [`require_media_type`] (415).
+//! - [`idempotency_key`], [`required_idempotency_key`]: the `Idempotency-Key` header,
+//!   1 to `max` visible ASCII characters.
 //! - [`JsonChecker`]: strict JSON bodies, every bad field (unknown, missing, wrong type, out
 //!   of range) reported by JSON pointer in one 400 problem.
 //!
@@ -23,6 +25,7 @@ pub mod admin;
 pub mod auth;
 mod body;
 mod check;
+mod idempotency;
 mod problem;
 mod query;
 mod typed;
@@ -33,6 +36,7 @@ pub use body::{
     require_media_type,
 };
 pub use check::{At, JsonChecker, Object};
+pub use idempotency::{idempotency_key, required_idempotency_key};
 pub use problem::{FieldError, Problem, ProblemType};
 pub use query::Query;
 pub use typed::TypedProblem;
