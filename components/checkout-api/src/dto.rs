@@ -1,8 +1,8 @@
 //! JSON shapes: the checkout plan stored per idempotency key, and the order and payment
 //! as the API shows them.
 
-use crate::bindings::commerce::orders::orders;
-use crate::bindings::commerce::payments::payments;
+use commerce_bindings::orders::orders;
+use commerce_bindings::payments::payments;
 use commerce_types::types;
 use serde::{Deserialize, Serialize};
 

@@ -29,75 +29,33 @@
 //! Final refusals (out of stock, declined, cancelled) are stored with the key and answered
 //! again as they were.
 
-use crate::bindings::commerce::cart::cart;
-use crate::bindings::commerce::catalog::catalog;
-use crate::bindings::commerce::inventory::inventory;
-use crate::bindings::commerce::orders::orders;
-use crate::bindings::commerce::orders::orders_admin;
-use crate::bindings::commerce::payments::payments;
-use crate::bindings::commerce::payments::payments_admin;
-use crate::bindings::commerce::pricing::pricing;
 use crate::dto::{self, Line, Plan, Shipping, Tax};
 use crate::request::{self, Checkout, Method};
 use crate::stock;
 use crate::store;
 use api_kit::{FieldError, Problem};
+use commerce_bindings::cart::cart;
+use commerce_bindings::catalog::catalog;
+use commerce_bindings::inventory::inventory;
+use commerce_bindings::orders::orders;
+use commerce_bindings::orders::orders_admin;
+use commerce_bindings::payments::payments;
+use commerce_bindings::payments::payments_admin;
+use commerce_bindings::pricing::pricing;
 use commerce_types::types;
-use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use spin_sdk::http::{Request, Response};
 
-/// Where problem type URIs live (as in api-kit).
-const TYPE_BASE: &str = "https://spin-commerce.dev/problems/";
-
 /// A refusal with its own problem type, e.g. `out-of-stock`: stored as the final answer of
-/// a key when it is final.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Refusal {
-    pub status: u16,
-    pub slug: String,
-    pub title: String,
-    pub detail: String,
-    /// Extra members of the problem object (e.g. `shortages`, `decline`).
-    #[serde(default)]
-    pub extra: serde_json::Map<String, Value>,
-}
+/// a key when it is final (its serde form is what `checkout_attempts.outcome` holds).
+pub type Refusal = api_kit::TypedProblem;
 
-impl Refusal {
-    fn new(status: u16, slug: &str, title: &str, detail: impl Into<String>) -> Self {
-        Self {
-            status,
-            slug: slug.to_owned(),
-            title: title.to_owned(),
-            detail: detail.into(),
-            extra: serde_json::Map::new(),
-        }
-    }
-
-    fn with(mut self, name: &str, value: Value) -> Self {
-        self.extra.insert(name.to_owned(), value);
-        self
-    }
-
-    /// The `application/problem+json` response, with `instance`.
-    pub fn into_response(self, instance: &str) -> Response {
-        let mut body = serde_json::Map::new();
-        body.insert("type".into(), json!(format!("{TYPE_BASE}{}", self.slug)));
-        body.insert("title".into(), json!(self.title));
-        body.insert("status".into(), json!(self.status));
-        body.insert("detail".into(), json!(self.detail));
-        body.insert("instance".into(), json!(instance));
-        for (k, v) in self.extra {
-            body.insert(k, v);
-        }
-        Response::builder()
-            .status(self.status)
-            .header("content-type", api_kit::PROBLEM_JSON)
-            .header("cache-control", "no-store")
-            .body(serde_json::to_vec(&Value::Object(body)).unwrap_or_default())
-            .build()
-    }
+/// The answer of a refusal: its problem, never cached.
+fn refused(refusal: Refusal, instance: &str) -> Response {
+    let mut response = refusal.into_response(instance);
+    response.set_header("cache-control", "no-store");
+    response
 }
 
 /// What a step may end in besides going on.
@@ -135,7 +93,7 @@ pub fn holder(key: &str, request_hash: &str) -> String {
 
 /// Handles `POST /api/checkout`.
 pub fn checkout(req: &Request, path: &str) -> Result<Response, Problem> {
-    let key = request::idempotency_key(req.header("idempotency-key").and_then(|v| v.as_str()))?;
+    let key = api_kit::required_idempotency_key(req, request::MAX_KEY_CHARS, "checkout attempt")?;
     let body = api_kit::json_value_body(req)?;
     let co = request::parse(&body)?;
     let holder = holder(&key, &co.hash);
@@ -168,7 +126,7 @@ pub fn checkout(req: &Request, path: &str) -> Result<Response, Problem> {
                         // A cart that cannot be bought yet: nothing was stored, the shopper
                         // fixes the cart and retries with the same key. Or another checkout
                         // holds the cart, or it was ordered: nothing was stored either.
-                        Stop::Refused(r) => Ok(r.into_response(path)),
+                        Stop::Refused(r) => Ok(refused(r, path)),
                     };
                 }
             },
@@ -180,20 +138,22 @@ pub fn checkout(req: &Request, path: &str) -> Result<Response, Problem> {
             // it gave the cart back): the claim this request took is nobody's.
             abandon(&co.cart_token, &holder)?;
         }
-        return Ok(Refusal::new(
-            422,
-            "idempotency-key-reused",
-            "Idempotency key reused",
-            "This Idempotency-Key was used for another checkout request; use a new key for a new request.",
-        )
-        .into_response(path));
+        return Ok(refused(
+            Refusal::new(
+                422,
+                "idempotency-key-reused",
+                "Idempotency key reused",
+                "This Idempotency-Key was used for another checkout request; use a new key for a new request.",
+            ),
+            path,
+        ));
     }
     if let Some(outcome) = attempt.outcome {
         let refusal: Refusal = serde_json::from_str(&outcome).map_err(Problem::internal)?;
         // Given back when the refusal was stored; again, in case that attempt stopped in
         // between (idempotent: a cart held by another checkout since is left alone).
         abandon(&co.cart_token, &holder)?;
-        return Ok(refusal.into_response(path));
+        return Ok(refused(refusal, path));
     }
     let plan: Plan = serde_json::from_str(&attempt.plan).map_err(Problem::internal)?;
     match run(&key, &holder, &co, &plan) {
@@ -204,7 +164,7 @@ pub fn checkout(req: &Request, path: &str) -> Result<Response, Problem> {
             store::finish(&conn, &key, &json).map_err(storage)?;
             // The checkout ended without an order: the cart is the shopper's again.
             abandon(&co.cart_token, &holder)?;
-            Ok(r.into_response(path))
+            Ok(refused(r, path))
         }
     }
 }
@@ -804,13 +764,12 @@ fn respond(
         .build())
 }
 
-/// Gives a reservation's stock back; idempotent (an expired one is already free).
+/// Gives a reservation's stock back ([`sales_kit::release`]; one no longer active is
+/// already free, or sold, which only an admin adjustment puts back).
 fn release(reservation_id: &str) -> Result<(), Stop> {
-    match inventory::release(reservation_id) {
-        // Committed (sold) stock comes back only through an admin adjustment.
-        Ok(_) | Err(inventory::Error::ReservationNotActive(_)) => Ok(()),
-        Err(e) => Err(inventory_problem(e)),
-    }
+    sales_kit::release(reservation_id)
+        .map(|_| ())
+        .map_err(inventory_problem)
 }
 
 /// Cancels an unpaid order; idempotent.
@@ -833,72 +792,34 @@ fn cancel_paid(order_id: &str) -> Result<(), Stop> {
 /// twice; idempotent.
 fn refund(order: &orders::Order, payment: &payments::Payment) -> Result<(), Stop> {
     refund_payment(order, payment, "the checkout could not be completed").map_err(|e| match e {
-        RefundError::Payments(e) => payments_problem(e),
-        RefundError::Orders(e) => orders_problem(e),
+        sales_kit::RefundError::Payments(e) => payments_problem(e),
+        sales_kit::RefundError::Orders(e) => orders_problem(e),
     })
 }
 
-/// Why a refund compensation failed.
-#[derive(Debug)]
-pub enum RefundError {
-    Payments(payments::Error),
-    Orders(orders::Error),
-}
-
 /// Refunds everything not yet refunded of `payment` (key `refund:<payment id>`) and books
-/// the refund on `order`. Idempotent: a payment already fully refunded is left alone.
+/// the refund on `order` ([`sales_kit::refund_and_book`]). Idempotent: a payment already
+/// fully refunded is left alone.
 pub fn refund_payment(
     order: &orders::Order,
     payment: &payments::Payment,
     reason: &str,
-) -> Result<(), RefundError> {
-    let refund = match payments_admin::create_refund(&payments_admin::NewRefund {
-        payment_id: payment.id.clone(),
-        amount: None,
-        reason: Some(reason.to_owned()),
-        idempotency_key: format!("refund:{}", payment.id),
-    }) {
-        Ok(r) => r,
-        // Nothing left to refund: an earlier attempt gave it all back.
-        Err(payments::Error::RefundExceeds(_)) => return Ok(()),
-        Err(e) => return Err(RefundError::Payments(e)),
-    };
-    record_refund(&order.id, &refund).map_err(RefundError::Orders)
-}
-
-/// Books a payments refund on its order as the provider now has it: recorded pending or
-/// succeeded (a pending one recorded before and succeeded now is settled), or, failed,
-/// taken out of the books if it was recorded. Idempotent by the refund id, so the checkout,
-/// its retries and every webhook about the refund may call it in any order.
-pub fn record_refund(order_id: &str, refund: &payments::Refund) -> Result<(), orders::Error> {
-    let status = match refund.status {
-        payments::RefundStatus::Pending => orders::OrderRefundStatus::Pending,
-        payments::RefundStatus::Succeeded => orders::OrderRefundStatus::Succeeded,
-        payments::RefundStatus::Failed => {
-            return match orders_admin::settle_refund(
-                order_id,
-                &refund.id,
-                orders::OrderRefundStatus::Failed,
-                REFUND_ACTOR,
-            ) {
-                // Never recorded: nothing to take back.
-                Ok(_) | Err(orders::Error::NotFound) => Ok(()),
-                Err(e) => Err(e),
-            };
-        }
-    };
-    orders_admin::record_refund(
-        order_id,
-        &orders_admin::NewOrderRefund {
-            amount: refund.amount.clone(),
-            refund_id: Some(refund.id.clone()),
-            idempotency_key: refund.idempotency_key.clone(),
-            status,
-            reason: refund.reason.clone(),
-            actor: REFUND_ACTOR.to_owned(),
-        },
+) -> Result<(), sales_kit::RefundError> {
+    sales_kit::refund_and_book(
+        &order.id,
+        &payment.id,
+        sales_kit::refund_key(&payment.id),
+        reason.to_owned(),
+        REFUND_ACTOR,
     )
     .map(|_| ())
+}
+
+/// Books a payments refund on its order as the provider now has it
+/// ([`sales_kit::book_refund`]). Idempotent by the refund id, so the checkout, its retries
+/// and every webhook about the refund may call it in any order.
+pub fn record_refund(order_id: &str, refund: &payments::Refund) -> Result<(), orders::Error> {
+    sales_kit::book_refund(order_id, refund, REFUND_ACTOR).map(|_| ())
 }
 
 /// Who the order's history names for refunds booked by the checkout and the webhook.

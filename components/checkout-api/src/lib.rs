@@ -24,9 +24,20 @@ mod bindings {
     wit_bindgen::generate!({
         path: "../../wit",
         world: "checkout-api",
-        with: { "commerce:types/types@0.1.0": commerce_types::types },
-        // The capability packages this world imports are generated here.
-        generate_all,
+        // Every interface this world imports is generated once, in commerce-types and
+        // commerce-bindings, so the saga steps of sales-kit take and return these types.
+        // The world still declares the imports: the component imports what it calls.
+        with: {
+            "commerce:types/types@0.1.0": commerce_types::types,
+            "commerce:cart/cart@0.1.0": commerce_bindings::cart::cart,
+            "commerce:catalog/catalog@0.1.0": commerce_bindings::catalog::catalog,
+            "commerce:pricing/pricing@0.1.0": commerce_bindings::pricing::pricing,
+            "commerce:inventory/inventory@0.1.0": commerce_bindings::inventory::inventory,
+            "commerce:payments/payments@0.1.0": commerce_bindings::payments::payments,
+            "commerce:payments/payments-admin@0.1.0": commerce_bindings::payments::payments_admin,
+            "commerce:orders/orders@0.1.0": commerce_bindings::orders::orders,
+            "commerce:orders/orders-admin@0.1.0": commerce_bindings::orders::orders_admin,
+        },
     });
 }
 
@@ -43,7 +54,7 @@ mod entry {
 }
 
 use api_kit::{FieldError, Problem, Query};
-use bindings::commerce::orders::orders;
+use commerce_bindings::orders::orders;
 use spin_sdk::http::{Method, Request, Response};
 
 const CHECKOUT: &str = "/api/checkout";

@@ -2,7 +2,7 @@
 //! field is reported by JSON pointer in one 400 problem, before anything is changed.
 
 use crate::dto::Address;
-use api_kit::{At, FieldError, JsonChecker, Problem};
+use api_kit::{At, JsonChecker, Problem};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
@@ -39,29 +39,6 @@ pub struct Checkout {
     /// SHA-256 (hex) of the body's canonical JSON (keys sorted, no whitespace): two bodies
     /// that mean the same have the same hash.
     pub hash: String,
-}
-
-/// The `Idempotency-Key` header: required, 1 to [`MAX_KEY_CHARS`] visible ASCII characters.
-pub fn idempotency_key(value: Option<&str>) -> Result<String, Problem> {
-    let error = |message: &str| {
-        Problem::invalid_input(vec![FieldError::new(
-            "/headers/idempotency-key",
-            message.to_owned(),
-        )])
-    };
-    let Some(key) = value else {
-        return Err(error(
-            "the Idempotency-Key header is required: a unique value per checkout attempt, \
-             sent again unchanged on every retry",
-        ));
-    };
-    if key.is_empty() || key.len() > MAX_KEY_CHARS {
-        return Err(error(&format!("must be 1 to {MAX_KEY_CHARS} characters")));
-    }
-    if !key.bytes().all(|b| b.is_ascii_graphic()) {
-        return Err(error("must be visible ASCII characters only"));
-    }
-    Ok(key.to_owned())
 }
 
 fn text(c: &mut JsonChecker, at: &At, max: usize) -> String {
@@ -286,14 +263,5 @@ mod tests {
         assert!(paths.contains(&"/shipping_address/country"), "{paths:?}");
         assert!(paths.contains(&"/payment_method/cvc"), "{paths:?}");
         assert!(paths.contains(&"/extra"), "{paths:?}");
-    }
-
-    #[test]
-    fn keys() {
-        assert!(idempotency_key(None).is_err());
-        assert!(idempotency_key(Some("")).is_err());
-        assert!(idempotency_key(Some("a b")).is_err());
-        assert!(idempotency_key(Some(&"k".repeat(151))).is_err());
-        assert_eq!(idempotency_key(Some("k-1")).unwrap(), "k-1");
     }
 }

@@ -21,9 +21,9 @@
 //! - this step checks the order again whenever the reservation is not active, and takes no
 //!   stock for a cancelled order.
 
-use crate::bindings::commerce::inventory::inventory;
-use crate::bindings::commerce::orders::orders;
-use crate::bindings::commerce::orders::orders_admin;
+use commerce_bindings::inventory::inventory;
+use commerce_bindings::orders::orders;
+use commerce_bindings::orders::orders_admin;
 
 /// The Spin variable holding how long a checkout's stock is held, in seconds.
 pub const TTL_VARIABLE: &str = "checkout_reservation_ttl_seconds";
@@ -128,10 +128,7 @@ pub fn commit(order: orders::Order) -> Result<Outcome, Error> {
             Ok(moved) => order = moved,
             Err(orders::Error::Conflict(_)) => {
                 // Cancelled (or moved on) meanwhile: the new hold is nobody's; give it back.
-                match inventory::release(&again.id) {
-                    Ok(_) | Err(inventory::Error::ReservationNotActive(_)) => {}
-                    Err(e) => return Err(e.into()),
-                }
+                sales_kit::release(&again.id)?;
                 order = orders_admin::get_order(&order.id)?;
                 if order.status == orders::OrderStatus::Cancelled {
                     return Ok(Outcome::Cancelled(order));

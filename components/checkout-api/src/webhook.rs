@@ -20,13 +20,12 @@
 //! (missing, forged or stale signature; a body that is not an event), 503 (a follow-up
 //! failed: the provider's redelivery finishes it).
 
-use crate::bindings::commerce::inventory::inventory;
-use crate::bindings::commerce::orders::orders;
-use crate::bindings::commerce::orders::orders_admin;
-use crate::bindings::commerce::payments::payments;
 use crate::flow;
 use crate::stock;
 use api_kit::{FieldError, Problem};
+use commerce_bindings::orders::orders;
+use commerce_bindings::orders::orders_admin;
+use commerce_bindings::payments::payments;
 use serde_json::json;
 use spin_sdk::http::{Request, Response};
 
@@ -126,10 +125,7 @@ fn follow_up(event: payments::PaymentEvent) -> Result<(), Problem> {
                 orders::OrderStatus::PendingPayment | orders::OrderStatus::Cancelled
             );
             if unpaid && let Some(res) = &reservation {
-                match inventory::release(res) {
-                    Ok(_) | Err(inventory::Error::ReservationNotActive(_)) => {}
-                    Err(e) => return Err(stop(e)),
-                }
+                sales_kit::release(res).map_err(stop)?;
             }
         }
         payments::PaymentEventKind::RefundSucceeded(refund)

@@ -17,8 +17,7 @@ use crate::exports::commerce::payments::payments::{
 use crate::exports::commerce::payments::payments_admin::{
     NewRefund, PaymentFilter, PaymentPage, RefundPage,
 };
-use crate::providers::test::{self, Scenario};
-use crate::providers::{Merge, Outcome, ProviderError, merge, stripe};
+use crate::providers::{EventSubject, Merge, Outcome, ProviderError, for_payments_of, merge};
 use crate::store::{Store, StoredPayment, StoredRefund};
 use crate::{invalid, validate, webhook};
 use commerce_types::types::{Money, PageInfo, PageRequest};
@@ -40,6 +39,7 @@ fn provider_error(e: ProviderError) -> Error {
         ProviderError::Invalid(errors) => invalid(errors),
         ProviderError::Conflict => Error::IdempotencyConflict,
         ProviderError::Unavailable(m) => Error::ProviderUnavailable(m),
+        ProviderError::Stored(m) => Error::Storage(m),
     }
 }
 
@@ -67,43 +67,29 @@ fn record(store: &Store, id: &str, o: &Outcome) -> Result<Payment, Error> {
 /// The payment, or its decline when it has failed.
 fn settled(p: Payment) -> Result<Payment, Error> {
     if p.status == PaymentStatus::Failed {
-        return Err(Error::Declined(p.last_decline.unwrap_or_else(|| {
-            crate::exports::commerce::payments::payments::Decline {
-                code: crate::exports::commerce::payments::payments::DeclineCode::Other,
-                message: "The payment was declined.".into(),
-                provider_code: None,
-            }
+        return Err(Error::Declined(p.last_decline.unwrap_or_else(|| Decline {
+            code: DeclineCode::Other,
+            message: "The payment was declined.".into(),
+            provider_code: None,
         })));
     }
     Ok(p)
 }
 
-fn scenario(s: &StoredPayment) -> Result<Scenario, Error> {
-    Scenario::from_text(&s.method_ref)
-        .ok_or_else(|| Error::Storage(format!("unknown test scenario {:?}", s.method_ref)))
-}
-
-/// Makes sure Stripe has a PaymentIntent for `s`; the payment with its reference.
-fn register_with_stripe(store: &Store, s: &StoredPayment) -> Result<Payment, Error> {
+/// Makes sure the payment's provider knows `s` ([`PaymentProvider::create`] when it has no
+/// provider reference yet); the payment with its reference.
+///
+/// [`PaymentProvider::create`]: crate::providers::PaymentProvider::create
+fn register(store: &Store, s: &StoredPayment) -> Result<Payment, Error> {
     if s.payment.provider_reference.is_some() {
         return Ok(s.payment.clone());
     }
-    let cfg = stripe::config().map_err(provider_error)?;
     let p = &s.payment;
-    let answer = cfg.create(
-        &p.id,
-        p.amount.amount,
-        &p.amount.currency,
-        &s.method_ref,
-        p.capture_mode == crate::exports::commerce::payments::payments::CaptureMode::Manual,
-        p.order_id.as_deref(),
-        s.statement_descriptor.as_deref(),
-        &s.idempotency_key,
-    );
-    match answer {
-        Ok(o) => record(store, &p.id, &o),
+    match for_payments_of(p.provider).create(s) {
+        Ok(Some(o)) => record(store, &p.id, &o),
+        Ok(None) => Ok(p.clone()),
         Err(e @ (ProviderError::Invalid(_) | ProviderError::Conflict)) => {
-            // Stripe refused it outright: the payment never existed.
+            // The provider refused it outright: the payment never existed.
             store.delete_unregistered(&p.id)?;
             Err(provider_error(e))
         }
@@ -119,10 +105,7 @@ pub fn create_payment(request: NewPayment) -> Result<Payment, Error> {
         if existing.fingerprint != checked.fingerprint {
             return Err(Error::IdempotencyConflict);
         }
-        return match existing.payment.provider {
-            Provider::Stripe => register_with_stripe(&store, &existing),
-            Provider::Test => Ok(existing.payment),
-        };
+        return register(&store, &existing);
     }
     let zero = Money {
         amount: 0,
@@ -133,7 +116,7 @@ pub fn create_payment(request: NewPayment) -> Result<Payment, Error> {
             id: ids::new_id(PAYMENT_PREFIX),
             provider: checked.provider,
             // The test provider sees the payment here and now.
-            provider_reference: (checked.provider == Provider::Test).then(test::new_reference),
+            provider_reference: for_payments_of(checked.provider).reference_at_creation(),
             status: PaymentStatus::RequiresConfirmation,
             amount: request.amount.clone(),
             amount_captured: zero.clone(),
@@ -158,10 +141,7 @@ pub fn create_payment(request: NewPayment) -> Result<Payment, Error> {
         // A racing call with the same key and other parameters got there first.
         return Err(Error::IdempotencyConflict);
     }
-    match stored.payment.provider {
-        Provider::Test => Ok(stored.payment),
-        Provider::Stripe => register_with_stripe(&store, &stored),
-    }
+    register(&store, &stored)
 }
 
 pub fn confirm_payment(id: &str) -> Result<Payment, Error> {
@@ -172,25 +152,18 @@ pub fn confirm_payment(id: &str) -> Result<Payment, Error> {
         PaymentStatus::RequiresConfirmation => {}
         _ => return settled(s.payment),
     }
-    let outcome = match s.payment.provider {
-        Provider::Test => test::confirm(&s.payment, scenario(&s)?),
-        Provider::Stripe => {
-            let p = register_with_stripe(&store, &s)?;
-            let reference = p.provider_reference.clone().unwrap_or_default();
-            let cfg = stripe::config().map_err(provider_error)?;
-            match cfg.confirm(&reference, p.return_url.as_deref(), &s.idempotency_key) {
-                Ok(o) => o,
-                Err(ProviderError::Declined(declined)) => {
-                    let (d, intent) = *declined;
-                    let mut o = intent.unwrap_or_else(|| Outcome::status(PaymentStatus::Failed));
-                    o.status = PaymentStatus::Failed;
-                    o.decline = Some(d);
-                    o
-                }
-                Err(ProviderError::State(o)) => *o,
-                Err(e) => return Err(provider_error(e)),
-            }
+    let p = register(&store, &s)?;
+    let outcome = match for_payments_of(p.provider).confirm(&s, &p) {
+        Ok(o) => o,
+        Err(ProviderError::Declined(declined)) => {
+            let (d, intent) = *declined;
+            let mut o = intent.unwrap_or_else(|| Outcome::status(PaymentStatus::Failed));
+            o.status = PaymentStatus::Failed;
+            o.decline = Some(d);
+            o
         }
+        Err(ProviderError::State(o)) => *o,
+        Err(e) => return Err(provider_error(e)),
     };
     let p = record(&store, id, &outcome)?;
     if p.status == PaymentStatus::Cancelled {
@@ -209,14 +182,9 @@ pub fn complete_action(id: &str) -> Result<Payment, Error> {
         PaymentStatus::RequiresAction => {}
         _ => return settled(s.payment),
     }
-    let outcome = match s.payment.provider {
-        Provider::Test => test::complete_action(&s.payment, scenario(&s)?),
-        Provider::Stripe => {
-            let reference = s.payment.provider_reference.clone().unwrap_or_default();
-            let cfg = stripe::config().map_err(provider_error)?;
-            cfg.retrieve(&reference).map_err(provider_error)?
-        }
-    };
+    let outcome = for_payments_of(s.payment.provider)
+        .complete_action(&s)
+        .map_err(provider_error)?;
     let p = record(&store, id, &outcome)?;
     if p.status == PaymentStatus::Cancelled {
         return Err(Error::InvalidState(PaymentStatus::Cancelled));
@@ -262,21 +230,10 @@ pub fn capture(id: &str, amount: Option<Money>) -> Result<Payment, Error> {
             m.amount
         }
     };
-    let outcome = match s.payment.provider {
-        Provider::Test => {
-            let mut o = Outcome::status(PaymentStatus::Succeeded);
-            o.amount_captured = Some(take);
-            o
-        }
-        Provider::Stripe => {
-            let reference = s.payment.provider_reference.clone().unwrap_or_default();
-            let cfg = stripe::config().map_err(provider_error)?;
-            match cfg.capture(&reference, take, &s.idempotency_key) {
-                Ok(o) => o,
-                Err(ProviderError::State(o)) => *o,
-                Err(e) => return Err(provider_error(e)),
-            }
-        }
+    let outcome = match for_payments_of(s.payment.provider).capture(&s, take) {
+        Ok(o) => o,
+        Err(ProviderError::State(o)) => *o,
+        Err(e) => return Err(provider_error(e)),
     };
     let p = record(&store, id, &outcome)?;
     if p.status != PaymentStatus::Succeeded {
@@ -295,18 +252,11 @@ pub fn cancel(id: &str) -> Result<Payment, Error> {
         | PaymentStatus::RequiresCapture => {}
         other => return Err(Error::InvalidState(other)),
     }
-    let outcome = match s.payment.provider {
-        Provider::Test => Outcome::status(PaymentStatus::Cancelled),
-        Provider::Stripe => {
-            let p = register_with_stripe(&store, &s)?;
-            let reference = p.provider_reference.clone().unwrap_or_default();
-            let cfg = stripe::config().map_err(provider_error)?;
-            match cfg.cancel(&reference, &s.idempotency_key) {
-                Ok(o) => o,
-                Err(ProviderError::State(o)) => *o,
-                Err(e) => return Err(provider_error(e)),
-            }
-        }
+    let p = register(&store, &s)?;
+    let outcome = match for_payments_of(p.provider).cancel(&s, &p) {
+        Ok(o) => o,
+        Err(ProviderError::State(o)) => *o,
+        Err(e) => return Err(provider_error(e)),
     };
     let p = record(&store, id, &outcome)?;
     if p.status != PaymentStatus::Cancelled {
@@ -317,20 +267,7 @@ pub fn cancel(id: &str) -> Result<Payment, Error> {
 
 /// Asks the provider for refund `r` (already stored, pending) and records the answer.
 fn send_refund(store: &Store, s: &StoredPayment, r: StoredRefund) -> Result<Refund, Error> {
-    let answer = match s.payment.provider {
-        Provider::Test => Ok(crate::providers::RefundOutcome {
-            reference: Some(test::new_refund_reference()),
-            status: RefundStatus::Succeeded,
-        }),
-        Provider::Stripe => stripe::config().and_then(|cfg| {
-            cfg.refund(
-                s.payment.provider_reference.as_deref().unwrap_or_default(),
-                r.refund.amount.amount,
-                &r.refund.id,
-                &r.refund.idempotency_key,
-            )
-        }),
-    };
+    let answer = for_payments_of(s.payment.provider).refund(s, &r);
     let now = clock::now_ms();
     match answer {
         Ok(o) => store.tx(|st| {
@@ -468,11 +405,8 @@ pub fn list_payments(filter: &PaymentFilter, page: &PageRequest) -> Result<Payme
 // --- webhooks --------------------------------------------------------------------------
 
 fn secret(provider: Provider) -> String {
-    let name = match provider {
-        Provider::Test => TEST_WEBHOOK_SECRET,
-        Provider::Stripe => STRIPE_WEBHOOK_SECRET,
-    };
-    spin_sdk::variables::get(name).unwrap_or_default()
+    spin_sdk::variables::get(for_payments_of(provider).webhook_secret_variable())
+        .unwrap_or_default()
 }
 
 /// The event kind a payment's stored status reports, for the statuses callers act on.
@@ -527,31 +461,11 @@ fn apply_event(
 ) -> Result<Vec<PaymentEvent>, Error> {
     let occurred_at = event.created.saturating_mul(1000);
     let mut events = Vec::new();
-    match event.kind.as_str() {
-        "payment_intent.succeeded"
-        | "payment_intent.amount_capturable_updated"
-        | "payment_intent.requires_action"
-        | "payment_intent.payment_failed"
-        | "payment_intent.canceled"
-        | "payment_intent.processing" => {
-            let Some(mut outcome) = stripe::intent_outcome(&event.object) else {
-                return Err(invalid(vec![(
-                    "/body/data/object".into(),
-                    "must be a payment_intent".into(),
-                )]));
-            };
-            if event.kind == "payment_intent.payment_failed" {
-                outcome.status = PaymentStatus::Failed;
-                outcome.next_action = None;
-            }
-            if outcome.status == PaymentStatus::Failed && outcome.decline.is_none() {
-                // A failure without Stripe's `last_payment_error`: still a decline.
-                outcome.decline = Some(Decline {
-                    code: DeclineCode::Other,
-                    message: "The payment failed.".into(),
-                    provider_code: None,
-                });
-            }
+    let subject = for_payments_of(provider)
+        .parse_event(event)
+        .map_err(invalid)?;
+    match subject {
+        Some(EventSubject::Payment(outcome)) => {
             let reference = outcome.reference.clone().unwrap_or_default();
             // By the provider's id; or, when the event beat the answer to our create, by
             // the payment id we put in its metadata.
@@ -589,13 +503,7 @@ fn apply_event(
                 });
             }
         }
-        "refund.created" | "refund.updated" | "refund.failed" | "charge.refund.updated" => {
-            let Some(outcome) = stripe::refund_outcome(&event.object) else {
-                return Err(invalid(vec![(
-                    "/body/data/object".into(),
-                    "must be a refund".into(),
-                )]));
-            };
+        Some(EventSubject::Refund(outcome)) => {
             let reference = outcome.reference.clone().unwrap_or_default();
             let found = match st.refund_by_reference(&reference)? {
                 Some(r) => Some(r),
@@ -642,7 +550,7 @@ fn apply_event(
             });
         }
         // Kinds the shop does not use are acknowledged.
-        _ => {}
+        None => {}
     }
     Ok(events)
 }

@@ -4,19 +4,15 @@
 //! `shortages`), `refund-declined` (402, `decline_code`) and `idempotency-key-reused` (422).
 //! Capability errors become one of them here, once for every route.
 
-use crate::bindings::commerce::inventory::inventory;
-use crate::bindings::commerce::orders::orders;
-use crate::bindings::commerce::payments::payments;
-use crate::bindings::commerce::pricing::pricing;
 use crate::field_errors;
 use crate::output;
 use api_kit::Problem;
+use commerce_bindings::inventory::inventory;
+use commerce_bindings::orders::orders;
+use commerce_bindings::payments::payments;
+use commerce_bindings::pricing::pricing;
 use commerce_types::types;
-use serde_json::{Map, Value, json};
-use spin_sdk::http::Response;
-
-/// Where problem type URIs live (as in api-kit).
-const TYPE_BASE: &str = "https://spin-commerce.dev/problems/";
+use serde_json::json;
 
 /// Why a request failed.
 pub enum Fail {
@@ -37,46 +33,7 @@ impl From<Problem> for Fail {
 }
 
 /// A problem of a type of this API, with extra members.
-pub struct Typed {
-    status: u16,
-    slug: &'static str,
-    title: &'static str,
-    detail: String,
-    extra: Map<String, Value>,
-}
-
-impl Typed {
-    fn new(status: u16, slug: &'static str, title: &'static str, detail: String) -> Self {
-        Self {
-            status,
-            slug,
-            title,
-            detail,
-            extra: Map::new(),
-        }
-    }
-
-    fn with(mut self, name: &str, value: Value) -> Self {
-        self.extra.insert(name.to_owned(), value);
-        self
-    }
-
-    /// The `application/problem+json` response, with `instance`.
-    pub fn into_response(self, instance: &str) -> Response {
-        let mut body = Map::new();
-        body.insert("type".into(), json!(format!("{TYPE_BASE}{}", self.slug)));
-        body.insert("title".into(), json!(self.title));
-        body.insert("status".into(), json!(self.status));
-        body.insert("detail".into(), json!(self.detail));
-        body.insert("instance".into(), json!(instance));
-        body.extend(self.extra);
-        Response::builder()
-            .status(self.status)
-            .header("content-type", api_kit::PROBLEM_JSON)
-            .body(serde_json::to_vec(&Value::Object(body)).unwrap_or_default())
-            .build()
-    }
-}
+pub type Typed = api_kit::TypedProblem;
 
 /// 409: the order's state machine does not allow the move; nothing was changed.
 pub fn illegal_transition(current: orders::OrderStatus, requested: orders::OrderStatus) -> Fail {
@@ -116,7 +73,7 @@ pub fn insufficient_stock(shortages: &[inventory::Shortage]) -> Fail {
         409,
         "insufficient-stock",
         "Insufficient stock",
-        "The change would take units that are not there or are reserved for checkouts; nothing was changed.".into(),
+        "The change would take units that are not there or are reserved for checkouts; nothing was changed.",
     )
     .with(
         "shortages",
@@ -134,8 +91,7 @@ pub fn key_reused() -> Fail {
         422,
         "idempotency-key-reused",
         "Idempotency key reused",
-        "This Idempotency-Key was used for another request; use a new key for a new request."
-            .into(),
+        "This Idempotency-Key was used for another request; use a new key for a new request.",
     ))
 }
 
@@ -158,8 +114,7 @@ pub fn refund_failed(refund_id: &str) -> Fail {
         402,
         "refund-declined",
         "Refund declined",
-        "The payment provider could not give the money back; nothing was booked on the order."
-            .into(),
+        "The payment provider could not give the money back; nothing was booked on the order.",
     )
     .with("refund_id", json!(refund_id))
     .into()

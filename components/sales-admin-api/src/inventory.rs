@@ -2,15 +2,15 @@
 //! movements, and reservations. Stock is kept by variant id (`var_…`); the inventory does
 //! not ask the catalog whether a variant exists, and neither does this API.
 
-use crate::bindings::commerce::inventory::inventory::{self, Error};
-use crate::bindings::commerce::inventory::inventory_admin::{
-    self as admin, MovementFilter, MovementReason, NewAdjustment, NewCount, ReservationFilter,
-    StockFilter,
-};
 use crate::fail::Fail;
 use crate::sales::idempotency_key;
 use crate::{ACTOR, json, listing_query, no_query, no_route, output, page};
 use api_kit::{At, JsonChecker, Problem, allow};
+use commerce_bindings::inventory::inventory::{self, Error};
+use commerce_bindings::inventory::inventory_admin::{
+    self as admin, MovementFilter, MovementReason, NewAdjustment, NewCount, ReservationFilter,
+    StockFilter,
+};
 use serde_json::json;
 use spin_sdk::http::{Method, Request, Response};
 

@@ -34,9 +34,20 @@ mod bindings {
     wit_bindgen::generate!({
         path: "../../wit",
         world: "sales-admin-api",
-        with: { "commerce:types/types@0.1.0": commerce_types::types },
-        // The capability packages this world imports are generated here.
-        generate_all,
+        // Every interface this world imports is generated once, in commerce-types and
+        // commerce-bindings, so the saga steps of sales-kit take and return these types.
+        // The world still declares the imports: the component imports what it calls.
+        with: {
+            "commerce:types/types@0.1.0": commerce_types::types,
+            "commerce:inventory/inventory@0.1.0": commerce_bindings::inventory::inventory,
+            "commerce:inventory/inventory-admin@0.1.0": commerce_bindings::inventory::inventory_admin,
+            "commerce:pricing/pricing@0.1.0": commerce_bindings::pricing::pricing,
+            "commerce:pricing/pricing-admin@0.1.0": commerce_bindings::pricing::pricing_admin,
+            "commerce:payments/payments@0.1.0": commerce_bindings::payments::payments,
+            "commerce:payments/payments-admin@0.1.0": commerce_bindings::payments::payments_admin,
+            "commerce:orders/orders@0.1.0": commerce_bindings::orders::orders,
+            "commerce:orders/orders-admin@0.1.0": commerce_bindings::orders::orders_admin,
+        },
     });
 }
 

@@ -1,13 +1,13 @@
 //! `/admin/orders`: finding orders and moving them through fulfilment. Cancelling and
 //! refunding, which also move stock and money, are in [`crate::sales`].
 
-use crate::bindings::commerce::orders::orders::{self, Order, OrderStatus, Tracking};
-use crate::bindings::commerce::orders::orders_admin::{self as admin, OrderFilter};
-use crate::bindings::commerce::payments::payments;
-use crate::bindings::commerce::payments::payments_admin;
 use crate::fail::Fail;
 use crate::{ACTOR, json, listing_query, no_body, no_query, no_route, output, page};
 use api_kit::{FieldError, JsonChecker, Problem, allow};
+use commerce_bindings::orders::orders::{self, Order, OrderStatus, Tracking};
+use commerce_bindings::orders::orders_admin::{self as admin, OrderFilter};
+use commerce_bindings::payments::payments;
+use commerce_bindings::payments::payments_admin;
 use commerce_types::types::PageRequest;
 use serde_json::Value;
 use spin_sdk::http::{Method, Request, Response};

@@ -2,19 +2,19 @@
 //! minor units, timestamps in ms since the Unix epoch, enums as snake_case strings. See the
 //! `SalesAdmin*` schemas in openapi.json.
 
-use crate::bindings::commerce::inventory::inventory;
-use crate::bindings::commerce::inventory::inventory::{ReservationStatus, StockLevel};
-use crate::bindings::commerce::inventory::inventory_admin::{MovementReason, StockMovement};
-use crate::bindings::commerce::orders::orders::{
+use commerce_bindings::inventory::inventory;
+use commerce_bindings::inventory::inventory::{ReservationStatus, StockLevel};
+use commerce_bindings::inventory::inventory_admin::{MovementReason, StockMovement};
+use commerce_bindings::orders::orders::{
     Address, Order, OrderRefundStatus, OrderStatus, OrderSummary,
 };
-use crate::bindings::commerce::orders::orders_admin::{OrderEvent, OrderEventKind};
-use crate::bindings::commerce::payments::payments;
-use crate::bindings::commerce::payments::payments::{
+use commerce_bindings::orders::orders_admin::{OrderEvent, OrderEventKind};
+use commerce_bindings::payments::payments;
+use commerce_bindings::payments::payments::{
     DeclineCode, Payment, PaymentStatus, Refund, RefundStatus,
 };
-use crate::bindings::commerce::pricing::pricing::ShippingMethod;
-use crate::bindings::commerce::pricing::pricing_admin::TaxRate;
+use commerce_bindings::pricing::pricing::ShippingMethod;
+use commerce_bindings::pricing::pricing_admin::TaxRate;
 use commerce_types::types::{Money, TaxMode};
 use serde_json::{Value, json};
 

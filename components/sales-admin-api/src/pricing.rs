@@ -1,14 +1,12 @@
 //! `/admin/shipping-methods` and `/admin/tax-rates`: what pricing is configured with. Quotes
 //! already taken and orders already placed keep the values they had (they are snapshots).
 
-use crate::bindings::commerce::pricing::pricing::{self, ShippingMethod};
-use crate::bindings::commerce::pricing::pricing_admin::{
-    self as admin, ShippingMethodInput, TaxRate,
-};
 use crate::fail::Fail;
 use crate::orders::all_pages;
 use crate::{json, listing_query, no_content, no_query, no_route, output, page};
 use api_kit::{At, JsonChecker, Problem, allow};
+use commerce_bindings::pricing::pricing::{self, ShippingMethod};
+use commerce_bindings::pricing::pricing_admin::{self as admin, ShippingMethodInput, TaxRate};
 use commerce_types::types::{Money, TaxMode};
 use spin_sdk::http::{Method, Request, Response};
 

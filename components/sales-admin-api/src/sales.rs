@@ -38,17 +38,18 @@
 //! same moment either loses (its commit fails, and it sells nothing for a cancelled order)
 //! or wins (`release` answers `committed`, and the units are put back here).
 
-use crate::bindings::commerce::inventory::inventory::{self, ReservationStatus};
-use crate::bindings::commerce::inventory::inventory_admin::{self, MovementReason, NewAdjustment};
-use crate::bindings::commerce::orders::orders::{self, Order, OrderRefundStatus, OrderStatus};
-use crate::bindings::commerce::orders::orders_admin::{self as admin, NewOrderRefund};
-use crate::bindings::commerce::payments::payments::{self, PaymentStatus, Refund, RefundStatus};
-use crate::bindings::commerce::payments::payments_admin::{self, NewRefund};
 use crate::fail::{self, Fail};
 use crate::orders::{find, payments_of, refunds_of};
 use crate::{ACTOR, json, opt_body, output};
 use api_kit::{At, FieldError, JsonChecker, Problem};
+use commerce_bindings::inventory::inventory::{self, ReservationStatus};
+use commerce_bindings::inventory::inventory_admin::{self, MovementReason, NewAdjustment};
+use commerce_bindings::orders::orders::{Order, OrderStatus};
+use commerce_bindings::orders::orders_admin as admin;
+use commerce_bindings::payments::payments::{self, PaymentStatus, Refund};
+use commerce_bindings::payments::payments_admin::{self, NewRefund};
 use commerce_types::types::Money;
+use sales_kit::{Booked, RefundError, Released};
 use serde_json::json;
 use spin_sdk::http::{Request, Response};
 
@@ -160,12 +161,12 @@ fn after_paid_cancel(mut order: Order, done: &mut Followups) -> Result<Order, Fa
     Ok(order)
 }
 
-/// Gives a reservation's stock back; idempotent. The reservation as it now is (`committed`
-/// when its units were sold, which `release` never undoes).
+/// Gives a reservation's stock back ([`sales_kit::release`]); idempotent. The reservation
+/// as it now is (`committed` when its units were sold, which `release` never undoes).
 fn release(id: &str) -> Result<Option<inventory::Reservation>, Fail> {
-    match inventory::release(id) {
-        Ok(r) => Ok(Some(r)),
-        Err(inventory::Error::ReservationNotActive(_)) => Ok(Some(inventory::get_reservation(id)?)),
+    match sales_kit::release(id) {
+        Ok(Released::Now(r)) => Ok(Some(r)),
+        Ok(Released::NotActive(_)) => Ok(Some(inventory::get_reservation(id)?)),
         Err(inventory::Error::NotFound) => Ok(None),
         Err(e) => Err(e.into()),
     }
@@ -173,75 +174,47 @@ fn release(id: &str) -> Result<Option<inventory::Reservation>, Fail> {
 
 /// Refunds everything not yet refunded of payment `payment_id` (key
 /// `admin-cancel:<payment>`, reason the order's cancel reason, so a repeat is the same
-/// request) and books it on `order`. `None` when nothing is left to refund.
+/// request) and books it on `order` ([`sales_kit::refund_and_book`]). `None` when nothing
+/// is left to refund.
 fn refund_rest(order: &Order, payment_id: &str) -> Result<Option<(Refund, Order)>, Fail> {
-    let refund = match payments_admin::create_refund(&NewRefund {
-        payment_id: payment_id.to_owned(),
-        amount: None,
-        reason: Some(
-            order
-                .cancel_reason
-                .clone()
-                .unwrap_or_else(|| DEFAULT_REASON.to_owned()),
-        ),
-        idempotency_key: format!("admin-cancel:{payment_id}"),
-    }) {
-        Ok(r) => r,
-        Err(payments::Error::RefundExceeds(_)) => return Ok(None),
-        Err(e) => return Err(e.into()),
-    };
-    let booked = book(order, &refund)?;
-    Ok(Some((refund, booked)))
+    let reason = order
+        .cancel_reason
+        .clone()
+        .unwrap_or_else(|| DEFAULT_REASON.to_owned());
+    let key = format!("admin-cancel:{payment_id}");
+    match sales_kit::refund_and_book(&order.id, payment_id, key, reason, ACTOR) {
+        Ok(None) => Ok(None),
+        Ok(Some((refund, booked))) => {
+            let order = booked_order(&refund, booked)?;
+            Ok(Some((refund, order)))
+        }
+        Err(RefundError::Payments(e)) => Err(e.into()),
+        Err(RefundError::Orders(e)) => Err(e.into()),
+    }
 }
 
-/// Records a payments refund on its order with the status the provider gave it: pending
-/// (shown, holding its share of what is left, not yet money given back) or succeeded.
-/// A failed one is settled as failed if it was recorded pending before, and answered as
-/// failed (its amount is refundable again). Idempotent by the refund id.
+/// Records a payments refund on its order with the status the provider gave it
+/// ([`sales_kit::book_refund`]): pending (shown, holding its share of what is left, not yet
+/// money given back) or succeeded. A failed one is settled as failed if it was recorded
+/// pending before, and answered as failed (its amount is refundable again). Idempotent by
+/// the refund id.
 fn book(order: &Order, refund: &Refund) -> Result<Order, Fail> {
-    let status = match refund.status {
-        RefundStatus::Pending => OrderRefundStatus::Pending,
-        RefundStatus::Succeeded => OrderRefundStatus::Succeeded,
-        RefundStatus::Failed => {
-            match admin::settle_refund(&order.id, &refund.id, OrderRefundStatus::Failed, ACTOR) {
-                // Never recorded: nothing to take back.
-                Ok(_) | Err(orders::Error::NotFound) => {}
-                Err(e) => return Err(e.into()),
-            }
-            return Err(fail::refund_failed(&refund.id));
-        }
-    };
-    Ok(admin::record_refund(
-        &order.id,
-        &NewOrderRefund {
-            amount: refund.amount.clone(),
-            refund_id: Some(refund.id.clone()),
-            idempotency_key: refund.idempotency_key.clone(),
-            status,
-            reason: refund.reason.clone(),
-            actor: ACTOR.to_owned(),
-        },
-    )?)
+    let booked = sales_kit::book_refund(&order.id, refund, ACTOR)?;
+    booked_order(refund, booked)
+}
+
+/// The order a booked refund left, or the 402 of a refund the provider failed.
+fn booked_order(refund: &Refund, booked: Booked) -> Result<Order, Fail> {
+    match booked {
+        Booked::Recorded(order) => Ok(*order),
+        Booked::Failed => Err(fail::refund_failed(&refund.id)),
+    }
 }
 
 /// The `Idempotency-Key` header of a request: `None` when absent; 1 to
 /// [`MAX_KEY_CHARS`] visible ASCII characters.
 pub fn idempotency_key(req: &Request) -> Result<Option<String>, Fail> {
-    let Some(value) = req.header("idempotency-key") else {
-        return Ok(None);
-    };
-    let key = value.as_str().unwrap_or("");
-    let ok =
-        !key.is_empty() && key.len() <= MAX_KEY_CHARS && key.bytes().all(|b| b.is_ascii_graphic());
-    if ok {
-        Ok(Some(key.to_owned()))
-    } else {
-        Err(Problem::invalid_input(vec![FieldError::new(
-            "/headers/idempotency-key",
-            format!("must be 1 to {MAX_KEY_CHARS} visible ASCII characters"),
-        )])
-        .into())
-    }
+    Ok(api_kit::idempotency_key(req, MAX_KEY_CHARS)?)
 }
 
 /// A refund body: `{"amount": {"amount", "currency"}?, "reason"?}`; no amount (or no body)
@@ -264,14 +237,7 @@ fn refund_body(c: &mut JsonChecker, at: &At) -> (Option<Money>, Option<String>) 
 /// through the payment provider and books it on the order. 201 `{order, refund}`; the same
 /// key and body again answer the same refund and move no more money.
 pub fn refund(req: &Request, key: &str) -> Result<Response, Fail> {
-    let Some(idempotency_key) = idempotency_key(req)? else {
-        return Err(Problem::invalid_input(vec![FieldError::new(
-            "/headers/idempotency-key",
-            "the Idempotency-Key header is required: a unique value per refund, sent again \
-             unchanged on every retry",
-        )])
-        .into());
-    };
+    let idempotency_key = api_kit::required_idempotency_key(req, MAX_KEY_CHARS, "refund")?;
     let (amount, reason) = opt_body(req, refund_body)?.unwrap_or((None, None));
     let order = find(key)?;
     let Some(payment_id) = output::payment_id(&order).cloned() else {

@@ -1,6 +1,7 @@
 //! What every HTTP API component of spin-commerce shares.
 //!
-//! - [`Problem`]: RFC 9457 `application/problem+json` errors with stable type URIs.
+//! - [`Problem`]: RFC 9457 `application/problem+json` errors with stable type URIs;
+//!   [`TypedProblem`]: a problem of a type of one API, with members of its own.
 //! - [`json`]: `application/json` responses.
 //! - [`Query`]: strict query-string parsing (unknown or repeated parameters and bad numbers
 //!   are a 400 problem listing every bad parameter).
@@ -11,6 +12,8 @@
 //!   `admin_token` check and the `no-store` answers every `/admin/` component shares.
 //! - [`read_limited`]: a request body read with a size limit (413 over it), for handlers
 //!   that take the raw `IncomingRequest`; [`require_media_type`] (415).
+//! - [`idempotency_key`], [`required_idempotency_key`]: the `Idempotency-Key` header,
+//!   1 to `max` visible ASCII characters.
 //! - [`JsonChecker`]: strict JSON bodies, every bad field (unknown, missing, wrong type, out
 //!   of range) reported by JSON pointer in one 400 problem.
 //!
@@ -22,8 +25,10 @@ pub mod admin;
 pub mod auth;
 mod body;
 mod check;
+mod idempotency;
 mod problem;
 mod query;
+mod typed;
 
 pub use auth::{check_bearer, constant_time_eq};
 pub use body::{
@@ -31,8 +36,10 @@ pub use body::{
     require_media_type,
 };
 pub use check::{At, JsonChecker, Object};
+pub use idempotency::{idempotency_key, required_idempotency_key};
 pub use problem::{FieldError, Problem, ProblemType};
 pub use query::Query;
+pub use typed::TypedProblem;
 
 use serde::{Serialize, de::DeserializeOwned};
 use spin_sdk::http::{Method, Request, Response};

@@ -1,14 +1,74 @@
-//! The payment providers behind one vocabulary: what a provider says about a payment
-//! ([`Outcome`]) or a refund ([`RefundOutcome`]), and how a call to it can fail
-//! ([`ProviderError`]). The flows in `service` record outcomes with [`merge`], which only
+//! The payment providers behind one trait, [`PaymentProvider`], and one vocabulary: what a
+//! provider says about a payment ([`Outcome`]) or a refund ([`RefundOutcome`]), and how a
+//! call to it can fail ([`ProviderError`]). The flows in `service` choose the provider of a
+//! payment once ([`for_payments_of`]) and record its outcomes with [`merge`], which only
 //! ever moves a payment forward, so answers and webhooks may arrive in any order.
+//!
+//! A provider only talks to its service: it never reads or writes the store. The flows
+//! write a payment's row before asking it to act and record its answer after, whichever
+//! provider it is.
 
 pub mod stripe;
 pub mod test;
 
 use crate::exports::commerce::payments::payments::{
-    CardSummary, Decline, NextAction, Payment, PaymentStatus, RefundStatus,
+    CardSummary, Decline, NextAction, Payment, PaymentStatus, Provider, RefundStatus,
 };
+use crate::store::{StoredPayment, StoredRefund};
+use crate::webhook::Event;
+
+/// What a payment provider does for the flows. Every method acts on a payment whose row is
+/// stored (and a refund's, for [`PaymentProvider::refund`]); calls that move money carry
+/// the stored idempotency key, so repeating one after a lost answer is replayed by the
+/// provider, not done twice.
+pub trait PaymentProvider {
+    /// The provider's reference of a payment it sees the moment it is created (the test
+    /// provider's); `None` when the payment is only registered by [`PaymentProvider::create`].
+    fn reference_at_creation(&self) -> Option<String>;
+
+    /// Registers payment `s` (which has no provider reference yet) with the provider:
+    /// what it now says about it, or `None` when the provider needs no call.
+    fn create(&self, s: &StoredPayment) -> Result<Option<Outcome>, ProviderError>;
+
+    /// Confirms registered payment `p` (stored as `s`). A refusal is `Declined`, with what
+    /// the provider now says about the payment.
+    fn confirm(&self, s: &StoredPayment, p: &Payment) -> Result<Outcome, ProviderError>;
+
+    /// Where payment `s` stands after the shopper did the action it asked for (3-D Secure).
+    fn complete_action(&self, s: &StoredPayment) -> Result<Outcome, ProviderError>;
+
+    /// Captures `amount` minor units of authorised payment `s`.
+    fn capture(&self, s: &StoredPayment, amount: i64) -> Result<Outcome, ProviderError>;
+
+    /// Cancels registered payment `p` (stored as `s`), not yet final.
+    fn cancel(&self, s: &StoredPayment, p: &Payment) -> Result<Outcome, ProviderError>;
+
+    /// Asks for refund `r` (stored, pending) of payment `s`.
+    fn refund(&self, s: &StoredPayment, r: &StoredRefund) -> Result<RefundOutcome, ProviderError>;
+
+    /// The Spin variable holding the secret its webhook deliveries are signed with.
+    fn webhook_secret_variable(&self) -> &'static str;
+
+    /// What a verified webhook `event` says, when it is about a payment or a refund the
+    /// shop acts on (`None`: acknowledged only); the field errors of one it cannot read.
+    fn parse_event(&self, event: &Event) -> Result<Option<EventSubject>, Vec<(String, String)>>;
+}
+
+/// What a webhook event says.
+pub enum EventSubject {
+    /// About a payment, by the provider's reference (or its `payment_id` metadata).
+    Payment(Outcome),
+    /// About a refund, by the provider's reference (or its `refund_id` metadata).
+    Refund(RefundOutcome),
+}
+
+/// The provider of the payments of `kind`: the one place that chooses it.
+pub fn for_payments_of(kind: Provider) -> &'static dyn PaymentProvider {
+    match kind {
+        Provider::Test => &test::TestProvider,
+        Provider::Stripe => &stripe::Stripe,
+    }
+}
 
 /// What the provider says about a payment.
 #[derive(Clone, Debug)]
@@ -59,6 +119,8 @@ pub enum ProviderError {
     Conflict,
     /// Not configured, not reachable, or an unexpected answer: whether it acted is unknown.
     Unavailable(String),
+    /// The stored payment cannot be read by its provider (e.g. an unknown test scenario).
+    Stored(String),
 }
 
 /// How far along its life a status is; a payment only moves to a later rank.

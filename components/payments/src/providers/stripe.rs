@@ -11,10 +11,13 @@ use serde_json::Value;
 use spin_sdk::http::{Method, Request, Response};
 
 use crate::exports::commerce::payments::payments::{
-    CardSummary, Decline, DeclineCode, NextAction, PaymentStatus, RefundStatus,
+    CaptureMode, CardSummary, Decline, DeclineCode, NextAction, Payment, PaymentStatus,
+    RefundStatus,
 };
-use crate::providers::{Outcome, ProviderError, RefundOutcome};
+use crate::providers::{EventSubject, Outcome, PaymentProvider, ProviderError, RefundOutcome};
+use crate::store::{StoredPayment, StoredRefund};
 use crate::validate::fingerprint;
+use crate::webhook::Event;
 
 /// The API base when `stripe_api_base` is not set.
 pub const DEFAULT_API_BASE: &str = "https://api.stripe.com";
@@ -246,6 +249,113 @@ impl Config {
             Some(&idempotency_key("refund", key)),
         )?;
         refund_outcome(&re).ok_or_else(unexpected)
+    }
+}
+
+/// The Stripe provider. Its configuration is read at each call that needs it, so a shop
+/// without Stripe keys still reads, lists and refuses Stripe payments as before.
+pub struct Stripe;
+
+impl PaymentProvider for Stripe {
+    fn reference_at_creation(&self) -> Option<String> {
+        None
+    }
+
+    fn create(&self, s: &StoredPayment) -> Result<Option<Outcome>, ProviderError> {
+        let p = &s.payment;
+        config()?
+            .create(
+                &p.id,
+                p.amount.amount,
+                &p.amount.currency,
+                &s.method_ref,
+                p.capture_mode == CaptureMode::Manual,
+                p.order_id.as_deref(),
+                s.statement_descriptor.as_deref(),
+                &s.idempotency_key,
+            )
+            .map(Some)
+    }
+
+    fn confirm(&self, s: &StoredPayment, p: &Payment) -> Result<Outcome, ProviderError> {
+        let reference = p.provider_reference.clone().unwrap_or_default();
+        config()?.confirm(&reference, p.return_url.as_deref(), &s.idempotency_key)
+    }
+
+    fn complete_action(&self, s: &StoredPayment) -> Result<Outcome, ProviderError> {
+        let reference = s.payment.provider_reference.clone().unwrap_or_default();
+        config()?.retrieve(&reference)
+    }
+
+    fn capture(&self, s: &StoredPayment, amount: i64) -> Result<Outcome, ProviderError> {
+        let reference = s.payment.provider_reference.clone().unwrap_or_default();
+        config()?.capture(&reference, amount, &s.idempotency_key)
+    }
+
+    fn cancel(&self, s: &StoredPayment, p: &Payment) -> Result<Outcome, ProviderError> {
+        let reference = p.provider_reference.clone().unwrap_or_default();
+        config()?.cancel(&reference, &s.idempotency_key)
+    }
+
+    fn refund(&self, s: &StoredPayment, r: &StoredRefund) -> Result<RefundOutcome, ProviderError> {
+        config()?.refund(
+            s.payment.provider_reference.as_deref().unwrap_or_default(),
+            r.refund.amount.amount,
+            &r.refund.id,
+            &r.refund.idempotency_key,
+        )
+    }
+
+    fn webhook_secret_variable(&self) -> &'static str {
+        crate::service::STRIPE_WEBHOOK_SECRET
+    }
+
+    fn parse_event(&self, event: &Event) -> Result<Option<EventSubject>, Vec<(String, String)>> {
+        parse_event(event)
+    }
+}
+
+/// What a Stripe event says: a PaymentIntent's or a Refund's state for the kinds the shop
+/// acts on, `None` for the others.
+pub fn parse_event(event: &Event) -> Result<Option<EventSubject>, Vec<(String, String)>> {
+    match event.kind.as_str() {
+        "payment_intent.succeeded"
+        | "payment_intent.amount_capturable_updated"
+        | "payment_intent.requires_action"
+        | "payment_intent.payment_failed"
+        | "payment_intent.canceled"
+        | "payment_intent.processing" => {
+            let Some(mut outcome) = intent_outcome(&event.object) else {
+                return Err(vec![(
+                    "/body/data/object".into(),
+                    "must be a payment_intent".into(),
+                )]);
+            };
+            if event.kind == "payment_intent.payment_failed" {
+                outcome.status = PaymentStatus::Failed;
+                outcome.next_action = None;
+            }
+            if outcome.status == PaymentStatus::Failed && outcome.decline.is_none() {
+                // A failure without Stripe's `last_payment_error`: still a decline.
+                outcome.decline = Some(Decline {
+                    code: DeclineCode::Other,
+                    message: "The payment failed.".into(),
+                    provider_code: None,
+                });
+            }
+            Ok(Some(EventSubject::Payment(outcome)))
+        }
+        "refund.created" | "refund.updated" | "refund.failed" | "charge.refund.updated" => {
+            match refund_outcome(&event.object) {
+                Some(outcome) => Ok(Some(EventSubject::Refund(outcome))),
+                None => Err(vec![(
+                    "/body/data/object".into(),
+                    "must be a refund".into(),
+                )]),
+            }
+        }
+        // Kinds the shop does not use are acknowledged.
+        _ => Ok(None),
     }
 }
 

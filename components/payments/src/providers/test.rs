@@ -4,10 +4,67 @@
 
 use capability_kit::ids;
 
+use crate::exports::commerce::payments::payments::RefundStatus;
 use crate::exports::commerce::payments::payments::{
     CardSummary, Decline, DeclineCode, NextAction, Payment, PaymentStatus, TestCard,
 };
-use crate::providers::Outcome;
+use crate::providers::{EventSubject, Outcome, PaymentProvider, ProviderError, RefundOutcome};
+use crate::store::{StoredPayment, StoredRefund};
+use crate::webhook::Event;
+
+/// The test provider: it sees a payment when it is created (its reference is made then),
+/// answers every call at once from the payment's stored scenario, and signs and shapes its
+/// webhook events as Stripe does (with its own secret).
+pub struct TestProvider;
+
+/// The scenario a test payment was stored with.
+fn stored_scenario(s: &StoredPayment) -> Result<Scenario, ProviderError> {
+    Scenario::from_text(&s.method_ref)
+        .ok_or_else(|| ProviderError::Stored(format!("unknown test scenario {:?}", s.method_ref)))
+}
+
+impl PaymentProvider for TestProvider {
+    fn reference_at_creation(&self) -> Option<String> {
+        Some(new_reference())
+    }
+
+    fn create(&self, _: &StoredPayment) -> Result<Option<Outcome>, ProviderError> {
+        Ok(None)
+    }
+
+    fn confirm(&self, s: &StoredPayment, _: &Payment) -> Result<Outcome, ProviderError> {
+        Ok(confirm(&s.payment, stored_scenario(s)?))
+    }
+
+    fn complete_action(&self, s: &StoredPayment) -> Result<Outcome, ProviderError> {
+        Ok(complete_action(&s.payment, stored_scenario(s)?))
+    }
+
+    fn capture(&self, _: &StoredPayment, amount: i64) -> Result<Outcome, ProviderError> {
+        let mut o = Outcome::status(PaymentStatus::Succeeded);
+        o.amount_captured = Some(amount);
+        Ok(o)
+    }
+
+    fn cancel(&self, _: &StoredPayment, _: &Payment) -> Result<Outcome, ProviderError> {
+        Ok(Outcome::status(PaymentStatus::Cancelled))
+    }
+
+    fn refund(&self, _: &StoredPayment, _: &StoredRefund) -> Result<RefundOutcome, ProviderError> {
+        Ok(RefundOutcome {
+            reference: Some(new_refund_reference()),
+            status: RefundStatus::Succeeded,
+        })
+    }
+
+    fn webhook_secret_variable(&self) -> &'static str {
+        crate::service::TEST_WEBHOOK_SECRET
+    }
+
+    fn parse_event(&self, event: &Event) -> Result<Option<EventSubject>, Vec<(String, String)>> {
+        super::stripe::parse_event(event)
+    }
+}
 
 /// How a test card behaves, decided by its number at creation and stored (never the number).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
