@@ -33,6 +33,7 @@ pub mod routes;
 pub mod server;
 pub mod sqlite;
 pub mod state;
+pub mod stats;
 pub mod variables;
 mod wasi_children;
 

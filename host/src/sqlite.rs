@@ -130,6 +130,7 @@ impl OpenConnection {
                 .database
                 .connect()
                 .map_err(|e| Error::Io(e.to_string()))?;
+            crate::stats::sqlite_connection();
             self.conn = Some(conn);
         }
         Ok(self.conn.as_ref().expect("just made"))
@@ -214,6 +215,7 @@ impl sqlite::HostConnection for HostState {
             return Ok(Err(Error::Io("too many connections opened".into())));
         }
         self.open_connections += 1;
+        crate::stats::sqlite_open();
         let handle = self.table.push(OpenConnection {
             database: db,
             conn: None,
@@ -228,6 +230,7 @@ impl sqlite::HostConnection for HostState {
         parameters: Vec<Value>,
     ) -> wasmtime::Result<Result<QueryResult, Error>> {
         let open = self.table.get_mut(&connection)?;
+        crate::stats::sqlite_statement(&statement);
         let path = open.database.path().to_path_buf();
         blocking(|| {
             // The hook first: a held call may wait here, and a fault fires whether or not the

@@ -126,6 +126,8 @@ pub struct LoadResult {
     pub server_cpu: Option<Duration>,
     /// For a checkout: the latency of its `POST /api/checkout` alone, in microseconds.
     pub step_latency: Option<Histogram<u64>>,
+    /// What the guests asked of storage during the measured window (the host's counters).
+    pub storage: Option<commerce_host::stats::StorageCounts>,
 }
 
 impl LoadResult {
@@ -177,7 +179,10 @@ pub async fn run(addr: SocketAddr, work: Arc<Work>, cfg: LoadConfig) -> Result<L
     let budget = Arc::new(std::sync::atomic::AtomicU64::new(cfg.max_requests));
     let cpu_at_start = tokio::spawn(async move {
         tokio::time::sleep_until(measure_from.into()).await;
-        threads_cpu(SERVER_THREADS)
+        (
+            threads_cpu(SERVER_THREADS),
+            commerce_host::stats::StorageCounts::now(),
+        )
     });
     let mut tasks = Vec::new();
     for c in 0..cfg.connections {
@@ -207,8 +212,12 @@ pub async fn run(addr: SocketAddr, work: Arc<Work>, cfg: LoadConfig) -> Result<L
         }
     }
     let cpu_at_end = threads_cpu(SERVER_THREADS);
-    if let (Ok(Some(a)), Some(b)) = (cpu_at_start.await, cpu_at_end) {
-        total.server_cpu = Some(b.saturating_sub(a));
+    let storage_at_end = commerce_host::stats::StorageCounts::now();
+    if let Ok((cpu_at_start, storage_at_start)) = cpu_at_start.await {
+        if let (Some(a), Some(b)) = (cpu_at_start, cpu_at_end) {
+            total.server_cpu = Some(b.saturating_sub(a));
+        }
+        total.storage = Some(storage_at_end.since(&storage_at_start));
     }
     // The measured window ends at the deadline, or earlier when the budget ran out.
     let end = Instant::now().min(deadline);
@@ -228,6 +237,7 @@ impl LoadResult {
             first_error: None,
             server_cpu: None,
             step_latency: steps.then(new_histogram),
+            storage: None,
         }
     }
 }

@@ -242,6 +242,41 @@ pub fn render(r: &Report) -> String {
                 }
             }
         }
+        if r.rows
+            .iter()
+            .any(|row| row.result.as_ref().is_some_and(|res| res.storage.is_some()))
+        {
+            let _ = writeln!(
+                s,
+                "\nStorage per request (a checkout: per purchase), from the host's counters over the measured window (`commerce_host::stats`):\n"
+            );
+            let _ = writeln!(
+                s,
+                "| Scenario | Conns | SQLite opens | connections made | statements | write transactions | key-value opens | reads | writes |"
+            );
+            let _ = writeln!(s, "|---|--:|--:|--:|--:|--:|--:|--:|--:|");
+            for row in r.rows {
+                let Some(res) = &row.result else { continue };
+                let Some(c) = &res.storage else { continue };
+                if res.requests == 0 {
+                    continue;
+                }
+                let per = |n: u64| format!("{:.2}", n as f64 / res.requests as f64);
+                let _ = writeln!(
+                    s,
+                    "| {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+                    row.scenario,
+                    row.connections,
+                    per(c.sqlite_opens),
+                    per(c.sqlite_connections),
+                    per(c.sqlite_statements),
+                    per(c.sqlite_write_transactions),
+                    per(c.kv_opens),
+                    per(c.kv_reads),
+                    per(c.kv_writes)
+                );
+            }
+        }
         let _ = writeln!(s, "\nScenarios:");
         let mut seen = Vec::new();
         for row in r.rows {

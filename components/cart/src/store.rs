@@ -23,8 +23,6 @@
 //! line change ([`Store::with_cart`]) refuses a cart that is not open inside its own
 //! transaction, so no line changes between the claim and its end.
 
-use std::sync::atomic::{AtomicBool, Ordering};
-
 use capability_kit::db::{self, i, int, opt_text, t, text};
 use capability_kit::ids;
 use spin_sdk::sqlite::{Connection, RowResult, Value};
@@ -35,15 +33,12 @@ use crate::exports::commerce::cart::cart::{
 use crate::validate::{MAX_CART_QUANTITY, MAX_LINE_QUANTITY, MAX_LINES};
 use crate::{CART_PREFIX, LINE_PREFIX, invalid, schema};
 
-/// Set once this instance has checked the schema.
-static SCHEMA_READY: AtomicBool = AtomicBool::new(false);
-
 /// How many expired carts one `create` deletes at most.
 const PURGE_BATCH: i64 = 50;
 
 /// An open cart database with an up-to-date schema.
 pub struct Store {
-    conn: Connection,
+    conn: std::rc::Rc<Connection>,
 }
 
 /// The time rules of one call: now, and the idle time in milliseconds.
@@ -117,11 +112,7 @@ fn quantity(n: i64) -> u32 {
 impl Store {
     /// Opens the default database, migrating it on this instance's first use.
     pub fn open() -> Result<Self, Error> {
-        let conn = Connection::open_default()?;
-        if !SCHEMA_READY.load(Ordering::Relaxed) {
-            db::migrate(&conn, schema::VERSION_TABLE, schema::MIGRATIONS)?;
-            SCHEMA_READY.store(true, Ordering::Relaxed);
-        }
+        let conn = db::instance_connection(schema::VERSION_TABLE, schema::MIGRATIONS)?;
         Ok(Self { conn })
     }
 

@@ -1,5 +1,15 @@
 //! A read-through cache of hot shopper reads in Spin key-value store `default`.
 //!
+//! What is cached: the first page of a listing and a search's total and facets, reads of
+//! several statements over many rows that few distinct requests share. Reads of one thing
+//! (a product by id or slug, the categories, a category, the collections, a collection) go
+//! uncached (issue 11): on Spin each cache miss *writes* a slot, and Spin's key-value file is
+//! a rollback-journal SQLite database with `synchronous = FULL` that no component can tune,
+//! so a miss costs several `fsync`s on the read path; with many products the 256 slots
+//! thrash, and even a hit (a key-value open and get, and the generation `SELECT`) costs as
+//! many host calls as the one or two statements it saves. Measured on the Spin-faithful host
+//! (BENCHMARKS.md, "Fast on Spin's cost model"): a product page went from 77 to 590 req/s.
+//!
 //! Correctness: every catalog write bumps a generation counter in `catalog_cache_state`
 //! in the write's own SQLite transaction. A cached entry records the generation it was
 //! computed at and is used only while the generation is unchanged, so the first read after

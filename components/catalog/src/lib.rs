@@ -115,54 +115,43 @@ impl CatalogGuest for Component {
         if !ids::is_id_of(&id, PRODUCT_PREFIX) {
             return Err(Error::NotFound);
         }
-        let store = Store::open()?;
-        cache::read_through(&store, request_key("product", &id), |s| {
-            s.product(ProductKey::Id(&id), true)
-        })?
-        .ok_or(Error::NotFound)
+        // Reads of one thing go uncached: see `cache` for why.
+        Store::open()?
+            .product(ProductKey::Id(&id), true)?
+            .ok_or(Error::NotFound)
     }
 
     fn get_product_by_slug(slug: String) -> Result<Product, Error> {
         if !capability_kit::validate::is_slug(&slug) {
             return Err(Error::NotFound);
         }
-        let store = Store::open()?;
-        cache::read_through(&store, request_key("product-slug", &slug), |s| {
-            s.product(ProductKey::Slug(&slug), true)
-        })?
-        .ok_or(Error::NotFound)
+        Store::open()?
+            .product(ProductKey::Slug(&slug), true)?
+            .ok_or(Error::NotFound)
     }
 
     fn list_categories() -> Result<Vec<Category>, Error> {
-        let store = Store::open()?;
-        cache::read_through(&store, request_key("categories", &()), Store::categories)
+        Store::open()?.categories()
     }
 
     fn get_category(id_or_path: String) -> Result<Category, Error> {
         if id_or_path.is_empty() || id_or_path.len() > 1024 {
             return Err(Error::NotFound);
         }
-        let store = Store::open()?;
-        cache::read_through(&store, request_key("category", &id_or_path), |s| {
-            s.category(&id_or_path)
-        })?
-        .ok_or(Error::NotFound)
+        Store::open()?.category(&id_or_path)?.ok_or(Error::NotFound)
     }
 
     fn list_collections() -> Result<Vec<Collection>, Error> {
-        let store = Store::open()?;
-        cache::read_through(&store, request_key("collections", &()), Store::collections)
+        Store::open()?.collections()
     }
 
     fn get_collection(id_or_slug: String) -> Result<Collection, Error> {
         if id_or_slug.is_empty() || id_or_slug.len() > 1024 {
             return Err(Error::NotFound);
         }
-        let store = Store::open()?;
-        cache::read_through(&store, request_key("collection", &id_or_slug), |s| {
-            s.collection(&id_or_slug)
-        })?
-        .ok_or(Error::NotFound)
+        Store::open()?
+            .collection(&id_or_slug)?
+            .ok_or(Error::NotFound)
     }
 
     fn get_variants(ids: Vec<String>) -> Result<Vec<VariantInfo>, Error> {

@@ -6,7 +6,6 @@
 //! step by [`Store::reindex`] in the transaction of every product write.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
 
 use capability_kit::db::{self, i, int, opt_i, opt_int, opt_t, opt_text, t, text};
 use capability_kit::{clock, ids};
@@ -22,10 +21,6 @@ use crate::exports::commerce::catalog::catalog_admin::{
 };
 use crate::{CATEGORY_PREFIX, COLLECTION_PREFIX, PRODUCT_PREFIX, VARIANT_PREFIX, schema};
 use commerce_types::types::Money;
-
-/// Set once this instance has checked the schema; an instance lives for one request in
-/// Spin, so each request pays one `SELECT` for it.
-static SCHEMA_READY: AtomicBool = AtomicBool::new(false);
 
 const PRODUCT_COLUMNS: &str = "id, slug, title, description, status, images, attributes, options, \
      created_at, updated_at";
@@ -44,7 +39,7 @@ type PricesByVariant = HashMap<String, (Vec<Money>, Vec<Money>)>;
 
 /// An open catalog database with an up-to-date schema.
 pub struct Store {
-    conn: Connection,
+    conn: std::rc::Rc<Connection>,
 }
 
 /// How a product is looked up.
@@ -188,11 +183,7 @@ struct ProductRow {
 impl Store {
     /// Opens the default database, creating or migrating the catalog tables if needed.
     pub fn open() -> Result<Self, Error> {
-        let conn = Connection::open_default()?;
-        if !SCHEMA_READY.load(Ordering::Relaxed) {
-            db::migrate(&conn, schema::VERSION_TABLE, schema::MIGRATIONS)?;
-            SCHEMA_READY.store(true, Ordering::Relaxed);
-        }
+        let conn = db::instance_connection(schema::VERSION_TABLE, schema::MIGRATIONS)?;
         Ok(Self { conn })
     }
 

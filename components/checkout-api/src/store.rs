@@ -36,11 +36,10 @@ pub struct Attempt {
     pub outcome: Option<String>,
 }
 
-/// The default database, with the checkout's table in place.
-pub fn open() -> Result<Connection, Error> {
-    let conn = Connection::open_default()?;
-    db::migrate(&conn, VERSION_TABLE, MIGRATIONS)?;
-    Ok(conn)
+/// The default database, with the checkout's table in place: the instance's one connection
+/// (see `capability_kit::db::instance_connection`).
+pub fn open() -> Result<std::rc::Rc<Connection>, Error> {
+    db::instance_connection(VERSION_TABLE, MIGRATIONS)
 }
 
 /// The attempt of `key`, if any.

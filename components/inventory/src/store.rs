@@ -14,7 +14,6 @@
 //! back and marks them `expired` in storage.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
 
 use capability_kit::db::{self, i, int, opt_int, opt_t, opt_text, t, text};
 use capability_kit::ids;
@@ -29,10 +28,6 @@ use crate::exports::commerce::inventory::inventory_admin::{
 };
 use crate::validate::{MAX_ON_HAND, Page};
 use crate::{MOVEMENT_PREFIX, RESERVATION_PREFIX, invalid, schema};
-
-/// Set once this instance has checked the schema; an instance lives for one request in
-/// Spin, so each request pays one `SELECT` for it.
-static SCHEMA_READY: AtomicBool = AtomicBool::new(false);
 
 /// The quantity of `s.variant_id` held by reservations whose time is up as of the one
 /// parameter (now): part of the stored `reserved`, but never counted as reserved.
@@ -56,7 +51,7 @@ pub type Listed<T> = (Vec<T>, Option<(i64, String)>);
 
 /// An open inventory database with an up-to-date schema.
 pub struct Store {
-    conn: Connection,
+    conn: std::rc::Rc<Connection>,
 }
 
 /// A reservation as stored: `status` is the stored one, which stays `active` after the
@@ -451,11 +446,7 @@ fn next_position(more: bool, last: Option<(i64, String)>) -> Option<(i64, String
 impl Store {
     /// Opens the default database, creating or migrating the inventory tables if needed.
     pub fn open() -> Result<Self, Error> {
-        let conn = Connection::open_default()?;
-        if !SCHEMA_READY.load(Ordering::Relaxed) {
-            db::migrate(&conn, schema::VERSION_TABLE, schema::MIGRATIONS)?;
-            SCHEMA_READY.store(true, Ordering::Relaxed);
-        }
+        let conn = db::instance_connection(schema::VERSION_TABLE, schema::MIGRATIONS)?;
         Ok(Self { conn })
     }
 

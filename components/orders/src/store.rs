@@ -9,8 +9,6 @@
 //! row bumped in the creating transaction, so they are sequential, never shared, and a
 //! rolled-back creation leaves no gap.
 
-use std::sync::atomic::{AtomicBool, Ordering};
-
 use capability_kit::db::{self, i, int, opt_int, opt_t, opt_text, t, text};
 use capability_kit::ids;
 use spin_sdk::sqlite::{Connection, RowResult, Value};
@@ -28,10 +26,6 @@ use crate::validate::{Page, Search};
 use crate::{ORDER_PREFIX, SYSTEM_ACTOR, invalid, schema};
 use commerce_types::types::Money;
 
-/// Set once this instance has checked the schema; an instance lives for one request in
-/// Spin, so each request pays one `SELECT` for it.
-static SCHEMA_READY: AtomicBool = AtomicBool::new(false);
-
 const ORDER_COLUMNS: &str = "id, number, status, snapshot, payment_id, tracking_carrier, \
      tracking_number, tracking_url, refunded_total, created_at, paid_at, fulfilled_at, \
      shipped_at, delivered_at, cancelled_at, cancel_reason, updated_at, currency, grand_total, \
@@ -45,7 +39,7 @@ pub type Listed<T> = (Vec<T>, Option<(i64, String)>);
 
 /// An open orders database with an up-to-date schema.
 pub struct Store {
-    conn: Connection,
+    conn: std::rc::Rc<Connection>,
 }
 
 fn status_text(status: OrderStatus) -> &'static str {
@@ -412,11 +406,7 @@ fn settle(
 impl Store {
     /// Opens the default database, creating or migrating the orders tables if needed.
     pub fn open() -> Result<Self, Error> {
-        let conn = Connection::open_default()?;
-        if !SCHEMA_READY.load(Ordering::Relaxed) {
-            db::migrate(&conn, schema::VERSION_TABLE, schema::MIGRATIONS)?;
-            SCHEMA_READY.store(true, Ordering::Relaxed);
-        }
+        let conn = db::instance_connection(schema::VERSION_TABLE, schema::MIGRATIONS)?;
         Ok(Self { conn })
     }
 

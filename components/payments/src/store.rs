@@ -5,8 +5,6 @@
 //! correctness comes from SQLite. Writes that read before they write run in one `BEGIN
 //! IMMEDIATE` transaction ([`Store::tx`]); no provider call is ever made inside one.
 
-use std::sync::atomic::{AtomicBool, Ordering};
-
 use capability_kit::db::{self, i, int, opt_int, opt_t, opt_text, t, text};
 use spin_sdk::sqlite::{Connection, RowResult, Value};
 
@@ -18,8 +16,6 @@ use crate::exports::commerce::payments::payments_admin::PaymentFilter;
 use crate::schema;
 use crate::validate::Page;
 use commerce_types::types::Money;
-
-static SCHEMA_READY: AtomicBool = AtomicBool::new(false);
 
 const PAYMENT_COLUMNS: &str = "id, provider, provider_reference, status, amount, currency, \
      amount_captured, amount_refunded, capture_mode, order_id, next_action_kind, \
@@ -55,7 +51,7 @@ pub struct StoredRefund {
 
 /// An open payments database with an up-to-date schema.
 pub struct Store {
-    conn: Connection,
+    conn: std::rc::Rc<Connection>,
 }
 
 pub fn provider_text(p: Provider) -> &'static str {
@@ -257,12 +253,8 @@ fn opt_i(n: Option<i64>) -> Value {
 impl Store {
     /// Opens the default database and brings the schema up to date.
     pub fn open() -> Result<Self, Error> {
-        let conn = Connection::open_default()
+        let conn = db::instance_connection(schema::VERSION_TABLE, schema::MIGRATIONS)
             .map_err(|e| Error::Storage(format!("payments sqlite open: {e}")))?;
-        if !SCHEMA_READY.load(Ordering::Relaxed) {
-            db::migrate(&conn, schema::VERSION_TABLE, schema::MIGRATIONS)?;
-            SCHEMA_READY.store(true, Ordering::Relaxed);
-        }
         Ok(Store { conn })
     }
 

@@ -7,7 +7,6 @@
 //! transaction, so a quote sees one state of the configuration, never a mix of two.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
 
 use capability_kit::db::{self, i, int, t, text};
 use capability_kit::ids;
@@ -18,10 +17,6 @@ use crate::exports::commerce::pricing::pricing_admin::{ShippingMethodInput, TaxR
 use crate::validate::Page;
 use crate::{SHIPPING_PREFIX, schema};
 use commerce_types::types::{Money, TaxMode};
-
-/// Set once this instance has checked the schema; an instance lives for one request in
-/// Spin, so each request pays one `SELECT` for it.
-static SCHEMA_READY: AtomicBool = AtomicBool::new(false);
 
 /// One page of a listing, and the (key, id) of its last item when a next page follows.
 pub type Listed<T> = (Vec<T>, Option<(i64, String)>);
@@ -36,7 +31,7 @@ const TAX_COLUMNS: &str = "country, rate_ppm, mode, applies_to_shipping, label";
 
 /// An open pricing database with an up-to-date schema.
 pub struct Store {
-    conn: Connection,
+    conn: std::rc::Rc<Connection>,
 }
 
 fn query(conn: &Connection, sql: &str, params: &[Value]) -> Result<Vec<RowResult>, Error> {
@@ -215,11 +210,7 @@ fn after_params(page: &Page) -> [Value; 3] {
 impl Store {
     /// Opens the default database, migrating it on the first call of this instance.
     pub fn open() -> Result<Self, Error> {
-        let conn = Connection::open_default()?;
-        if !SCHEMA_READY.load(Ordering::Relaxed) {
-            db::migrate(&conn, schema::VERSION_TABLE, schema::MIGRATIONS)?;
-            SCHEMA_READY.store(true, Ordering::Relaxed);
-        }
+        let conn = db::instance_connection(schema::VERSION_TABLE, schema::MIGRATIONS)?;
         Ok(Self { conn })
     }
 

@@ -17,8 +17,9 @@
 //!   readers then no longer block the writer nor the writer the readers. (A database that
 //!   Spin created before the components asked, and whose schema is up to date, stays in
 //!   its journal mode until its next migration.)
-//! - **`synchronous = NORMAL`**, by [`transaction`] before every write transaction: it is a
-//!   setting of the connection, and every `open` is a new connection. In WAL mode a commit
+//! - **`synchronous = NORMAL`**, by [`transaction`] before the first write transaction of a
+//!   connection: it is a setting of the connection, and every `open` is a new connection
+//!   (the instance's own connection, [`instance_connection`], is set once). In WAL mode a commit
 //!   then appends to the WAL without syncing it (the WAL is synced at checkpoints); the
 //!   database never corrupts, and a power loss (not a crash of the process) may lose the
 //!   last commits. It saves an `fsync` per commit (milliseconds on a virtual disk, see
@@ -27,6 +28,54 @@
 //!   IMMEDIATE`), so they queue for it rather than fail on upgrading a read lock.
 
 use spin_sdk::sqlite::{Connection, Error, RowResult, Value};
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+thread_local! {
+    /// The instance's connection to `default`, once made (see [`instance_connection`]).
+    static INSTANCE_CONNECTION: RefCell<Option<Rc<Connection>>> = const { RefCell::new(None) };
+    /// Whether [`transaction`] has set `synchronous = NORMAL` on the instance's connection:
+    /// a setting of the connection, so once for its life.
+    static INSTANCE_SYNCHRONOUS_SET: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Whether `conn` is the instance's connection (see [`instance_connection`]).
+fn is_instance_connection(conn: &Connection) -> bool {
+    INSTANCE_CONNECTION.with(|c| {
+        c.borrow()
+            .as_ref()
+            .is_some_and(|own| std::ptr::eq(Rc::as_ptr(own), conn))
+    })
+}
+
+/// The connection of this component instance to the database `default`: opened at the
+/// first call and kept for the instance's life, with `migrations` applied (see [`migrate`])
+/// when it is made.
+///
+/// On Spin every `Connection::open` is a new SQLite connection, and a new connection pays
+/// at its first statement for opening the file (and, in WAL mode, the `-wal` and `-shm`
+/// files with a map of the index) and for parsing the schema of the whole shared database:
+/// far more than a statement. A component instance lives for one request (Spin makes a
+/// fresh one per request, and the instances of a request's dependencies with it), so this
+/// is one connection per capability per request, instead of one per WIT call; a long-lived
+/// instance (a test's) keeps its connection, which holds no lock between statements.
+///
+/// Every caller must leave the connection in autocommit mode when it returns
+/// ([`transaction`] and [`snapshot`] do, on success and on error), since the next call of
+/// the instance gets the same connection. A trap ends the instance and so the connection.
+pub fn instance_connection(
+    version_table: &'static str,
+    migrations: &[Migration],
+) -> Result<Rc<Connection>, Error> {
+    if let Some(conn) = INSTANCE_CONNECTION.with(|c| c.borrow().clone()) {
+        return Ok(conn);
+    }
+    let conn = Connection::open_default()?;
+    migrate(&conn, version_table, migrations)?;
+    let conn = Rc::new(conn);
+    INSTANCE_CONNECTION.with(|c| *c.borrow_mut() = Some(conn.clone()));
+    Ok(conn)
+}
 
 /// One step of a capability's schema. Versions start at 1 and increase by one; a
 /// migration, once released, never changes: a change is a new migration.
@@ -115,7 +164,8 @@ pub fn migrate(
 /// Runs `f` in a `BEGIN IMMEDIATE` transaction: commits when it returns `Ok`, rolls back
 /// when it returns `Err` or the commit fails, so nothing is half written. The connection
 /// is first set to `synchronous = NORMAL` (see the module's documentation), which cannot
-/// change inside a transaction; a refusal is ignored.
+/// change inside a transaction; a refusal is ignored. The instance's connection
+/// ([`instance_connection`]) is set once for its life; any other, before each transaction.
 pub fn transaction<T, E>(
     conn: &Connection,
     f: impl FnOnce(&Connection) -> Result<T, E>,
@@ -123,7 +173,14 @@ pub fn transaction<T, E>(
 where
     E: From<Error>,
 {
-    let _ = conn.execute("PRAGMA synchronous = NORMAL", &[]);
+    // Once per connection: the instance's connection keeps the setting for its life.
+    let own = is_instance_connection(conn);
+    if !(own && INSTANCE_SYNCHRONOUS_SET.with(Cell::get)) {
+        let _ = conn.execute("PRAGMA synchronous = NORMAL", &[]);
+        if own {
+            INSTANCE_SYNCHRONOUS_SET.with(|c| c.set(true));
+        }
+    }
     conn.execute("BEGIN IMMEDIATE", &[])?;
     let outcome = f(conn).and_then(|value| {
         conn.execute("COMMIT", &[])?;
