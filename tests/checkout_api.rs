@@ -1705,3 +1705,52 @@ async fn a_checkout_refused_before_its_plan_gives_the_cart_back() {
     let paid = shop.checkout("plan-2", &shop.body(&cart, CARD_OK)).await;
     assert_eq!(paid.status, 201, "{}", String::from_utf8_lossy(&paid.body));
 }
+
+/// What a purchase costs the store, counted by the host for this app: a checkout makes at
+/// most one SQLite connection per component of its composition (checkout-api itself, for
+/// its checkout records, and the six capabilities), however many calls the saga makes, and
+/// reading the cart afterwards writes nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_checkout_opens_at_most_one_connection_per_capability_and_a_cart_read_writes_nothing() {
+    let shop = shop(10).await;
+    // The first purchase migrates the orders' and payments' tables.
+    let first = shop.cart(1).await;
+    let r = shop
+        .checkout("key-cost-1", &shop.body(&first, CARD_OK))
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text());
+
+    let cart = shop.cart(1).await;
+    let before = shop.app.app.storage_counts();
+    let r = shop
+        .checkout("key-cost-2", &shop.body(&cart, CARD_OK))
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text());
+    let cost = shop.app.app.storage_counts().since(&before);
+    assert!(
+        (1..=7).contains(&cost.sqlite_connections),
+        "a checkout made {} connections for 7 components: {cost:?}",
+        cost.sqlite_connections
+    );
+    assert!(cost.sqlite_write_transactions > 0, "{cost:?}");
+
+    let before = shop.app.app.storage_counts();
+    let read = send(
+        &shop.app,
+        "GET",
+        "/api/cart",
+        &[("cart-token", &cart)],
+        vec![],
+    )
+    .await;
+    assert_eq!(read.status, 200, "{}", read.text());
+    let cost = shop.app.app.storage_counts().since(&before);
+    assert_eq!(
+        cost.sqlite_write_transactions, 0,
+        "a cart read wrote: {cost:?}"
+    );
+    assert_eq!(
+        cost.kv_writes, 0,
+        "a cart read wrote to key-value: {cost:?}"
+    );
+}

@@ -390,3 +390,36 @@ async fn the_api_and_the_storefront_show_the_inventorys_stock_status() {
     assert_eq!(app.get("/api/products/vase").await.status, 500);
     assert_eq!(app.get("/products/vase").await.status, 503);
 }
+
+/// What a shopper's read costs the store, counted by the host for this app
+/// (`App::storage_counts`): on Spin every SQLite connection is made anew, so a read opens at
+/// most one per capability it asks (the catalog and the inventory), and nothing on a read
+/// path writes, neither SQLite nor the key-value store (whose commits are `fsync`s on Spin).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shopper_reads_write_nothing_and_open_one_connection_per_capability() {
+    let app = spawn_app();
+    let mut catalog = app.catalog().await;
+    catalog.create_product(product("tee", 1999, vec![])).await;
+    catalog.create_product(product("cap", 999, vec![])).await;
+    let (s, _) = variants(&app, "tee").await;
+    set_stock(&app, &s, 5).await;
+    // The first reads migrate what is not yet migrated and fill the listing's cache slot.
+    assert_eq!(app.get("/api/products").await.status, 200);
+    assert_eq!(app.get("/api/products/tee").await.status, 200);
+
+    for path in ["/api/products/tee", "/api/products/cap", "/api/products"] {
+        let before = app.app.storage_counts();
+        for _ in 0..3 {
+            let r = app.get(path).await;
+            assert_eq!(r.status, 200, "{path}: {}", r.text());
+        }
+        let cost = app.app.storage_counts().since(&before);
+        assert_eq!(cost.sqlite_write_transactions, 0, "{path} wrote: {cost:?}");
+        assert_eq!(cost.kv_writes, 0, "{path} wrote to key-value: {cost:?}");
+        assert!(
+            cost.sqlite_connections <= 3 * 2,
+            "{path}: more than one connection per capability per request: {cost:?}"
+        );
+        assert!(cost.sqlite_connections > 0, "{path}: {cost:?}");
+    }
+}

@@ -179,6 +179,12 @@ impl App {
         })
     }
 
+    /// What this application's instances have asked of storage since it was loaded
+    /// (instrumentation: see [`crate::stats`]).
+    pub fn storage_counts(&self) -> crate::stats::StorageCounts {
+        self.inner.backends.stats.read()
+    }
+
     /// The manifest the app was loaded from.
     pub fn manifest(&self) -> &Manifest {
         &self.inner.manifest
@@ -527,6 +533,7 @@ fn open_backends(manifest: &Manifest, state_dir: &Path) -> Result<Backends> {
     Ok(Backends {
         key_value,
         databases: Databases(databases),
+        stats: Default::default(),
     })
 }
 

@@ -116,7 +116,7 @@ impl key_value::HostStore for HostState {
             return Ok(Err(Error::StoreTableFull));
         }
         self.open_stores += 1;
-        crate::stats::kv_open();
+        self.backends.stats.kv_open();
         Ok(Ok(self.table.push(OpenStore { label })?))
     }
 
@@ -126,7 +126,7 @@ impl key_value::HostStore for HostState {
         key: String,
     ) -> wasmtime::Result<Result<Option<Vec<u8>>, Error>> {
         let label = self.kv_label(&store)?;
-        crate::stats::kv_read();
+        self.backends.stats.kv_read();
         Ok(self.backends.key_value.with_conn(|c| {
             let mut stmt =
                 c.prepare_cached("SELECT value FROM spin_key_value WHERE store = ?1 AND key = ?2")?;
@@ -142,7 +142,7 @@ impl key_value::HostStore for HostState {
         value: Vec<u8>,
     ) -> wasmtime::Result<Result<(), Error>> {
         let label = self.kv_label(&store)?;
-        crate::stats::kv_write();
+        self.backends.stats.kv_write();
         Ok(self.backends.key_value.with_conn(|c| {
             c.prepare_cached(
                 "INSERT INTO spin_key_value (store, key, value) VALUES (?1, ?2, ?3)
@@ -159,7 +159,7 @@ impl key_value::HostStore for HostState {
         key: String,
     ) -> wasmtime::Result<Result<(), Error>> {
         let label = self.kv_label(&store)?;
-        crate::stats::kv_write();
+        self.backends.stats.kv_write();
         Ok(self.backends.key_value.with_conn(|c| {
             c.prepare_cached("DELETE FROM spin_key_value WHERE store = ?1 AND key = ?2")?
                 .execute((label, key))
@@ -173,7 +173,7 @@ impl key_value::HostStore for HostState {
         key: String,
     ) -> wasmtime::Result<Result<bool, Error>> {
         let label = self.kv_label(&store)?;
-        crate::stats::kv_read();
+        self.backends.stats.kv_read();
         Ok(self.backends.key_value.with_conn(|c| {
             // Spin answers `exists` by reading the value.
             c.prepare_cached("SELECT value FROM spin_key_value WHERE store = ?1 AND key = ?2")?
@@ -186,7 +186,7 @@ impl key_value::HostStore for HostState {
         store: Resource<OpenStore>,
     ) -> wasmtime::Result<Result<Vec<String>, Error>> {
         let label = self.kv_label(&store)?;
-        crate::stats::kv_read();
+        self.backends.stats.kv_read();
         Ok(self.backends.key_value.with_conn(|c| {
             let mut stmt = c.prepare_cached("SELECT key FROM spin_key_value WHERE store = ?1")?;
             stmt.query_map([label], |r| r.get(0))?.collect()

@@ -120,6 +120,7 @@ pub struct Databases(pub BTreeMap<String, Arc<Database>>);
 pub struct OpenConnection {
     database: Arc<Database>,
     conn: Option<rusqlite::Connection>,
+    stats: Arc<crate::stats::Counters>,
 }
 
 impl OpenConnection {
@@ -130,7 +131,7 @@ impl OpenConnection {
                 .database
                 .connect()
                 .map_err(|e| Error::Io(e.to_string()))?;
-            crate::stats::sqlite_connection();
+            self.stats.sqlite_connection();
             self.conn = Some(conn);
         }
         Ok(self.conn.as_ref().expect("just made"))
@@ -215,10 +216,11 @@ impl sqlite::HostConnection for HostState {
             return Ok(Err(Error::Io("too many connections opened".into())));
         }
         self.open_connections += 1;
-        crate::stats::sqlite_open();
+        self.backends.stats.sqlite_open();
         let handle = self.table.push(OpenConnection {
             database: db,
             conn: None,
+            stats: self.backends.stats.clone(),
         })?;
         Ok(Ok(handle))
     }
@@ -230,7 +232,7 @@ impl sqlite::HostConnection for HostState {
         parameters: Vec<Value>,
     ) -> wasmtime::Result<Result<QueryResult, Error>> {
         let open = self.table.get_mut(&connection)?;
-        crate::stats::sqlite_statement(&statement);
+        open.stats.sqlite_statement(&statement);
         let path = open.database.path().to_path_buf();
         blocking(|| {
             // The hook first: a held call may wait here, and a fault fires whether or not the

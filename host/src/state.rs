@@ -38,6 +38,8 @@ pub struct ComponentConfig {
 pub struct Backends {
     pub key_value: KeyValue,
     pub databases: Databases,
+    /// What this application's instances asked of storage (`App::storage_counts`).
+    pub stats: Arc<crate::stats::Counters>,
 }
 
 /// Where guest stdout and stderr go.

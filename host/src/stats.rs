@@ -1,18 +1,37 @@
-//! Process-wide counts of what the guests ask of storage: connections made, statements run,
-//! write transactions begun, key-value reads and writes. Instrumentation only (a relaxed
-//! atomic add per event): nothing here changes what a call does, so the host stays as Spin
-//! is. The load generator reads them before and after a measured window to report what one
-//! request costs (`commerce-bench`), and tests may assert counts.
+//! Counts of what the guests ask of storage: connections made, statements run, write
+//! transactions begun, key-value reads and writes. Instrumentation only (a relaxed atomic
+//! add per event): nothing here changes what a call does, so the host stays as Spin is.
+//!
+//! Each event is counted twice: for the process ([`StorageCounts::now`], which the load
+//! generator reads before and after a measured window to report what one request costs,
+//! `commerce-bench`) and for the application it happened in ([`Counters`], read with
+//! `App::storage_counts`), so a test can assert what its own requests cost while other tests
+//! run in the same process.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
-static SQLITE_OPENS: AtomicU64 = AtomicU64::new(0);
-static SQLITE_CONNECTIONS: AtomicU64 = AtomicU64::new(0);
-static SQLITE_STATEMENTS: AtomicU64 = AtomicU64::new(0);
-static SQLITE_WRITE_TRANSACTIONS: AtomicU64 = AtomicU64::new(0);
-static KV_OPENS: AtomicU64 = AtomicU64::new(0);
-static KV_READS: AtomicU64 = AtomicU64::new(0);
-static KV_WRITES: AtomicU64 = AtomicU64::new(0);
+/// One set of counters: the process's ([`PROCESS`]) or one application's.
+#[derive(Debug, Default)]
+pub struct Counters {
+    sqlite_opens: AtomicU64,
+    sqlite_connections: AtomicU64,
+    sqlite_statements: AtomicU64,
+    sqlite_write_transactions: AtomicU64,
+    kv_opens: AtomicU64,
+    kv_reads: AtomicU64,
+    kv_writes: AtomicU64,
+}
+
+/// The whole process's counts.
+static PROCESS: Counters = Counters {
+    sqlite_opens: AtomicU64::new(0),
+    sqlite_connections: AtomicU64::new(0),
+    sqlite_statements: AtomicU64::new(0),
+    sqlite_write_transactions: AtomicU64::new(0),
+    kv_opens: AtomicU64::new(0),
+    kv_reads: AtomicU64::new(0),
+    kv_writes: AtomicU64::new(0),
+};
 
 /// The counts since the process started.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -34,18 +53,9 @@ pub struct StorageCounts {
 }
 
 impl StorageCounts {
-    /// The counts now.
+    /// The process's counts now.
     pub fn now() -> Self {
-        let l = |a: &AtomicU64| a.load(Ordering::Relaxed);
-        Self {
-            sqlite_opens: l(&SQLITE_OPENS),
-            sqlite_connections: l(&SQLITE_CONNECTIONS),
-            sqlite_statements: l(&SQLITE_STATEMENTS),
-            sqlite_write_transactions: l(&SQLITE_WRITE_TRANSACTIONS),
-            kv_opens: l(&KV_OPENS),
-            kv_reads: l(&KV_READS),
-            kv_writes: l(&KV_WRITES),
-        }
+        PROCESS.read()
     }
 
     /// What happened between `earlier` and `self`.
@@ -67,29 +77,55 @@ fn bump(a: &AtomicU64) {
     a.fetch_add(1, Ordering::Relaxed);
 }
 
-pub(crate) fn sqlite_open() {
-    bump(&SQLITE_OPENS);
-}
-pub(crate) fn sqlite_connection() {
-    bump(&SQLITE_CONNECTIONS);
-}
-pub(crate) fn sqlite_statement(statement: &str) {
-    bump(&SQLITE_STATEMENTS);
+/// Whether `statement` begins a write transaction.
+fn begins_write(statement: &str) -> bool {
     let head = statement.trim_start();
-    let begins_write = head.len() >= 15
+    head.len() >= 15
         && head.is_char_boundary(15)
         && (head[..15].eq_ignore_ascii_case("BEGIN IMMEDIATE")
-            || head[..15].eq_ignore_ascii_case("BEGIN EXCLUSIVE"));
-    if begins_write {
-        bump(&SQLITE_WRITE_TRANSACTIONS);
+            || head[..15].eq_ignore_ascii_case("BEGIN EXCLUSIVE"))
+}
+
+impl Counters {
+    /// This set's counts now.
+    pub fn read(&self) -> StorageCounts {
+        let l = |a: &AtomicU64| a.load(Ordering::Relaxed);
+        StorageCounts {
+            sqlite_opens: l(&self.sqlite_opens),
+            sqlite_connections: l(&self.sqlite_connections),
+            sqlite_statements: l(&self.sqlite_statements),
+            sqlite_write_transactions: l(&self.sqlite_write_transactions),
+            kv_opens: l(&self.kv_opens),
+            kv_reads: l(&self.kv_reads),
+            kv_writes: l(&self.kv_writes),
+        }
     }
-}
-pub(crate) fn kv_open() {
-    bump(&KV_OPENS);
-}
-pub(crate) fn kv_read() {
-    bump(&KV_READS);
-}
-pub(crate) fn kv_write() {
-    bump(&KV_WRITES);
+
+    /// Counts an event in this set and in the process's.
+    fn count(&self, field: impl Fn(&Counters) -> &AtomicU64) {
+        bump(field(self));
+        bump(field(&PROCESS));
+    }
+
+    pub(crate) fn sqlite_open(&self) {
+        self.count(|c| &c.sqlite_opens);
+    }
+    pub(crate) fn sqlite_connection(&self) {
+        self.count(|c| &c.sqlite_connections);
+    }
+    pub(crate) fn sqlite_statement(&self, statement: &str) {
+        self.count(|c| &c.sqlite_statements);
+        if begins_write(statement) {
+            self.count(|c| &c.sqlite_write_transactions);
+        }
+    }
+    pub(crate) fn kv_open(&self) {
+        self.count(|c| &c.kv_opens);
+    }
+    pub(crate) fn kv_read(&self) {
+        self.count(|c| &c.kv_reads);
+    }
+    pub(crate) fn kv_write(&self) {
+        self.count(|c| &c.kv_writes);
+    }
 }
