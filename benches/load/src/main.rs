@@ -480,7 +480,7 @@ fn main() -> Result<()> {
     }
     let seed_time = started.elapsed();
 
-    let micro = if cli.micro || cli.micro_only {
+    let mut micro = if cli.micro || cli.micro_only {
         eprintln!("micro-benchmarks");
         // On a worker of the server runtime, where requests run.
         let (app, root, iterations) = (app.clone(), root.clone(), cli.micro_iterations);
@@ -588,6 +588,13 @@ fn main() -> Result<()> {
         }
         let _ = stop.send(());
         server_rt.block_on(server)??;
+    }
+    if let Some(micro) = micro.as_mut() {
+        // After the load, which has migrated the capabilities it exercised.
+        micro.connections = Some(micro::connection_costs(
+            app.state_dir(),
+            cli.micro_iterations,
+        )?);
     }
     let memory = report::Memory::probe();
     let machine_after = report::Machine::probe(&root);

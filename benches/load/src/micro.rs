@@ -1,6 +1,7 @@
 //! Micro-benchmarks of the host, in-process (no TCP): instantiation of every routed
 //! (composed) component from its `InstancePre`; key-value get/set and a SQLite query through
-//! the host, by the probe component; component sizes.
+//! the host, by the probe component; component sizes; and what a new SQLite connection costs
+//! natively, made as Spin makes one for every `open` ([`connection_costs`]).
 
 use anyhow::{Context, Result};
 use commerce_host::App;
@@ -24,8 +25,26 @@ pub struct HostCall {
     pub p99_ns: u64,
 }
 
+/// One way of making a connection, timed from `open` to the first statement's last row and
+/// the close.
+pub struct ConnectionCost {
+    pub what: &'static str,
+    pub p50_ns: u64,
+    pub p99_ns: u64,
+}
+
+/// What a new SQLite connection costs, measured on the shop's database once the load has
+/// migrated every capability (the schema objects a connection parses: `schema_objects`).
+pub struct ConnectionCosts {
+    pub iterations: usize,
+    pub schema_objects: i64,
+    pub costs: Vec<ConnectionCost>,
+}
+
 pub struct Micro {
     pub iterations: usize,
+    /// Filled after the load rows (see [`connection_costs`]).
+    pub connections: Option<ConnectionCosts>,
     pub instantiation: Vec<Instantiation>,
     pub calls: Vec<HostCall>,
     pub wasm_sizes: Vec<(String, u64)>,
@@ -118,8 +137,88 @@ pub async fn run(app: &App, root: &Path, iterations: usize) -> Result<Micro> {
     wasm_sizes.sort();
     Ok(Micro {
         iterations,
+        connections: None,
         instantiation,
         calls,
         wasm_sizes,
+    })
+}
+
+/// Times `iterations` new connections to `path`, each made as Spin makes one (a plain
+/// `rusqlite::Connection::open`, no pragma), running `statement` and closed.
+fn time_connections(path: &Path, statement: &str, iterations: usize) -> Result<Histogram<u64>> {
+    let mut h = ns_histogram();
+    let warmup = (iterations / 10).max(10);
+    for i in 0..warmup + iterations {
+        let started = Instant::now();
+        let conn = rusqlite::Connection::open(path)?;
+        {
+            let mut stmt = conn.prepare(statement)?;
+            let mut rows = stmt.query([])?;
+            while rows.next()?.is_some() {}
+        }
+        drop(conn);
+        if i >= warmup {
+            h.record(started.elapsed().as_nanos() as u64).ok();
+        }
+    }
+    Ok(h)
+}
+
+/// What a new SQLite connection costs, natively (no wasm, no host call), split by where
+/// the cost lies: the shop's database as the last connection (in WAL mode, the `-wal` and
+/// `-shm` files are made at the first read and removed at the close), the same while
+/// another connection keeps those files, and a one-table database in WAL and in rollback
+/// journal mode (the cost without the schema). Run when the server is idle.
+pub fn connection_costs(state_dir: &Path, iterations: usize) -> Result<ConnectionCosts> {
+    let shop = state_dir.join("sqlite_db.db");
+    let first = "SELECT version FROM catalog_schema_version WHERE id = 1";
+    let schema_objects: i64 = rusqlite::Connection::open(&shop)?.query_row(
+        "SELECT count(*) FROM sqlite_master",
+        [],
+        |r| r.get(0),
+    )?;
+    let mut costs = Vec::new();
+    let mut push = |what, h: Histogram<u64>| {
+        costs.push(ConnectionCost {
+            what,
+            p50_ns: h.value_at_quantile(0.5),
+            p99_ns: h.value_at_quantile(0.99),
+        })
+    };
+    push(
+        "the shop's database (WAL), no other connection open",
+        time_connections(&shop, first, iterations)?,
+    );
+    {
+        let keeper = rusqlite::Connection::open(&shop)?;
+        keeper.query_row(first, [], |_| Ok(()))?;
+        push(
+            "the shop's database (WAL), another connection open",
+            time_connections(&shop, first, iterations)?,
+        );
+    }
+    let dir = tempfile::tempdir()?;
+    for (what, mode) in [
+        (
+            "a one-table database (WAL), no other connection open",
+            "WAL",
+        ),
+        ("a one-table database (rollback journal)", "DELETE"),
+    ] {
+        let path = dir.path().join(format!("{mode}.db"));
+        let conn = rusqlite::Connection::open(&path)?;
+        conn.query_row(&format!("PRAGMA journal_mode = {mode}"), [], |_| Ok(()))?;
+        conn.execute("CREATE TABLE t (id INTEGER PRIMARY KEY)", [])?;
+        drop(conn);
+        push(
+            what,
+            time_connections(&path, "SELECT id FROM t", iterations)?,
+        );
+    }
+    Ok(ConnectionCosts {
+        iterations,
+        schema_objects,
+        costs,
     })
 }

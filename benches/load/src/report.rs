@@ -363,6 +363,24 @@ pub fn render(r: &Report) -> String {
                 );
             }
         }
+        if let Some(c) = &micro.connections {
+            let _ = writeln!(
+                s,
+                "\nA new SQLite connection, natively, made as Spin makes one per `open` (open, first statement, close; {} iterations; the shop's database then held {} schema objects):\n",
+                c.iterations, c.schema_objects
+            );
+            let _ = writeln!(s, "| Connection | p50 | p99 |");
+            let _ = writeln!(s, "|---|--:|--:|");
+            for cost in &c.costs {
+                let _ = writeln!(
+                    s,
+                    "| {} | {} | {} |",
+                    cost.what,
+                    us_from_ns(cost.p50_ns),
+                    us_from_ns(cost.p99_ns)
+                );
+            }
+        }
         let _ = writeln!(s, "\nComponent files (target/wasm32-wasip2/release):\n");
         let _ = writeln!(s, "| .wasm | size |");
         let _ = writeln!(s, "|---|--:|");
