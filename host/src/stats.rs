@@ -11,7 +11,7 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// One set of counters: the process's ([`PROCESS`]) or one application's.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Counters {
     sqlite_opens: AtomicU64,
     sqlite_connections: AtomicU64,
@@ -23,17 +23,16 @@ pub struct Counters {
 }
 
 /// The whole process's counts.
-static PROCESS: Counters = Counters {
-    sqlite_opens: AtomicU64::new(0),
-    sqlite_connections: AtomicU64::new(0),
-    sqlite_statements: AtomicU64::new(0),
-    sqlite_write_transactions: AtomicU64::new(0),
-    kv_opens: AtomicU64::new(0),
-    kv_reads: AtomicU64::new(0),
-    kv_writes: AtomicU64::new(0),
-};
+static PROCESS: Counters = Counters::new();
 
-/// The counts since the process started.
+impl Default for Counters {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Counts read from one set of [`Counters`]: since the process started, or since the app was
+/// loaded.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct StorageCounts {
     /// `sqlite::Connection::open` calls that succeeded.
@@ -87,6 +86,19 @@ fn begins_write(statement: &str) -> bool {
 }
 
 impl Counters {
+    /// Every count at zero.
+    pub const fn new() -> Self {
+        Self {
+            sqlite_opens: AtomicU64::new(0),
+            sqlite_connections: AtomicU64::new(0),
+            sqlite_statements: AtomicU64::new(0),
+            sqlite_write_transactions: AtomicU64::new(0),
+            kv_opens: AtomicU64::new(0),
+            kv_reads: AtomicU64::new(0),
+            kv_writes: AtomicU64::new(0),
+        }
+    }
+
     /// This set's counts now.
     pub fn read(&self) -> StorageCounts {
         let l = |a: &AtomicU64| a.load(Ordering::Relaxed);

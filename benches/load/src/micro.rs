@@ -50,12 +50,17 @@ pub struct Micro {
     pub wasm_sizes: Vec<(String, u64)>,
 }
 
+/// Unmeasured iterations before `iterations` measured ones.
+fn warmup(iterations: usize) -> usize {
+    (iterations / 10).max(10)
+}
+
 fn ns_histogram() -> Histogram<u64> {
     Histogram::new_with_bounds(1, 60_000_000_000, 3).expect("valid bounds")
 }
 
 pub async fn run(app: &App, root: &Path, iterations: usize) -> Result<Micro> {
-    let warmup = (iterations / 10).max(10);
+    let warmup = warmup(iterations);
     let mut instantiation = Vec::new();
     for (component, composed_size) in app.component_sizes() {
         let mut store = ns_histogram();
@@ -148,7 +153,7 @@ pub async fn run(app: &App, root: &Path, iterations: usize) -> Result<Micro> {
 /// `rusqlite::Connection::open`, no pragma), running `statement` and closed.
 fn time_connections(path: &Path, statement: &str, iterations: usize) -> Result<Histogram<u64>> {
     let mut h = ns_histogram();
-    let warmup = (iterations / 10).max(10);
+    let warmup = warmup(iterations);
     for i in 0..warmup + iterations {
         let started = Instant::now();
         let conn = rusqlite::Connection::open(path)?;
