@@ -6,6 +6,7 @@
 //! to the app composed from spin.toml. Each test gets its own state directory, so they run
 //! side by side.
 
+mod accounts_api;
 mod admin_api;
 mod browser;
 mod cart_api;

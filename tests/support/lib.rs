@@ -82,7 +82,8 @@ pub fn build_components() {
 /// The app, over state no other test sees.
 pub struct TestApp {
     pub app: App,
-    pub state: tempfile::TempDir,
+    /// Shared with the apps [`TestApp::sibling`] makes over the same state.
+    pub state: std::sync::Arc<tempfile::TempDir>,
     /// The directory of an edited manifest ([`spawn_edited_app`]), kept while the app lives.
     _manifest_dir: Option<tempfile::TempDir>,
 }
@@ -177,7 +178,7 @@ fn load_app(
     let app = App::load(options).expect("the app loads");
     TestApp {
         app,
-        state,
+        state: std::sync::Arc::new(state),
         _manifest_dir: manifest_dir,
     }
 }
@@ -203,6 +204,22 @@ pub fn spawn_edited_app(edit: impl Fn(String) -> String, variables: &[(&str, &st
 }
 
 impl TestApp {
+    /// Another app from `spin.toml` over this app's state directory, with these application
+    /// variables set: the same shop after a restart with a changed configuration.
+    pub fn sibling(&self, variables: &[(&str, &str)]) -> TestApp {
+        let mut options = options(&manifest_path(), self.state.path());
+        for (name, value) in variables {
+            options
+                .variables
+                .insert((*name).to_owned(), (*value).to_owned());
+        }
+        TestApp {
+            app: App::load(options).expect("the app loads"),
+            state: self.state.clone(),
+            _manifest_dir: None,
+        }
+    }
+
     /// Sends `req` and collects the response.
     pub async fn request(&self, req: http::Request<Bytes>) -> TestResponse {
         let res = self.app.send(req).await.expect("the host answers");

@@ -2,9 +2,8 @@
 //! message), the path a JSON pointer using the snake_case names of the WIT fields, e.g.
 //! `/variant/variant_id`.
 
-use capability_kit::ids;
 use capability_kit::validate::FieldErrors;
-use sha2::{Digest, Sha256};
+use capability_kit::{ids, secret};
 
 use crate::exports::commerce::cart::cart::VariantCheck;
 
@@ -23,10 +22,6 @@ pub const TTL_VARIABLE: &str = "cart_idle_ttl_seconds";
 
 /// The prefix of cart tokens.
 pub const TOKEN_PREFIX: &str = "ctk_";
-/// Random bytes in a token: 256 bits (the WIT asks for at least 128).
-const TOKEN_BYTES: usize = 32;
-/// Characters after the prefix: unpadded base64url of `TOKEN_BYTES` bytes.
-const TOKEN_CHARS: usize = (TOKEN_BYTES * 8).div_ceil(6);
 
 /// The idle time from the variable's value (`None` when the variable is not defined).
 pub fn idle_ttl(value: Option<&str>) -> Result<u32, String> {
@@ -112,72 +107,22 @@ pub fn set_quantity(variant: &VariantCheck) -> Vec<(String, String)> {
 
 /// Whether `token` is shaped like a cart token; any other string names no cart.
 pub fn is_token(token: &str) -> bool {
-    token.strip_prefix(TOKEN_PREFIX).is_some_and(|rest| {
-        rest.len() == TOKEN_CHARS
-            && rest
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-    })
+    secret::is_token(token, TOKEN_PREFIX)
 }
 
-/// A fresh token: the prefix and 256 random bits in unpadded base64url.
-///
-/// # Panics
-///
-/// When the host has no source of randomness, which a WASI host always has.
+/// A fresh cart token: the prefix and 256 random bits (see `capability_kit::secret`).
 pub fn new_token() -> String {
-    let mut bytes = [0u8; TOKEN_BYTES];
-    getrandom::fill(&mut bytes).expect("the host provides randomness (wasi:random)");
-    let mut token = String::from(TOKEN_PREFIX);
-    token.push_str(&base64url(&bytes));
-    token
+    secret::new_token(TOKEN_PREFIX)
 }
 
-/// What the tables keep of a token: its SHA-256 in lower-case hex. A lookup by this hash
-/// is an index lookup on a value an attacker cannot steer, so it leaks nothing about other
-/// tokens through timing.
+/// What the tables keep of a token: its SHA-256 in lower-case hex.
 pub fn token_hash(token: &str) -> String {
-    let digest = Sha256::digest(token.as_bytes());
-    let mut s = String::with_capacity(64);
-    for b in digest {
-        s.push(char::from(HEX[usize::from(b >> 4)]));
-        s.push(char::from(HEX[usize::from(b & 15)]));
-    }
-    s
-}
-
-const HEX: &[u8; 16] = b"0123456789abcdef";
-const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-
-/// Unpadded base64url (RFC 4648 §5).
-fn base64url(bytes: &[u8]) -> String {
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
-        let n = chunk
-            .iter()
-            .enumerate()
-            .fold(0u32, |n, (i, b)| n | (u32::from(*b) << (16 - 8 * i)));
-        let chars = chunk.len() + 1;
-        for k in 0..chars {
-            out.push(char::from(B64[((n >> (18 - 6 * k)) & 63) as usize]));
-        }
-    }
-    out
+    secret::token_hash(token)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn base64url_matches_rfc_4648_vectors() {
-        assert_eq!(base64url(b""), "");
-        assert_eq!(base64url(b"f"), "Zg");
-        assert_eq!(base64url(b"fo"), "Zm8");
-        assert_eq!(base64url(b"foo"), "Zm9v");
-        assert_eq!(base64url(b"foob"), "Zm9vYg");
-        assert_eq!(base64url(&[0xfb, 0xff]), "-_8");
-    }
 
     #[test]
     fn ttl_variable() {

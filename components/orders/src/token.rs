@@ -13,6 +13,7 @@
 //! the salt but neither the key nor the token. Without the salt the token is 256 bits no
 //! one can predict (the WIT asks for at least 128).
 
+use capability_kit::secret::base64url;
 use sha2::{Digest, Sha256};
 
 /// The prefix of guest tokens.
@@ -21,21 +22,7 @@ const DOMAIN: &[u8] = b"commerce:orders/guest-token/v1\0";
 /// The length of a salt, in bytes.
 pub const SALT_BYTES: usize = 32;
 
-/// SHA-256 of `data`.
-pub fn sha256(data: &[u8]) -> [u8; 32] {
-    Sha256::digest(data).into()
-}
-
-/// Lower-case hex.
-pub fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut s = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        s.push(char::from(DIGITS[usize::from(b >> 4)]));
-        s.push(char::from(DIGITS[usize::from(b & 15)]));
-    }
-    s
-}
+pub use capability_kit::secret::{hex, sha256};
 
 /// Parses lower-case hex; `None` when malformed.
 pub fn unhex(s: &str) -> Option<Vec<u8>> {
@@ -79,9 +66,7 @@ pub fn guest_token(salt: &[u8], key: &str) -> String {
 }
 
 /// What the database keeps of a token: the hex SHA-256 of its text.
-pub fn token_hash(token: &str) -> String {
-    hex(&sha256(token.as_bytes()))
-}
+pub use capability_kit::secret::token_hash;
 
 /// What the database keeps of an idempotency key: the hex SHA-256 of its text.
 pub fn key_hash(key: &str) -> String {
@@ -96,23 +81,6 @@ pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     let diff = a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y));
     // Keep the optimiser from turning the fold into an early exit.
     std::hint::black_box(diff) == 0
-}
-
-fn base64url(input: &[u8]) -> String {
-    const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    let mut out = String::with_capacity(input.len().div_ceil(3) * 4);
-    for chunk in input.chunks(3) {
-        let b = [
-            chunk[0],
-            chunk.get(1).copied().unwrap_or(0),
-            chunk.get(2).copied().unwrap_or(0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for i in 0..=chunk.len() {
-            out.push(char::from(B64[((n >> (18 - 6 * i)) & 63) as usize]));
-        }
-    }
-    out
 }
 
 #[cfg(test)]

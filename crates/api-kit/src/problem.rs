@@ -15,6 +15,11 @@ pub enum ProblemType {
     /// 401: the request carries no credentials (or malformed ones); `WWW-Authenticate`
     /// says which scheme to use.
     Unauthorized,
+    /// 401: the email and password (or the current password) do not match an account.
+    InvalidCredentials,
+    /// 400: a one-time token (password reset, email verification) is unknown, expired,
+    /// replaced or already used: one answer for all.
+    InvalidToken,
     /// 403: the request's credentials are not good for this resource.
     Forbidden,
     /// 404: nothing at this URL (unknown route, id or slug).
@@ -40,6 +45,8 @@ impl ProblemType {
             Self::InvalidInput => "invalid-input",
             Self::Unauthorized => "unauthorized",
             Self::Forbidden => "forbidden",
+            Self::InvalidCredentials => "invalid-credentials",
+            Self::InvalidToken => "invalid-token",
             Self::PayloadTooLarge => "payload-too-large",
             Self::NotFound => "not-found",
             Self::MethodNotAllowed => "method-not-allowed",
@@ -56,6 +63,8 @@ impl ProblemType {
             Self::InvalidInput => "Invalid input",
             Self::Unauthorized => "Unauthorized",
             Self::Forbidden => "Forbidden",
+            Self::InvalidCredentials => "Invalid credentials",
+            Self::InvalidToken => "Invalid token",
             Self::PayloadTooLarge => "Payload too large",
             Self::NotFound => "Not found",
             Self::MethodNotAllowed => "Method not allowed",
@@ -72,6 +81,8 @@ impl ProblemType {
             Self::InvalidInput => 400,
             Self::Unauthorized => 401,
             Self::Forbidden => 403,
+            Self::InvalidCredentials => 401,
+            Self::InvalidToken => 400,
             Self::PayloadTooLarge => 413,
             Self::NotFound => 404,
             Self::MethodNotAllowed => 405,

@@ -8,6 +8,7 @@
 //! - [`cursor`]: opaque, tagged keyset cursors for listings.
 //! - [`currency`]: the active ISO 4217 currencies and their minor units.
 //! - [`country`]: the assigned ISO 3166-1 alpha-2 country codes.
+//! - [`secret`]: bearer tokens and the SHA-256 hashes the tables keep of them.
 //! - [`validate`]: a collector of field errors with JSON-pointer paths, and common rules.
 //! - [`db`]: SQLite migrations, transactions and row decoding over Spin's SQLite API.
 
@@ -18,4 +19,5 @@ pub mod currency;
 pub mod cursor;
 pub mod db;
 pub mod ids;
+pub mod secret;
 pub mod validate;

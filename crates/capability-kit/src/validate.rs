@@ -5,6 +5,8 @@ use crate::{country, currency};
 
 /// The longest slug accepted.
 pub const MAX_SLUG_CHARS: usize = 100;
+/// The longest email address, in characters (RFC 5321's limit on a path, less the brackets).
+pub const MAX_EMAIL: usize = 254;
 
 /// Collects field errors as (JSON-pointer path, message) pairs, in the order found.
 #[derive(Debug, Default)]
@@ -85,6 +87,34 @@ impl FieldErrors {
         }
         ok
     }
+}
+
+/// Whether `s` is a syntactically valid email address: a local part of 1 to 64 characters
+/// and a domain of at least two dot-separated labels of letters, digits and hyphens, at
+/// most [`MAX_EMAIL`] characters in all, no spaces or control characters.
+pub fn is_email(s: &str) -> bool {
+    if s.chars().count() > MAX_EMAIL || s.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return false;
+    }
+    let Some((local, domain)) = s.rsplit_once('@') else {
+        return false;
+    };
+    let local_ok = !local.is_empty()
+        && local.chars().count() <= 64
+        && !local.contains('@')
+        && !local.starts_with('.')
+        && !local.ends_with('.')
+        && !local.contains("..");
+    let labels: Vec<&str> = domain.split('.').collect();
+    let domain_ok = labels.len() >= 2
+        && labels.iter().all(|l| {
+            !l.is_empty()
+                && l.chars().count() <= 63
+                && !l.starts_with('-')
+                && !l.ends_with('-')
+                && l.chars().all(|c| c.is_alphanumeric() || c == '-')
+        });
+    local_ok && domain_ok
 }
 
 /// Whether `s` is a slug: 1 to 100 lower-case ASCII letters, digits and hyphens, not

@@ -38,4 +38,6 @@ mod bindings {
     });
 }
 
-pub use bindings::commerce::{cart, catalog, inventory, orders, payments, pricing};
+pub use bindings::commerce::{cart, catalog, identity, inventory, orders, payments, pricing};
+
+pub mod identity_json;
