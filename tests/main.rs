@@ -16,6 +16,7 @@ mod checkout_api;
 mod composition;
 mod demo_shop;
 mod file_server;
+mod identity_admin_api;
 mod inventory_component;
 mod once;
 mod openapi;
