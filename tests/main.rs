@@ -28,5 +28,6 @@ mod product_availability;
 mod products_api;
 mod sales_admin_api;
 mod search;
+mod staff_roles;
 mod storefront;
 mod system_api;

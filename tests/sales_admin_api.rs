@@ -648,7 +648,7 @@ async fn fulfil_ship_deliver_and_illegal_transitions_change_nothing() {
     let last = events.last().unwrap();
     assert_eq!(last["kind"], "note");
     assert_eq!(last["note"], "Left with the neighbour.");
-    assert_eq!(last["actor"], "admin");
+    assert_eq!(last["actor"], "owner (admin_token)");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -779,7 +779,7 @@ async fn cancelling_a_paid_order_refunds_it_and_restocks_with_a_reason() {
         .collect();
     assert_eq!(trail, [("cancellation", 2), ("sale", -2), ("recount", 10)]);
     assert_eq!(movements[0]["note"], format!("order #{number} cancelled"));
-    assert_eq!(movements[0]["actor"], "admin");
+    assert_eq!(movements[0]["actor"], "owner (admin_token)");
     assert_eq!(movements[0]["on_hand_after"], 10);
     let by_reason = shop
         .get("/admin/inventory/movements?reason=cancellation")
@@ -1133,7 +1133,7 @@ async fn stock_counts_and_adjustments_refuse_bad_input_and_keep_an_audit_trail()
     assert_eq!(v["movement"]["delta"], 5);
     assert_eq!(v["movement"]["on_hand_after"], 15);
     assert_eq!(v["movement"]["reason"], "received");
-    assert_eq!(v["movement"]["actor"], "admin");
+    assert_eq!(v["movement"]["actor"], "owner (admin_token)");
     assert_eq!(v["stock"]["available"], 15);
     // The same delivery posted twice counts once.
     let replay = shop

@@ -54,6 +54,7 @@ use api_kit::admin::send;
 use api_kit::{At, FieldError, JsonChecker, Problem, Query, allow, json};
 use bindings::commerce::catalog::catalog::{self, Error};
 use bindings::commerce::catalog::catalog_admin::{self as admin, AdminProductFilter};
+use commerce_bindings::identity::identity::Permission;
 use commerce_types::types::PageRequest;
 use spin_sdk::http::{IncomingRequest, Method, Request, Response, ResponseOutparam};
 
@@ -66,7 +67,14 @@ const PREFIX: &str = "/admin";
 
 async fn handle(req: IncomingRequest, out: ResponseOutparam) {
     let path = api_kit::incoming_path(&req);
-    if let Err(problem) = api_kit::admin::authorize(&req) {
+    // Reads need catalog-read, everything else catalog-write; decided before the body is
+    // read. (The export is a GET: a read.)
+    let permission = if matches!(req.method(), Method::Get | Method::Head) {
+        Permission::CatalogRead
+    } else {
+        Permission::CatalogWrite
+    };
+    if let Err(problem) = api_kit::admin::authorize_staff(&req, permission) {
         return send(out, problem.with_instance(&path).into_response()).await;
     }
     let limit = if path == import::IMPORT_PATH {

@@ -4,7 +4,7 @@
 
 use crate::fail::Fail;
 use crate::sales::idempotency_key;
-use crate::{ACTOR, json, listing_query, no_query, no_route, output, page};
+use crate::{actor, json, listing_query, no_query, no_route, output, page};
 use api_kit::{At, JsonChecker, Problem, allow};
 use commerce_bindings::inventory::inventory::{self, Error};
 use commerce_bindings::inventory::inventory_admin::{
@@ -179,7 +179,7 @@ fn adjust(req: &Request, variant_id: &str) -> Result<Response, Fail> {
         delta,
         reason,
         note,
-        actor: ACTOR.to_owned(),
+        actor: actor(),
         idempotency_key: key,
     })
     .map_err(not_a_variant)?;
@@ -204,7 +204,7 @@ fn set_on_hand(req: &Request, variant_id: &str) -> Result<Response, Fail> {
         variant_id: variant_id.to_owned(),
         on_hand,
         note,
-        actor: ACTOR.to_owned(),
+        actor: actor(),
         idempotency_key: key,
     })
     .map_err(not_a_variant)?;

@@ -47,6 +47,7 @@ mod bindings {
             "commerce:payments/payments-admin@0.1.0": commerce_bindings::payments::payments_admin,
             "commerce:orders/orders@0.1.0": commerce_bindings::orders::orders,
             "commerce:orders/orders-admin@0.1.0": commerce_bindings::orders::orders_admin,
+            "commerce:identity/identity@0.1.0": commerce_bindings::identity::identity,
         },
     });
 }
@@ -66,6 +67,7 @@ mod entry {
 
 use api_kit::admin::send;
 use api_kit::{At, FieldError, JsonChecker, Problem, Query};
+use commerce_bindings::identity::identity::Permission;
 use commerce_types::types::PageRequest;
 use fail::Fail;
 use spin_sdk::http::{IncomingRequest, Request, Response, ResponseOutparam};
@@ -73,14 +75,53 @@ use spin_sdk::http::{IncomingRequest, Request, Response, ResponseOutparam};
 /// The largest body: every body of this API is a small JSON object.
 pub const JSON_LIMIT: usize = 64 * 1024;
 
-/// Who the capabilities record as having acted. The admin token names no person; when
-/// identity brings per-person tokens, their names go here.
-pub const ACTOR: &str = "admin";
+thread_local! {
+    /// Who is making this request (an API token's name, or the bootstrap owner), set by
+    /// [`handle`] before routing: every write records it as its actor.
+    static ACTOR: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
+}
+
+/// The actor of the request being served.
+pub fn actor() -> String {
+    ACTOR.with(|a| a.borrow().clone())
+}
+
+/// The permission a request needs, from its method and path alone (the body is unread):
+/// reads need the area's `*-read`, writes its `*-write`; a refund or a cancel (which
+/// refunds a paid order) needs `payments-write`; any other path `staff-manage`, so only
+/// the owner learns that it does not exist.
+fn permission(method: &spin_sdk::http::Method, path: &str) -> Permission {
+    use spin_sdk::http::Method;
+    let read = matches!(method, Method::Get | Method::Head);
+    let segments: Vec<&str> = path
+        .strip_prefix("/admin/")
+        .unwrap_or("")
+        .split('/')
+        .collect();
+    let (read_p, write_p) = match segments.first().copied() {
+        Some("orders") => (Permission::OrdersRead, Permission::OrdersWrite),
+        Some("inventory") => (Permission::InventoryRead, Permission::InventoryWrite),
+        Some("shipping-methods" | "tax-rates") => {
+            (Permission::PricingRead, Permission::PricingWrite)
+        }
+        _ => return Permission::StaffManage,
+    };
+    if read {
+        read_p
+    } else if segments.first() == Some(&"orders")
+        && matches!(segments.last().copied(), Some("refunds" | "cancel"))
+    {
+        Permission::PaymentsWrite
+    } else {
+        write_p
+    }
+}
 
 async fn handle(req: IncomingRequest, out: ResponseOutparam) {
     let path = api_kit::incoming_path(&req);
-    if let Err(problem) = api_kit::admin::authorize(&req) {
-        return send(out, problem.with_instance(&path).into_response()).await;
+    match api_kit::admin::authorize_staff(&req, permission(&req.method(), &path)) {
+        Ok(actor) => ACTOR.with(|a| *a.borrow_mut() = actor.name),
+        Err(problem) => return send(out, problem.with_instance(&path).into_response()).await,
     }
     let req = match api_kit::read_limited(req, JSON_LIMIT).await {
         Ok(req) => req,

@@ -2,7 +2,7 @@
 //! refunding, which also move stock and money, are in [`crate::sales`].
 
 use crate::fail::Fail;
-use crate::{ACTOR, json, listing_query, no_body, no_query, no_route, output, page};
+use crate::{actor, json, listing_query, no_body, no_query, no_route, output, page};
 use api_kit::{FieldError, JsonChecker, Problem, allow};
 use commerce_bindings::orders::orders::{self, Order, OrderStatus, Tracking};
 use commerce_bindings::orders::orders_admin::{self as admin, OrderFilter};
@@ -39,9 +39,9 @@ pub fn route(req: &Request, rest: &[&str]) -> Result<Response, Fail> {
             no_body(req)?;
             let order = find(key)?;
             let order = if *action == "fulfil" {
-                admin::fulfil(&order.id, ACTOR)?
+                admin::fulfil(&order.id, &actor())?
             } else {
-                admin::deliver(&order.id, ACTOR)?
+                admin::deliver(&order.id, &actor())?
             };
             json(200, &output::order(&order))
         }
@@ -218,7 +218,7 @@ fn tracking(c: &mut JsonChecker, at: &api_kit::At) -> Tracking {
 fn ship(req: &Request, key: &str) -> Result<Response, Fail> {
     let tracking = crate::opt_body(req, tracking)?;
     let order = find(key)?;
-    let shipped = admin::ship(&order.id, tracking.as_ref(), ACTOR).map_err(|e| match e {
+    let shipped = admin::ship(&order.id, tracking.as_ref(), &actor()).map_err(|e| match e {
         // The orders component names the fields of its `tracking` record.
         orders::Error::InvalidInput(errors) => Problem::invalid_input(
             errors
@@ -243,6 +243,6 @@ fn note(req: &Request, key: &str) -> Result<Response, Fail> {
         c.string(&o.field("note"))
     })?;
     let order = find(key)?;
-    admin::add_note(&order.id, &note, ACTOR)?;
+    admin::add_note(&order.id, &note, &actor())?;
     crate::no_content()
 }

@@ -40,7 +40,7 @@
 
 use crate::fail::{self, Fail};
 use crate::orders::{find, payments_of, refunds_of};
-use crate::{ACTOR, json, opt_body, output};
+use crate::{actor, json, opt_body, output};
 use api_kit::{At, FieldError, JsonChecker, Problem};
 use commerce_bindings::inventory::inventory::{self, ReservationStatus};
 use commerce_bindings::inventory::inventory_admin::{self, MovementReason, NewAdjustment};
@@ -78,7 +78,7 @@ pub fn cancel(req: &Request, key: &str) -> Result<Response, Fail> {
     .flatten()
     .unwrap_or_else(|| DEFAULT_REASON.to_owned());
     let order = find(key)?;
-    let order = admin::cancel(&order.id, &reason, ACTOR)?;
+    let order = admin::cancel(&order.id, &reason, &actor())?;
     let mut done = Followups::default();
     let order = if order.paid_at.is_none() {
         after_unpaid_cancel(order, &mut done)?
@@ -142,7 +142,7 @@ fn after_paid_cancel(mut order: Order, done: &mut Followups) -> Result<Order, Fa
                         delta,
                         reason: MovementReason::Cancellation,
                         note: Some(format!("order #{} cancelled", order.number)),
-                        actor: ACTOR.to_owned(),
+                        actor: actor(),
                         idempotency_key: Some(format!("cancel:{}:{i}", order.id)),
                     })?);
                 }
@@ -182,7 +182,7 @@ fn refund_rest(order: &Order, payment_id: &str) -> Result<Option<(Refund, Order)
         .clone()
         .unwrap_or_else(|| DEFAULT_REASON.to_owned());
     let key = format!("admin-cancel:{payment_id}");
-    match sales_kit::refund_and_book(&order.id, payment_id, key, reason, ACTOR) {
+    match sales_kit::refund_and_book(&order.id, payment_id, key, reason, &actor()) {
         Ok(None) => Ok(None),
         Ok(Some((refund, booked))) => {
             let order = booked_order(&refund, booked)?;
@@ -199,7 +199,7 @@ fn refund_rest(order: &Order, payment_id: &str) -> Result<Option<(Refund, Order)
 /// pending before, and answered as failed (its amount is refundable again). Idempotent by
 /// the refund id.
 fn book(order: &Order, refund: &Refund) -> Result<Order, Fail> {
-    let booked = sales_kit::book_refund(&order.id, refund, ACTOR)?;
+    let booked = sales_kit::book_refund(&order.id, refund, &actor())?;
     booked_order(refund, booked)
 }
 
