@@ -1754,3 +1754,133 @@ async fn a_checkout_opens_at_most_one_connection_per_capability_and_a_cart_read_
         "a cart read wrote to key-value: {cost:?}"
     );
 }
+
+/// Registers and signs in a customer (with a cheap Argon2id cost set on the app); the
+/// session token.
+async fn signed_in_customer(app: &TestApp, email: &str) -> String {
+    let json_body = |v: Value| v.to_string().into_bytes();
+    let ct = [("content-type", "application/json")];
+    let r = send(
+        app,
+        "POST",
+        "/api/account/register",
+        &ct,
+        json_body(json!({"email": email, "password": "correct horse battery"})),
+    )
+    .await;
+    assert_eq!(r.status, 202);
+    let r = send(
+        app,
+        "POST",
+        "/api/account/sign-in",
+        &ct,
+        json_body(json!({"email": email, "password": "correct horse battery"})),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    r.json()["token"].as_str().unwrap().to_owned()
+}
+
+async fn signed_in_checkout(app: &TestApp, session: &str, key: &str, body: &Value) -> TestResponse {
+    send(
+        app,
+        "POST",
+        "/api/checkout",
+        &[
+            ("content-type", "application/json"),
+            ("idempotency-key", key),
+            ("authorization", &format!("Bearer {session}")),
+        ],
+        body.to_string().into_bytes(),
+    )
+    .await
+}
+
+async fn get_as(app: &TestApp, session: &str, path: &str) -> TestResponse {
+    let r = app
+        .get_with(path, &[("authorization", &format!("Bearer {session}"))])
+        .await;
+    commerce_tests::openapi::check_response("GET", path, &r);
+    r
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_signed_in_checkout_places_the_order_for_the_customer_who_alone_sees_it() {
+    let shop = shop_in(
+        spawn_app_with(&[
+            ("payments_test_webhook_secret", WEBHOOK_SECRET),
+            ("identity_argon2_memory_kib", "64"),
+            ("identity_argon2_iterations", "1"),
+        ]),
+        10,
+    )
+    .await;
+    let ana = signed_in_customer(&shop.app, "ana@example.com").await;
+    let bo = signed_in_customer(&shop.app, "bo@example.com").await;
+
+    let cart = shop.cart(2).await;
+    let r = signed_in_checkout(&shop.app, &ana, "key-ana-1", &shop.body(&cart, CARD_OK)).await;
+    assert_eq!(r.status, 201, "{}", String::from_utf8_lossy(&r.body));
+    let number = r.json()["order"]["number"].as_u64().unwrap();
+    // A guest's order is nobody's.
+    let guest_cart = shop.cart(1).await;
+    let r = shop
+        .checkout("key-guest-1", &shop.body(&guest_cart, CARD_OK))
+        .await;
+    assert_eq!(r.status, 201);
+    let guest_number = r.json()["order"]["number"].as_u64().unwrap();
+
+    let r = get_as(&shop.app, &ana, "/api/orders").await;
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    assert_eq!(r.headers["cache-control"], "no-store");
+    let items = r.json()["items"].as_array().unwrap().clone();
+    assert_eq!(items.len(), 1);
+    assert_eq!(items[0]["number"].as_u64(), Some(number));
+    assert_eq!(items[0]["status"], "paid");
+    let r = get_as(&shop.app, &ana, &format!("/api/orders/{number}")).await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.json()["status"], "paid");
+    // Another customer sees neither her orders nor the guest's: the same 404.
+    let r = get_as(&shop.app, &bo, "/api/orders").await;
+    assert!(r.json()["items"].as_array().unwrap().is_empty());
+    for n in [number, guest_number] {
+        let r = get_as(&shop.app, &bo, &format!("/api/orders/{n}")).await;
+        assert_eq!(r.status, 404, "{n}");
+    }
+    let r = get_as(&shop.app, &ana, &format!("/api/orders/{guest_number}")).await;
+    assert_eq!(r.status, 404);
+    // Without a session the list is a 401.
+    let r = shop.app.get("/api/orders").await;
+    assert_eq!(r.status, 401);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_checkout_with_an_ended_session_is_refused_and_holds_nothing() {
+    let shop = shop_in(
+        spawn_app_with(&[
+            ("payments_test_webhook_secret", WEBHOOK_SECRET),
+            ("identity_argon2_memory_kib", "64"),
+            ("identity_argon2_iterations", "1"),
+        ]),
+        10,
+    )
+    .await;
+    let ana = signed_in_customer(&shop.app, "ana@example.com").await;
+    let r = send(
+        &shop.app,
+        "POST",
+        "/api/account/sign-out",
+        &[("authorization", &format!("Bearer {ana}"))],
+        Vec::new(),
+    )
+    .await;
+    assert_eq!(r.status, 204);
+    let cart = shop.cart(2).await;
+    let body = shop.body(&cart, CARD_OK);
+    let r = signed_in_checkout(&shop.app, &ana, "key-dead-1", &body).await;
+    assert_eq!(r.status, 401, "{}", String::from_utf8_lossy(&r.body));
+    // Nothing was held or taken: the same cart checks out as a guest, with the same key.
+    assert_eq!(shop.stock().await, (10, 0, 10));
+    let r = shop.checkout("key-dead-1", &body).await;
+    assert_eq!(r.status, 201, "{}", String::from_utf8_lossy(&r.body));
+}

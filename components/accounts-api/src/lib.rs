@@ -22,7 +22,7 @@
 //! A sign-in with `"session": "bearer"` (the default) answers the token (`stk_…`) in the
 //! body, for API clients, which send it back as `Authorization: Bearer stk_…`. With
 //! `"session": "cookie"` (the storefront's choice) the token goes only into the cookie
-//! [`COOKIE`], `HttpOnly; Secure; SameSite=Lax; Path=/` with the session's lifetime, so
+//! `__Host-session` ([`api_kit::session`]), `HttpOnly; Secure; SameSite=Lax; Path=/` with the session's lifetime, so
 //! page scripts never see it. Every route that needs a session accepts either; with both,
 //! the header wins.
 //!
@@ -73,9 +73,6 @@ use spin_sdk::http::{Method, Request, Response};
 
 /// The account routes' base.
 const BASE: &str = "/api/account";
-/// The session cookie. `__Host-` makes browsers refuse it unless it is `Secure`, has
-/// `Path=/` and no `Domain`: no other host or path can set or shadow it.
-pub const COOKIE: &str = "__Host-session";
 /// The largest JSON body an account route reads.
 const MAX_BODY: usize = 8192;
 
@@ -90,7 +87,7 @@ fn route(req: &Request, path: &str) -> Result<Response, Problem> {
         "" => {
             api_kit::allow(req, &[Method::Get, Method::Patch])?;
             if *req.method() == Method::Get {
-                let token = session_token(req, false)?;
+                let token = api_kit::session::required_token(req, false)?;
                 let customer = identity::get_profile(&token).map_err(session_problem)?;
                 api_kit::json(200, &CustomerJson::from(&customer))
             } else {
@@ -101,13 +98,13 @@ fn route(req: &Request, path: &str) -> Result<Response, Problem> {
         "/sign-in" => post(req, sign_in),
         "/sign-out" => post(req, |req| {
             // Idempotent: no token, or a dead one, still signs out and clears the cookie.
-            if let Some(token) = find_session_token(req, true)? {
+            if let Some(token) = api_kit::session::token(req, true)? {
                 identity::sign_out(&token).map_err(other_problem)?;
             }
             Ok(signed_out())
         }),
         "/sign-out-everywhere" => post(req, |req| {
-            let token = session_token(req, true)?;
+            let token = api_kit::session::required_token(req, true)?;
             identity::sign_out_everywhere(&token).map_err(session_problem)?;
             Ok(signed_out())
         }),
@@ -132,7 +129,7 @@ fn route(req: &Request, path: &str) -> Result<Response, Problem> {
             Ok(no_content())
         }),
         "/email-verification" => post(req, |req| {
-            let token = session_token(req, true)?;
+            let token = api_kit::session::required_token(req, true)?;
             identity::request_email_verification(&token).map_err(session_problem)?;
             accepted(
                 "A message with a verification link is on its way, unless the email is verified already.",
@@ -168,99 +165,6 @@ fn body(req: &Request) -> Result<serde_json::Value, Problem> {
     api_kit::json_value_body(req)
 }
 
-/// A header's value as text, if it is text.
-fn header(req: &Request, name: &str) -> Option<String> {
-    req.header(name)
-        .and_then(|v| v.as_str())
-        .map(|s| s.trim().to_owned())
-}
-
-/// The session token of the request: the bearer token, else the session cookie (which,
-/// for a `changes` request, must come with a same-origin proof). `None` without either.
-fn find_session_token(req: &Request, changes: bool) -> Result<Option<String>, Problem> {
-    if let Some(authorization) = header(req, "authorization") {
-        return match api_kit::auth::bearer_token(&authorization) {
-            Some(token) => Ok(Some(token.to_owned())),
-            None => Err(missing_session()),
-        };
-    }
-    let Some(token) = cookie(req, COOKIE) else {
-        return Ok(None);
-    };
-    if changes && !same_origin(req) {
-        return Err(Problem::new(
-            ProblemType::Forbidden,
-            "A change made with the session cookie must come from the shop's own pages (its \
-             Origin must be this site's).",
-        ));
-    }
-    Ok(Some(token))
-}
-
-/// The session token, or 401.
-fn session_token(req: &Request, changes: bool) -> Result<String, Problem> {
-    find_session_token(req, changes)?.ok_or_else(missing_session)
-}
-
-fn missing_session() -> Problem {
-    Problem::unauthorized(
-        "This resource needs a signed-in customer: an `Authorization: Bearer stk_…` header \
-         or the session cookie.",
-    )
-}
-
-/// The value of the cookie `name` in the `Cookie` header(s).
-fn cookie(req: &Request, name: &str) -> Option<String> {
-    req.headers()
-        .filter(|(n, _)| n.eq_ignore_ascii_case("cookie"))
-        .filter_map(|(_, v)| v.as_str().map(str::to_owned))
-        .flat_map(|v| {
-            v.split(';')
-                .map(|pair| pair.trim().to_owned())
-                .collect::<Vec<_>>()
-        })
-        .find_map(|pair| {
-            let (n, v) = pair.split_once('=')?;
-            (n.trim() == name).then(|| v.trim().to_owned())
-        })
-        .filter(|v| !v.is_empty())
-}
-
-/// The authority (`host[:port]`) the request was sent to: from Spin's `spin-full-url`
-/// (which Spin builds from the request's `Host`), else the `Host` header.
-fn request_authority(req: &Request) -> String {
-    header(req, "spin-full-url")
-        .and_then(|url| {
-            let rest = url.split_once("://")?.1;
-            Some(rest[..rest.find('/').unwrap_or(rest.len())].to_owned())
-        })
-        .or_else(|| header(req, "host"))
-        .unwrap_or_default()
-}
-
-/// Whether a browser says the request comes from this site: its `Origin` names the host
-/// the request was sent to, or, without `Origin`, `Sec-Fetch-Site` is `same-origin`.
-fn same_origin(req: &Request) -> bool {
-    if let Some(origin) = header(req, "origin") {
-        let host = request_authority(req);
-        let authority = origin
-            .strip_prefix("https://")
-            .or_else(|| origin.strip_prefix("http://"));
-        return !host.is_empty() && authority.is_some_and(|a| a.eq_ignore_ascii_case(&host));
-    }
-    header(req, "sec-fetch-site").is_some_and(|s| s.eq_ignore_ascii_case("same-origin"))
-}
-
-/// The `Set-Cookie` value of a session, or of its removal (`None`).
-fn session_cookie(token: Option<(&str, i64)>) -> String {
-    match token {
-        Some((token, max_age)) => {
-            format!("{COOKIE}={token}; Max-Age={max_age}; Path=/; Secure; HttpOnly; SameSite=Lax")
-        }
-        None => format!("{COOKIE}=; Max-Age=0; Path=/; Secure; HttpOnly; SameSite=Lax"),
-    }
-}
-
 fn no_content() -> Response {
     Response::builder().status(204).body(Vec::new()).build()
 }
@@ -269,7 +173,7 @@ fn no_content() -> Response {
 fn signed_out() -> Response {
     Response::builder()
         .status(204)
-        .header("set-cookie", session_cookie(None))
+        .header("set-cookie", api_kit::session::set_cookie(None))
         .body(Vec::new())
         .build()
 }
@@ -355,7 +259,7 @@ fn sign_in(req: &Request) -> Result<Response, Problem> {
         let max_age = (signed_in.session.expires_at - now) / 1000;
         response.set_header(
             "set-cookie",
-            session_cookie(Some((&signed_in.token, max_age))),
+            api_kit::session::set_cookie(Some((&signed_in.token, max_age))),
         );
     }
     Ok(response)
@@ -363,7 +267,7 @@ fn sign_in(req: &Request) -> Result<Response, Problem> {
 
 /// `PATCH /api/account`.
 fn update_profile(req: &Request) -> Result<Response, Problem> {
-    let token = session_token(req, true)?;
+    let token = api_kit::session::required_token(req, true)?;
     let value = body(req)?;
     let mut c = JsonChecker::new();
     let o = c.object(&At::root(&value), &["email", "name", "marketing_consent"]);
@@ -395,7 +299,7 @@ fn update_profile(req: &Request) -> Result<Response, Problem> {
 
 /// `POST /api/account/password`.
 fn change_password(req: &Request) -> Result<Response, Problem> {
-    let token = session_token(req, true)?;
+    let token = api_kit::session::required_token(req, true)?;
     let value = body(req)?;
     let mut c = JsonChecker::new();
     let o = c.object(&At::root(&value), &["current_password", "new_password"]);
@@ -417,7 +321,7 @@ fn session_problem(e: Error) -> Problem {
     match e {
         Error::InvalidToken => {
             Problem::unauthorized("The session is unknown, expired or ended: sign in again.")
-                .with_header("set-cookie", session_cookie(None))
+                .with_header("set-cookie", api_kit::session::set_cookie(None))
         }
         other => other_problem(other),
     }

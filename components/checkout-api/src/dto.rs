@@ -109,6 +109,10 @@ pub struct Plan {
     pub shipping_address: Address,
     pub billing_address: Option<Address>,
     pub email: String,
+    /// The signed-in customer the order is placed for; `None` for a guest (and in plans
+    /// stored before accounts existed).
+    #[serde(default)]
+    pub customer_id: Option<String>,
 }
 
 fn tax_mode_name(mode: types::TaxMode) -> &'static str {
@@ -171,7 +175,7 @@ impl Plan {
             shipping_address: (&self.shipping_address).into(),
             billing_address: self.billing_address.as_ref().map(Into::into),
             email: self.email.clone(),
-            customer_id: None,
+            customer_id: self.customer_id.clone(),
             reservation_id: Some(reservation_id.to_owned()),
             payment_id: None,
         }
@@ -179,19 +183,7 @@ impl Plan {
 }
 
 /// The status of an order as the API names it.
-pub fn order_status(s: orders::OrderStatus) -> &'static str {
-    use orders::OrderStatus as S;
-    match s {
-        S::PendingPayment => "pending_payment",
-        S::Paid => "paid",
-        S::Fulfilled => "fulfilled",
-        S::Shipped => "shipped",
-        S::Delivered => "delivered",
-        S::Cancelled => "cancelled",
-        S::Refunded => "refunded",
-        S::PartiallyRefunded => "partially_refunded",
-    }
-}
+pub use commerce_bindings::orders_json::order_status;
 
 /// The status of a payment as the API names it.
 pub fn payment_status(s: payments::PaymentStatus) -> &'static str {

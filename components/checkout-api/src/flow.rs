@@ -95,7 +95,9 @@ pub fn holder(key: &str, request_hash: &str) -> String {
 pub fn checkout(req: &Request, path: &str) -> Result<Response, Problem> {
     let key = api_kit::required_idempotency_key(req, request::MAX_KEY_CHARS, "checkout attempt")?;
     let body = api_kit::json_value_body(req)?;
-    let co = request::parse(&body)?;
+    let mut co = request::parse(&body)?;
+    // Who the order is for: known before anything is claimed, so a dead session stops here.
+    co.customer_id = crate::customer(req, true)?;
     let holder = holder(&key, &co.hash);
     let conn = store::open().map_err(|e| Problem::unavailable(format!("checkout store: {e}")))?;
     let stored = store::get(&conn, &key).map_err(storage)?;
@@ -410,6 +412,7 @@ fn plan_cart(co: &Checkout, cart: &cart::Cart) -> Result<Plan, Stop> {
         shipping_address: co.shipping_address.clone(),
         billing_address: co.billing_address.clone(),
         email: co.email.clone(),
+        customer_id: co.customer_id.clone(),
     })
 }
 

@@ -7,7 +7,13 @@
 //! |--------------------------------------------|---------------------------------------------|
 //! | `POST /api/checkout`                       | 201 paid order, 202 action needed, problems |
 //! | `GET /api/orders/{number}?token=ogt_…`     | a guest's order (404 for a wrong token)     |
+//! | `GET /api/orders` (signed in)              | the customer's orders, newest first         |
+//! | `GET /api/orders/{number}` (signed in)     | the customer's order (404 for another's)    |
 //! | `POST /api/payments/webhooks/{provider}`   | 200 processed or replayed, 400, 503 retry   |
+//!
+//! A checkout made with a session (`Authorization: Bearer stk_…` or the session cookie, see
+//! [`api_kit::session`]) places the order for that customer; one with an unknown or
+//! ended session is refused with 401 rather than placed as a guest's.
 //!
 //! See [`flow`] for the checkout saga and how it resumes.
 
@@ -37,6 +43,7 @@ mod bindings {
             "commerce:payments/payments-admin@0.1.0": commerce_bindings::payments::payments_admin,
             "commerce:orders/orders@0.1.0": commerce_bindings::orders::orders,
             "commerce:orders/orders-admin@0.1.0": commerce_bindings::orders::orders_admin,
+            "commerce:identity/identity@0.1.0": commerce_bindings::identity::identity,
         },
     });
 }
@@ -54,11 +61,15 @@ mod entry {
 }
 
 use api_kit::{FieldError, Problem, Query};
+use commerce_bindings::identity::identity;
 use commerce_bindings::orders::orders;
+use commerce_bindings::orders_json::OrderSummaryJson;
+use commerce_types::types::PageRequest;
 use spin_sdk::http::{Method, Request, Response};
 
 const CHECKOUT: &str = "/api/checkout";
 const ORDERS: &str = "/api/orders/";
+const CUSTOMER_ORDERS: &str = "/api/orders";
 const WEBHOOKS: &str = "/api/payments/webhooks/";
 
 /// Dispatches on the full request path.
@@ -67,12 +78,16 @@ fn route(req: &Request, path: &str) -> Result<Response, Problem> {
         api_kit::allow(req, &[Method::Post])?;
         return flow::checkout(req, path);
     }
+    if path == CUSTOMER_ORDERS {
+        api_kit::allow(req, &[Method::Get])?;
+        return customer_orders(req);
+    }
     if let Some(number) = path.strip_prefix(ORDERS)
         && !number.is_empty()
         && !number.contains('/')
     {
         api_kit::allow(req, &[Method::Get])?;
-        return guest_order(req, number);
+        return order(req, number);
     }
     if let Some(provider) = path.strip_prefix(WEBHOOKS)
         && !provider.is_empty()
@@ -86,16 +101,96 @@ fn route(req: &Request, path: &str) -> Result<Response, Problem> {
     )))
 }
 
-/// `GET /api/orders/{number}?token=…`: an order for whoever holds its guest token. An
-/// unknown number and a wrong token get the same 404, so numbers cannot be probed.
-fn guest_order(req: &Request, number: &str) -> Result<Response, Problem> {
+/// The signed-in customer of the request: `None` without a session, 401 for a session
+/// identity does not know.
+pub fn customer(req: &Request, changes: bool) -> Result<Option<String>, Problem> {
+    let Some(token) = api_kit::session::token(req, changes)? else {
+        return Ok(None);
+    };
+    match identity::authenticate(&token) {
+        Ok(session) => Ok(Some(session.customer_id)),
+        Err(identity::Error::InvalidToken) => Err(api_kit::session::ended()),
+        Err(e) => Err(api_kit::admin::identity_problem(e)),
+    }
+}
+
+fn orders_problem(e: orders::Error) -> Problem {
+    match e {
+        orders::Error::InvalidInput(errors) => Problem::invalid_input(
+            errors
+                .into_iter()
+                .map(|e| FieldError::new(e.path, e.message))
+                .collect(),
+        ),
+        orders::Error::Storage(m) => Problem::unavailable(format!("orders: {m}")),
+        e => Problem::internal(format!("orders: {e:?}")),
+    }
+}
+
+/// A JSON answer no cache may keep (it is one shopper's).
+fn private_json<T: serde::Serialize>(body: &T) -> Result<Response, Problem> {
+    let mut response = api_kit::json(200, body)?;
+    response.set_header("cache-control", "no-store");
+    Ok(response)
+}
+
+/// `GET /api/orders?limit=&after=`: the signed-in customer's orders, newest first.
+fn customer_orders(req: &Request) -> Result<Response, Problem> {
+    let mut query = Query::parse(req.query(), &["limit", "after"]);
+    let limit = query.u32("limit");
+    let after = query.text("after");
+    query.finish()?;
+    let customer = customer(req, false)?.ok_or_else(api_kit::session::missing)?;
+    let page = orders::list_customer_orders(
+        &customer,
+        &PageRequest {
+            after,
+            limit: limit.unwrap_or(0),
+        },
+    )
+    .map_err(orders_problem)?;
+    #[derive(serde::Serialize)]
+    struct Page<'a> {
+        items: Vec<OrderSummaryJson<'a>>,
+        next: Option<&'a str>,
+    }
+    private_json(&Page {
+        items: page.items.iter().map(OrderSummaryJson::from).collect(),
+        next: page.page.next.as_deref(),
+    })
+}
+
+/// `GET /api/orders/{number}`: with `?token=` a guest's order, else the signed-in
+/// customer's.
+fn order(req: &Request, number: &str) -> Result<Response, Problem> {
     let mut query = Query::parse(req.query(), &["token"]);
     let token = query.text("token");
     query.finish()?;
+    if token.is_none()
+        && let Some(customer) = customer(req, false)?
+    {
+        let not_found = || Problem::not_found("You have no order with this number.");
+        let number: u64 = number
+            .strip_prefix("%23")
+            .unwrap_or(number)
+            .parse()
+            .map_err(|_| not_found())?;
+        return match orders::get_customer_order(&customer, number) {
+            Ok(order) => private_json(&dto::Order::from(order)),
+            Err(orders::Error::NotFound) => Err(not_found()),
+            Err(e) => Err(orders_problem(e)),
+        };
+    }
+    guest_order(token, number)
+}
+
+/// `GET /api/orders/{number}?token=…`: an order for whoever holds its guest token. An
+/// unknown number and a wrong token get the same 404, so numbers cannot be probed.
+fn guest_order(token: Option<String>, number: &str) -> Result<Response, Problem> {
     let Some(token) = token.filter(|t| !t.is_empty()) else {
         return Err(Problem::invalid_input(vec![FieldError::new(
             "/token",
-            "is required: the order's guest token, from the confirmation",
+            "is required: the order's guest token, from the confirmation (or sign in)",
         )]));
     };
     let not_found = || Problem::not_found("There is no order with this number and token.");

@@ -29,6 +29,8 @@ pub enum Method {
 /// A checkout request.
 #[derive(Debug, Clone)]
 pub struct Checkout {
+    /// The signed-in customer, set by the caller from the session (never from the body).
+    pub customer_id: Option<String>,
     pub cart_token: String,
     pub email: String,
     pub shipping_address: Address,
@@ -205,6 +207,7 @@ pub fn parse(body: &Value) -> Result<Checkout, Problem> {
     let canonical = serde_json::to_vec(body).unwrap_or_default();
     let hash = hex(&Sha256::digest(&canonical));
     Ok(Checkout {
+        customer_id: None,
         cart_token,
         email,
         shipping_address,

@@ -5,9 +5,7 @@
 use commerce_bindings::inventory::inventory;
 use commerce_bindings::inventory::inventory::{ReservationStatus, StockLevel};
 use commerce_bindings::inventory::inventory_admin::{MovementReason, StockMovement};
-use commerce_bindings::orders::orders::{
-    Address, Order, OrderRefundStatus, OrderStatus, OrderSummary,
-};
+use commerce_bindings::orders::orders::{Address, Order, OrderRefundStatus, OrderSummary};
 use commerce_bindings::orders::orders_admin::{OrderEvent, OrderEventKind};
 use commerce_bindings::payments::payments;
 use commerce_bindings::payments::payments::{
@@ -31,20 +29,7 @@ fn name_of<T: PartialEq + Copy>(table: &[(&'static str, T)], value: T) -> &'stat
 }
 
 /// The names of order statuses, in the WIT's order.
-pub const ORDER_STATUSES: &[(&str, OrderStatus)] = &[
-    ("pending_payment", OrderStatus::PendingPayment),
-    ("paid", OrderStatus::Paid),
-    ("fulfilled", OrderStatus::Fulfilled),
-    ("shipped", OrderStatus::Shipped),
-    ("delivered", OrderStatus::Delivered),
-    ("cancelled", OrderStatus::Cancelled),
-    ("refunded", OrderStatus::Refunded),
-    ("partially_refunded", OrderStatus::PartiallyRefunded),
-];
-
-pub fn order_status(value: OrderStatus) -> &'static str {
-    name_of(ORDER_STATUSES, value)
-}
+pub use commerce_bindings::orders_json::{ORDER_STATUSES, order_status};
 
 pub fn tax_mode(m: TaxMode) -> &'static str {
     match m {
@@ -172,16 +157,8 @@ fn order_refund_status(s: OrderRefundStatus) -> &'static str {
 }
 
 pub fn order_summary(o: &OrderSummary) -> Value {
-    json!({
-        "id": o.id,
-        "number": o.number,
-        "status": order_status(o.status),
-        "email": o.email,
-        "name": o.name,
-        "grand_total": money(&o.grand_total),
-        "item_count": o.item_count,
-        "created_at": o.created_at,
-    })
+    serde_json::to_value(commerce_bindings::orders_json::OrderSummaryJson::from(o))
+        .expect("an order summary serialises")
 }
 
 pub fn order_event(e: &OrderEvent) -> Value {

@@ -10,6 +10,8 @@
 //! - [`check_bearer`]: `Authorization: Bearer` against a secret, compared in constant time
 //!   (401 with `WWW-Authenticate` without a token, 403 with a wrong one); [`admin`]: the
 //!   `admin_token` check and the `no-store` answers every `/admin/` component shares.
+//! - [`session`]: a signed-in customer's session token (bearer or `__Host-session` cookie,
+//!   with the same-origin rule for changes made with the cookie).
 //! - [`read_limited`]: a request body read with a size limit (413 over it), for handlers
 //!   that take the raw `IncomingRequest`; [`require_media_type`] (415).
 //! - [`idempotency_key`], [`required_idempotency_key`]: the `Idempotency-Key` header,
@@ -28,6 +30,7 @@ mod check;
 mod idempotency;
 mod problem;
 mod query;
+pub mod session;
 mod typed;
 
 pub use auth::{check_bearer, constant_time_eq};

@@ -41,3 +41,4 @@ mod bindings {
 pub use bindings::commerce::{cart, catalog, identity, inventory, orders, payments, pricing};
 
 pub mod identity_json;
+pub mod orders_json;
