@@ -1755,6 +1755,19 @@ async fn a_checkout_opens_at_most_one_connection_per_capability_and_a_cart_read_
     );
 }
 
+/// The shop of [`shop`] with 10 in stock, whose identity hashes passwords cheaply.
+async fn account_shop() -> Shop {
+    shop_in(
+        spawn_app_with(&[
+            ("payments_test_webhook_secret", WEBHOOK_SECRET),
+            ("identity_argon2_memory_kib", "64"),
+            ("identity_argon2_iterations", "1"),
+        ]),
+        10,
+    )
+    .await
+}
+
 /// Registers and signs in a customer (with a cheap Argon2id cost set on the app); the
 /// session token.
 async fn signed_in_customer(app: &TestApp, email: &str) -> String {
@@ -1806,15 +1819,7 @@ async fn get_as(app: &TestApp, session: &str, path: &str) -> TestResponse {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_signed_in_checkout_places_the_order_for_the_customer_who_alone_sees_it() {
-    let shop = shop_in(
-        spawn_app_with(&[
-            ("payments_test_webhook_secret", WEBHOOK_SECRET),
-            ("identity_argon2_memory_kib", "64"),
-            ("identity_argon2_iterations", "1"),
-        ]),
-        10,
-    )
-    .await;
+    let shop = account_shop().await;
     let ana = signed_in_customer(&shop.app, "ana@example.com").await;
     let bo = signed_in_customer(&shop.app, "bo@example.com").await;
 
@@ -1856,15 +1861,7 @@ async fn a_signed_in_checkout_places_the_order_for_the_customer_who_alone_sees_i
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_checkout_with_an_ended_session_is_refused_and_holds_nothing() {
-    let shop = shop_in(
-        spawn_app_with(&[
-            ("payments_test_webhook_secret", WEBHOOK_SECRET),
-            ("identity_argon2_memory_kib", "64"),
-            ("identity_argon2_iterations", "1"),
-        ]),
-        10,
-    )
-    .await;
+    let shop = account_shop().await;
     let ana = signed_in_customer(&shop.app, "ana@example.com").await;
     let r = send(
         &shop.app,
@@ -1883,4 +1880,107 @@ async fn a_checkout_with_an_ended_session_is_refused_and_holds_nothing() {
     assert_eq!(shop.stock().await, (10, 0, 10));
     let r = shop.checkout("key-dead-1", &body).await;
     assert_eq!(r.status, 201, "{}", String::from_utf8_lossy(&r.body));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_customer_exports_their_data_and_deletes_the_account_keeping_the_books() {
+    let shop = account_shop().await;
+    let ana = signed_in_customer(&shop.app, "ana@example.com").await;
+    let cart = shop.cart(2).await;
+    let r = signed_in_checkout(&shop.app, &ana, "key-export-1", &shop.body(&cart, CARD_OK)).await;
+    assert_eq!(r.status, 201, "{}", String::from_utf8_lossy(&r.body));
+    let order = r.json()["order"].clone();
+    let number = order["number"].as_u64().unwrap();
+
+    let r = get_as(&shop.app, &ana, "/api/account/export").await;
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    assert!(
+        r.headers["content-disposition"]
+            .to_str()
+            .unwrap()
+            .starts_with("attachment")
+    );
+    let export = r.json();
+    assert_eq!(export["customer"]["email"], "ana@example.com");
+    assert_eq!(export["orders"].as_array().unwrap().len(), 1);
+    assert_eq!(export["orders"][0]["number"].as_u64(), Some(number));
+    assert_eq!(
+        export["orders"][0]["shipping_address"]["name"],
+        "Ada Lovelace"
+    );
+    assert!(
+        !export.to_string().contains("stk_"),
+        "no credential in an export"
+    );
+
+    let delete = |password: &'static str| {
+        let app = shop.app.clone();
+        let ana = ana.clone();
+        async move {
+            let r = send(
+                &app,
+                "DELETE",
+                "/api/account",
+                &[
+                    ("content-type", "application/json"),
+                    ("authorization", &format!("Bearer {ana}")),
+                ],
+                json!({ "password": password }).to_string().into_bytes(),
+            )
+            .await;
+            commerce_tests::openapi::check_response("DELETE", "/api/account", &r);
+            r
+        }
+    };
+    let r = delete("not the password").await;
+    assert_eq!(r.status, 401, "{}", String::from_utf8_lossy(&r.body));
+    let again = get_as(&shop.app, &ana, "/api/account/export").await.json();
+    assert_eq!(
+        again["orders"], export["orders"],
+        "a refused deletion erases nothing"
+    );
+
+    let r = delete("correct horse battery").await;
+    assert_eq!(r.status, 204, "{}", String::from_utf8_lossy(&r.body));
+    assert_eq!(get_as(&shop.app, &ana, "/api/account").await.status, 401);
+    let r = send(
+        &shop.app,
+        "POST",
+        "/api/account/sign-in",
+        &[("content-type", "application/json")],
+        json!({"email": "ana@example.com", "password": "correct horse battery"})
+            .to_string()
+            .into_bytes(),
+    )
+    .await;
+    assert_eq!(r.status, 401, "the account is gone");
+
+    // The owner's books keep the order, without who it was for.
+    let admin = [(
+        "authorization",
+        format!("Bearer {}", commerce_tests::ADMIN_TOKEN),
+    )];
+    let admin: Vec<(&str, &str)> = admin.iter().map(|(n, v)| (*n, v.as_str())).collect();
+    let r = shop
+        .app
+        .get_with(&format!("/admin/orders/{number}"), &admin)
+        .await;
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    let kept = r.json();
+    let text = kept.to_string();
+    assert!(
+        !text.contains("ana@example.com") && !text.contains("Ada Lovelace"),
+        "{text}"
+    );
+    assert!(!text.contains("Unter den Linden"), "{text}");
+    assert_eq!(kept["grand_total"], order["grand_total"]);
+    assert_eq!(kept["status"], "paid");
+    assert_eq!(kept["shipping_address"]["country"], "DE");
+    // The address may make a new account.
+    let fresh = signed_in_customer(&shop.app, "ana@example.com").await;
+    let r = get_as(&shop.app, &fresh, "/api/orders").await;
+    assert!(
+        r.json()["items"].as_array().unwrap().is_empty(),
+        "the old orders are not hers"
+    );
 }

@@ -16,6 +16,8 @@
 //! | `POST /api/account/password-reset/confirm` `{token, new_password}` | 204                 |
 //! | `POST /api/account/email-verification`                      | 202                        |
 //! | `POST /api/account/email-verification/confirm` `{token}`    | the customer               |
+//! | `GET /api/account/export`                                   | the customer's data (JSON) |
+//! | `DELETE /api/account` `{password}`                          | 204: account deleted       |
 //!
 //! # The session token
 //!
@@ -47,6 +49,7 @@ mod bindings {
         with: {
             "commerce:types/types@0.1.0": commerce_types::types,
             "commerce:identity/identity@0.1.0": commerce_bindings::identity::identity,
+            "commerce:orders/orders@0.1.0": commerce_bindings::orders::orders,
         },
     });
 }
@@ -68,6 +71,9 @@ mod entry {
 use api_kit::{At, JsonChecker, Problem, ProblemType, Query};
 use commerce_bindings::identity::identity::{self, Error, ProfileChange};
 use commerce_bindings::identity_json::{CustomerJson, SessionJson};
+use commerce_bindings::orders::orders;
+use commerce_bindings::orders_json::Order as OrderJson;
+use commerce_types::types::PageRequest;
 use serde::Serialize;
 use spin_sdk::http::{Method, Request, Response};
 
@@ -85,14 +91,20 @@ fn route(req: &Request, path: &str) -> Result<Response, Problem> {
     Query::parse(req.query(), &[]).finish()?;
     match rest {
         "" => {
-            api_kit::allow(req, &[Method::Get, Method::Patch])?;
-            if *req.method() == Method::Get {
-                let token = api_kit::session::required_token(req, false)?;
-                let customer = identity::get_profile(&token).map_err(session_problem)?;
-                api_kit::json(200, &CustomerJson::from(&customer))
-            } else {
-                update_profile(req)
+            api_kit::allow(req, &[Method::Get, Method::Patch, Method::Delete])?;
+            match req.method() {
+                Method::Get => {
+                    let token = api_kit::session::required_token(req, false)?;
+                    let customer = identity::get_profile(&token).map_err(session_problem)?;
+                    api_kit::json(200, &CustomerJson::from(&customer))
+                }
+                Method::Patch => update_profile(req),
+                _ => delete_account(req),
             }
+        }
+        "/export" => {
+            api_kit::allow(req, &[Method::Get])?;
+            export(req)
         }
         "/register" => post(req, register),
         "/sign-in" => post(req, sign_in),
@@ -263,6 +275,90 @@ fn sign_in(req: &Request) -> Result<Response, Problem> {
         );
     }
     Ok(response)
+}
+
+#[derive(Serialize)]
+struct Export<'a> {
+    exported_at: i64,
+    customer: CustomerJson<'a>,
+    orders: Vec<OrderJson>,
+}
+
+/// `GET /api/account/export`: everything the shop holds of the customer, as one JSON
+/// document to download: the profile and every order with its addresses.
+fn export(req: &Request) -> Result<Response, Problem> {
+    let token = api_kit::session::required_token(req, false)?;
+    let customer = identity::get_profile(&token).map_err(session_problem)?;
+    let mut orders_json = Vec::new();
+    let mut after = None;
+    loop {
+        let page = orders::list_customer_orders(
+            &customer.id,
+            &PageRequest {
+                after: after.take(),
+                limit: orders::max_page_size(),
+            },
+        )
+        .map_err(orders_problem)?;
+        for summary in &page.items {
+            let order =
+                orders::get_customer_order(&customer.id, summary.number).map_err(orders_problem)?;
+            orders_json.push(OrderJson::from(order));
+        }
+        match page.page.next {
+            Some(next) => after = Some(next),
+            None => break,
+        }
+    }
+    let mut response = api_kit::json(
+        200,
+        &Export {
+            exported_at: now_ms(),
+            customer: CustomerJson::from(&customer),
+            orders: orders_json,
+        },
+    )?;
+    response.set_header(
+        "content-disposition",
+        "attachment; filename=\"account-export.json\"",
+    );
+    Ok(response)
+}
+
+/// Now, in milliseconds since the Unix epoch.
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
+/// `DELETE /api/account` `{password}`: erases the customer's personal data from their
+/// orders, then deletes the account. The password is checked first, so a stolen session
+/// alone erases nothing; each step is idempotent, so a failure part-way is retried whole.
+fn delete_account(req: &Request) -> Result<Response, Problem> {
+    let token = api_kit::session::required_token(req, true)?;
+    let value = body(req)?;
+    let mut c = JsonChecker::new();
+    let o = c.object(&At::root(&value), &["password"]);
+    let password = c.string(&o.field("password"));
+    c.finish()?;
+    let wrong_password = |e: Error| match e {
+        Error::InvalidCredentials => {
+            Problem::new(ProblemType::InvalidCredentials, "The password is wrong.")
+        }
+        other => session_problem(other),
+    };
+    let customer_id = identity::confirm_password(&token, &password).map_err(wrong_password)?;
+    orders::erase_customer(&customer_id).map_err(orders_problem)?;
+    identity::delete_account(&token, &password).map_err(wrong_password)?;
+    Ok(signed_out())
+}
+
+fn orders_problem(e: orders::Error) -> Problem {
+    match e {
+        orders::Error::Storage(m) => Problem::unavailable(format!("orders: {m}")),
+        other => Problem::internal(format!("orders: {other:?}")),
+    }
 }
 
 /// `PATCH /api/account`.

@@ -10,85 +10,7 @@ use serde::{Deserialize, Serialize};
 /// stored plan) is `commerce-types`'.
 pub use types::Money;
 
-/// A postal address, in the request, the stored plan and the order.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Address {
-    pub name: String,
-    pub company: Option<String>,
-    pub line1: String,
-    pub line2: Option<String>,
-    pub city: String,
-    pub region: Option<String>,
-    pub postal_code: Option<String>,
-    pub country: String,
-    pub phone: Option<String>,
-}
-
-impl From<&Address> for orders::Address {
-    fn from(a: &Address) -> Self {
-        Self {
-            name: a.name.clone(),
-            company: a.company.clone(),
-            line1: a.line1.clone(),
-            line2: a.line2.clone(),
-            city: a.city.clone(),
-            region: a.region.clone(),
-            postal_code: a.postal_code.clone(),
-            country: a.country.clone(),
-            phone: a.phone.clone(),
-        }
-    }
-}
-
-impl From<orders::Address> for Address {
-    fn from(a: orders::Address) -> Self {
-        Self {
-            name: a.name,
-            company: a.company,
-            line1: a.line1,
-            line2: a.line2,
-            city: a.city,
-            region: a.region,
-            postal_code: a.postal_code,
-            country: a.country,
-            phone: a.phone,
-        }
-    }
-}
-
-/// One order line as priced at checkout.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Line {
-    pub product_id: String,
-    pub variant_id: String,
-    pub sku: String,
-    pub product_title: String,
-    pub variant_title: String,
-    pub quantity: u32,
-    pub unit_price: Money,
-    pub subtotal: Money,
-    pub discount: Money,
-    pub tax: Money,
-}
-
-/// The shipping charge as priced at checkout.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Shipping {
-    pub method_id: String,
-    pub name: String,
-    pub amount: Money,
-    pub tax: Money,
-}
-
-/// Tax charged at one rate.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Tax {
-    pub label: String,
-    pub country: String,
-    pub rate_ppm: u32,
-    pub taxable_amount: Money,
-    pub amount: Money,
-}
+pub use commerce_bindings::orders_json::{Address, Line, Order, Shipping, Tax};
 
 /// What a checkout decided on its first run, stored with its idempotency key so that every
 /// retry creates exactly the same reservation and order, even after the cart was deleted
@@ -113,13 +35,6 @@ pub struct Plan {
     /// stored before accounts existed).
     #[serde(default)]
     pub customer_id: Option<String>,
-}
-
-fn tax_mode_name(mode: types::TaxMode) -> &'static str {
-    match mode {
-        types::TaxMode::Inclusive => "inclusive",
-        types::TaxMode::Exclusive => "exclusive",
-    }
 }
 
 impl Plan {
@@ -182,9 +97,6 @@ impl Plan {
     }
 }
 
-/// The status of an order as the API names it.
-pub use commerce_bindings::orders_json::order_status;
-
 /// The status of a payment as the API names it.
 pub fn payment_status(s: payments::PaymentStatus) -> &'static str {
     use payments::PaymentStatus as S;
@@ -212,109 +124,6 @@ pub fn decline_code(c: payments::DeclineCode) -> &'static str {
         C::Fraudulent => "fraudulent",
         C::ProcessingError => "processing_error",
         C::Other => "other",
-    }
-}
-
-/// A shipment's tracking details.
-#[derive(Debug, Serialize)]
-pub struct Tracking {
-    pub carrier: String,
-    pub number: String,
-    pub url: Option<String>,
-}
-
-/// An order as shoppers see it (checkout answer and guest lookup).
-#[derive(Debug, Serialize)]
-pub struct Order {
-    pub id: String,
-    pub number: u64,
-    pub status: &'static str,
-    pub currency: String,
-    pub lines: Vec<Line>,
-    pub shipping: Option<Shipping>,
-    pub taxes: Vec<Tax>,
-    pub tax_mode: &'static str,
-    pub subtotal: Money,
-    pub discount_total: Money,
-    pub shipping_total: Money,
-    pub tax_total: Money,
-    pub grand_total: Money,
-    pub refunded_total: Money,
-    pub shipping_address: Address,
-    pub billing_address: Option<Address>,
-    pub email: String,
-    pub tracking: Option<Tracking>,
-    pub created_at: i64,
-    pub paid_at: Option<i64>,
-    pub fulfilled_at: Option<i64>,
-    pub shipped_at: Option<i64>,
-    pub delivered_at: Option<i64>,
-    pub cancelled_at: Option<i64>,
-}
-
-impl From<orders::Order> for Order {
-    fn from(o: orders::Order) -> Self {
-        let s = o.snapshot;
-        Self {
-            id: o.id,
-            number: o.number,
-            status: order_status(o.status),
-            currency: s.currency,
-            lines: s
-                .lines
-                .into_iter()
-                .map(|l| Line {
-                    product_id: l.product_id,
-                    variant_id: l.variant_id,
-                    sku: l.sku,
-                    product_title: l.product_title,
-                    variant_title: l.variant_title,
-                    quantity: l.quantity,
-                    unit_price: l.unit_price,
-                    subtotal: l.subtotal,
-                    discount: l.discount,
-                    tax: l.tax,
-                })
-                .collect(),
-            shipping: s.shipping.map(|sh| Shipping {
-                method_id: sh.method_id,
-                name: sh.name,
-                amount: sh.amount,
-                tax: sh.tax,
-            }),
-            taxes: s
-                .taxes
-                .into_iter()
-                .map(|t| Tax {
-                    label: t.label,
-                    country: t.country,
-                    rate_ppm: t.rate_ppm,
-                    taxable_amount: t.taxable_amount,
-                    amount: t.amount,
-                })
-                .collect(),
-            tax_mode: tax_mode_name(s.tax_mode),
-            subtotal: s.subtotal,
-            discount_total: s.discount_total,
-            shipping_total: s.shipping_total,
-            tax_total: s.tax_total,
-            grand_total: s.grand_total,
-            refunded_total: o.refunded_total,
-            shipping_address: s.shipping_address.into(),
-            billing_address: s.billing_address.map(Into::into),
-            email: s.email,
-            tracking: o.tracking.map(|t| Tracking {
-                carrier: t.carrier,
-                number: t.number,
-                url: t.url,
-            }),
-            created_at: o.created_at,
-            paid_at: o.paid_at,
-            fulfilled_at: o.fulfilled_at,
-            shipped_at: o.shipped_at,
-            delivered_at: o.delivered_at,
-            cancelled_at: o.cancelled_at,
-        }
     }
 }
 

@@ -388,17 +388,7 @@ fn plan_cart(co: &Checkout, cart: &cart::Cart) -> Result<Plan, Stop> {
             amount: s.amount,
             tax: s.tax,
         }),
-        taxes: quote
-            .taxes
-            .into_iter()
-            .map(|t| Tax {
-                label: t.label,
-                country: t.country,
-                rate_ppm: t.rate_ppm,
-                taxable_amount: t.taxable_amount,
-                amount: t.amount,
-            })
-            .collect(),
+        taxes: quote.taxes.into_iter().map(Tax::from).collect(),
         tax_mode: match quote.tax_mode {
             Some(types::TaxMode::Inclusive) => "inclusive",
             _ => "exclusive",

@@ -317,6 +317,30 @@ impl Guest for Component {
         Store::open()?.verify_email(&hash, clock::now_ms())
     }
 
+    fn confirm_password(session_token: String, password: String) -> Result<String, Error> {
+        let hash = token_hash(&session_token, store::SESSION_TOKEN)?;
+        let (_, account) = Store::open()?
+            .account_by_session(&hash, clock::now_ms())?
+            .ok_or(Error::InvalidToken)?;
+        if password::check(&password, &account.password_hash, cost()?) == Check::Wrong {
+            return Err(Error::InvalidCredentials);
+        }
+        Ok(account.customer.id)
+    }
+
+    fn delete_account(session_token: String, password: String) -> Result<(), Error> {
+        let hash = token_hash(&session_token, store::SESSION_TOKEN)?;
+        let store = Store::open()?;
+        let now = clock::now_ms();
+        let (_, account) = store
+            .account_by_session(&hash, now)?
+            .ok_or(Error::InvalidToken)?;
+        if password::check(&password, &account.password_hash, cost()?) == Check::Wrong {
+            return Err(Error::InvalidCredentials);
+        }
+        store.delete_account(&hash, &account.password_hash, now)
+    }
+
     fn authorize(api_token: String, permission: Permission) -> Result<Principal, Error> {
         let hash = token_hash(&api_token, store::API_TOKEN_SECRET)?;
         let token = Store::open()?

@@ -36,6 +36,9 @@ pub const API_TOKEN_SECRET: &str = "atk_";
 pub const RESET_TOKEN: &str = "prt_";
 pub const VERIFY_TOKEN: &str = "vft_";
 
+/// The password hash of a deleted account: no PHC string, so no password matches it.
+const ERASED_HASH: &str = "!erased";
+
 /// How many expired one-time tokens (with their messages) one write deletes at most.
 const PURGE_BATCH: i64 = 50;
 /// How often an API token's `last_used_at` is written, at most: once a minute.
@@ -460,6 +463,38 @@ impl Store {
                 return Err(Error::InvalidCredentials);
             }
             revoke_sessions(conn, &session.customer_id, Some(&session.id), now)
+        })
+    }
+
+    /// Erases the account of a live session whose password was checked against
+    /// `checked_hash` (see `identity.delete-account`).
+    pub fn delete_account(
+        &self,
+        token_hash: &str,
+        checked_hash: &str,
+        now: i64,
+    ) -> Result<(), Error> {
+        db::transaction(&self.conn, |conn| {
+            let (_, account) =
+                live_session_account(conn, token_hash, now)?.ok_or(Error::InvalidToken)?;
+            if account.password_hash != checked_hash {
+                return Err(Error::InvalidCredentials);
+            }
+            let id = account.customer.id;
+            let email = format!("deleted-{}@invalid", id.to_ascii_lowercase());
+            conn.execute(
+                "UPDATE identity_customers SET email = ?, email_key = ?, name = NULL, \
+                 marketing_consent = 0, verified_at = NULL, password_hash = ?, updated_at = ? \
+                 WHERE id = ?",
+                &[t(&email), t(&email), t(ERASED_HASH), i(now), t(&id)],
+            )?;
+            revoke_sessions(conn, &id, None, now)?;
+            conn.execute(
+                "DELETE FROM identity_tokens WHERE customer_id = ?",
+                &[t(&id)],
+            )?;
+            conn.execute("DELETE FROM identity_mail WHERE customer_id = ?", &[t(&id)])?;
+            Ok(())
         })
     }
 

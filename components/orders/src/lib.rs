@@ -123,6 +123,10 @@ impl OrdersGuest for Component {
         }
     }
 
+    fn erase_customer(customer_id: String) -> Result<u32, Error> {
+        store::Store::open()?.erase_customer(&customer_id, clock::now_ms())
+    }
+
     fn list_customer_orders(customer_id: String, page: PageRequest) -> Result<OrderPage, Error> {
         let page = validate::page(&page, CUSTOMER_CURSOR).map_err(invalid)?;
         let filter = OrderFilter {

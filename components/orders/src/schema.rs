@@ -44,7 +44,7 @@ pub const MIGRATIONS: &[Migration] = &[
             status          TEXT NOT NULL CHECK (status IN ('pending_payment', 'paid',
                             'fulfilled', 'shipped', 'delivered', 'cancelled', 'refunded',
                             'partially_refunded')),
-            -- The immutable order-snapshot, as JSON; never updated.
+            -- The order-snapshot, as JSON; changed only to erase personal data.
             snapshot        TEXT NOT NULL,
             -- Copied from the snapshot for listings, filters and search.
             currency        TEXT NOT NULL,

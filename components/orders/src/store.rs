@@ -86,6 +86,21 @@ fn refund_status_from(text: &str) -> Result<OrderRefundStatus, Error> {
     })
 }
 
+/// What erased personal fields read.
+const ERASED: &str = "erased";
+
+/// An address without what names or finds a person; the country stays.
+fn erase_address(a: &mut crate::exports::commerce::orders::orders::Address) {
+    a.name = ERASED.to_owned();
+    a.company = None;
+    a.line1 = ERASED.to_owned();
+    a.line2 = None;
+    a.city = ERASED.to_owned();
+    a.region = None;
+    a.postal_code = None;
+    a.phone = None;
+}
+
 fn broken(what: String) -> Error {
     Error::Storage(format!("orders: stored state is inconsistent: {what}"))
 }
@@ -408,6 +423,46 @@ impl Store {
     pub fn open() -> Result<Self, Error> {
         let conn = db::instance_connection(schema::VERSION_TABLE, schema::MIGRATIONS)?;
         Ok(Self { conn })
+    }
+
+    /// Erases the personal data of every order of `customer_id`, in one transaction; how
+    /// many orders it changed (0 once erased: idempotent).
+    pub fn erase_customer(&self, customer_id: &str, now: i64) -> Result<u32, Error> {
+        db::transaction(&self.conn, |conn| {
+            let rows = conn.execute(
+                "SELECT id, snapshot FROM orders_orders WHERE customer_id = ? AND email <> ?",
+                &[t(customer_id), t(ERASED)],
+            )?;
+            let mut erased = 0;
+            for row in &rows.rows {
+                let id = text(row, 0)?;
+                let mut snapshot: OrderSnapshot = serde_json::from_str(&text(row, 1)?)
+                    .map_err(|e| broken(format!("the snapshot of {id} does not decode: {e}")))?;
+                snapshot.email = ERASED.to_owned();
+                erase_address(&mut snapshot.shipping_address);
+                if let Some(billing) = snapshot.billing_address.as_mut() {
+                    erase_address(billing);
+                }
+                let json = serde_json::to_string(&snapshot).map_err(|e| {
+                    Error::Other(format!("orders: the snapshot does not encode: {e}"))
+                })?;
+                conn.execute(
+                    "UPDATE orders_orders SET snapshot = ?, email = ?, email_lc = ?, name = ?, \
+                     name_lc = ?, updated_at = ? WHERE id = ?",
+                    &[
+                        t(json),
+                        t(ERASED),
+                        t(ERASED),
+                        t(ERASED),
+                        t(ERASED),
+                        i(now),
+                        t(&id),
+                    ],
+                )?;
+                erased += 1;
+            }
+            Ok(erased)
+        })
     }
 
     /// Creates the order of a validated snapshot, or answers the first one created with

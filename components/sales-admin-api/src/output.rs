@@ -13,7 +13,7 @@ use commerce_bindings::payments::payments::{
 };
 use commerce_bindings::pricing::pricing::ShippingMethod;
 use commerce_bindings::pricing::pricing_admin::TaxRate;
-use commerce_types::types::{Money, TaxMode};
+use commerce_types::types::Money;
 use serde_json::{Value, json};
 
 pub fn money(m: &Money) -> Value {
@@ -31,12 +31,7 @@ fn name_of<T: PartialEq + Copy>(table: &[(&'static str, T)], value: T) -> &'stat
 /// The names of order statuses, in the WIT's order.
 pub use commerce_bindings::orders_json::{ORDER_STATUSES, order_status};
 
-pub fn tax_mode(m: TaxMode) -> &'static str {
-    match m {
-        TaxMode::Inclusive => "inclusive",
-        TaxMode::Exclusive => "exclusive",
-    }
-}
+pub use commerce_types::tax_mode_name as tax_mode;
 
 fn address(a: &Address) -> Value {
     json!({
