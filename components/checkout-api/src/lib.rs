@@ -37,6 +37,7 @@ mod bindings {
             "commerce:payments/payments-admin@0.1.0": commerce_bindings::payments::payments_admin,
             "commerce:orders/orders@0.1.0": commerce_bindings::orders::orders,
             "commerce:orders/orders-admin@0.1.0": commerce_bindings::orders::orders_admin,
+            "commerce:limits/limits@0.1.0": api_kit::limits::wit,
         },
     });
 }
@@ -53,7 +54,7 @@ mod entry {
     }
 }
 
-use api_kit::{FieldError, Problem, Query};
+use api_kit::{FieldError, Problem, Query, limits};
 use commerce_bindings::orders::orders;
 use spin_sdk::http::{Method, Request, Response};
 
@@ -65,6 +66,9 @@ const WEBHOOKS: &str = "/api/payments/webhooks/";
 fn route(req: &Request, path: &str) -> Result<Response, Problem> {
     if path == CHECKOUT {
         api_kit::allow(req, &[Method::Post])?;
+        // Before anything is read or written: a refused attempt changes nothing.
+        let client = limits::client(req)?;
+        limits::take(&[(&limits::API_WRITES, &client), (&limits::CHECKOUT, &client)])?;
         return flow::checkout(req, path);
     }
     if let Some(number) = path.strip_prefix(ORDERS)

@@ -47,6 +47,7 @@ mod bindings {
             "commerce:payments/payments-admin@0.1.0": commerce_bindings::payments::payments_admin,
             "commerce:orders/orders@0.1.0": commerce_bindings::orders::orders,
             "commerce:orders/orders-admin@0.1.0": commerce_bindings::orders::orders_admin,
+            "commerce:limits/limits@0.1.0": api_kit::limits::wit,
         },
     });
 }
@@ -79,7 +80,7 @@ pub const ACTOR: &str = "admin";
 
 async fn handle(req: IncomingRequest, out: ResponseOutparam) {
     let path = api_kit::incoming_path(&req);
-    if let Err(problem) = api_kit::admin::authorize(&req) {
+    if let Err(problem) = api_kit::limits::authorize_admin(&req) {
         return send(out, problem.with_instance(&path).into_response()).await;
     }
     let req = match api_kit::read_limited(req, JSON_LIMIT).await {
