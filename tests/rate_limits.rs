@@ -31,6 +31,12 @@ async fn new_cart(app: &TestApp, client: &str) -> TestResponse {
     .await
 }
 
+/// `GET /api/shipping-methods` (a read) from `client`.
+async fn shipping_methods(app: &TestApp, client: &str) -> TestResponse {
+    let path = "/api/shipping-methods?country=DE&currency=EUR";
+    app.send_from(client, "GET", path, &[], None).await
+}
+
 /// Panics unless `r` is the 429 `rate-limited` problem with a `Retry-After` of at least
 /// one second, documented for `method path`; its `Retry-After`.
 fn assert_rate_limited(method: &str, path: &str, r: &TestResponse) -> u64 {
@@ -166,15 +172,7 @@ async fn the_ceiling_counts_writes_only_and_limits_each_client_apart() {
     assert_rate_limited("POST", "/api/carts", &refused);
     // Reads are not counted, nor refused.
     for _ in 0..5 {
-        let r = app
-            .send_from(
-                ALICE,
-                "GET",
-                "/api/shipping-methods?country=DE&currency=EUR",
-                &[],
-                None,
-            )
-            .await;
+        let r = shipping_methods(&app, ALICE).await;
         assert_eq!(r.status, 200, "{}", r.text());
     }
     // Another client has its own bucket.
@@ -360,15 +358,7 @@ async fn a_malformed_limit_variable_fails_the_routes_it_guards_and_changes_nothi
         assert_eq!(r.problem_type(), "unavailable");
         check_response("POST", "/api/carts", &r);
         // Reads are not guarded by it.
-        let read = app
-            .send_from(
-                ALICE,
-                "GET",
-                "/api/shipping-methods?country=DE&currency=EUR",
-                &[],
-                None,
-            )
-            .await;
+        let read = shipping_methods(&app, ALICE).await;
         assert_eq!(read.status, 200, "{}", read.text());
     }
     let shop = shop_with(&[("limit_checkout_per_client", "ten")]).await;

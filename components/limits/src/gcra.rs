@@ -71,9 +71,9 @@ fn clamp(v: i128) -> i64 {
 mod tests {
     use super::*;
 
-    /// Takes until refused from a full bucket at `now`; how many were allowed.
-    fn burst(rate: Rate, now: i64) -> (i64, Option<i64>, i64) {
-        let mut level = None;
+    /// Takes at `now` from a bucket at `level` until refused: how many were allowed, the
+    /// level left and the refusal's wait.
+    fn drain(rate: Rate, mut level: Option<i64>, now: i64) -> (i64, Option<i64>, i64) {
         let mut allowed = 0;
         loop {
             match rate.take(level, now) {
@@ -84,6 +84,11 @@ mod tests {
                 Outcome::Refused { retry_after_ms } => return (allowed, level, retry_after_ms),
             }
         }
+    }
+
+    /// [`drain`] from a full bucket.
+    fn burst(rate: Rate, now: i64) -> (i64, Option<i64>, i64) {
+        drain(rate, None, now)
     }
 
     #[test]
@@ -137,16 +142,8 @@ mod tests {
             now + 3334,
             "one take: full again after a third of the window"
         );
-        let (allowed, _, _) = {
-            // From the emptied bucket, a window later: the whole capacity again.
-            let mut l = level;
-            let mut n = 0;
-            while let Outcome::Allowed { level, .. } = rate.take(l, now + 10_000) {
-                l = Some(level);
-                n += 1;
-            }
-            (n, l, 0)
-        };
+        // From the emptied bucket, a window later: the whole capacity again.
+        let (allowed, _, _) = drain(rate, level, now + 10_000);
         assert_eq!(allowed, 3);
     }
 

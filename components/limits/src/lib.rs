@@ -82,24 +82,28 @@ fn refusal(refused: Option<store::Refused>) -> Option<Refusal> {
     })
 }
 
+/// Checks `units` and answers `call` on them now; an empty list without opening the store.
+fn answer(
+    units: Vec<Unit>,
+    call: impl FnOnce(&store::Store, &[store::Unit], i64) -> Result<Option<store::Refused>, Error>,
+) -> Result<Option<Refusal>, Error> {
+    let units = self::units(units)?;
+    if units.is_empty() {
+        return Ok(None);
+    }
+    Ok(refusal(call(
+        &store::Store::open()?,
+        &units,
+        clock::now_ms(),
+    )?))
+}
+
 impl Guest for Component {
     fn take(units: Vec<Unit>) -> Result<Option<Refusal>, Error> {
-        let units = self::units(units)?;
-        if units.is_empty() {
-            return Ok(None);
-        }
-        Ok(refusal(
-            store::Store::open()?.take(&units, clock::now_ms())?,
-        ))
+        answer(units, |store, units, now| store.take(units, now))
     }
 
     fn peek(units: Vec<Unit>) -> Result<Option<Refusal>, Error> {
-        let units = self::units(units)?;
-        if units.is_empty() {
-            return Ok(None);
-        }
-        Ok(refusal(
-            store::Store::open()?.peek(&units, clock::now_ms())?,
-        ))
+        answer(units, |store, units, now| store.peek(units, now))
     }
 }

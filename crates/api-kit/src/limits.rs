@@ -65,9 +65,9 @@ pub const CHECKOUT: Limit = Limit {
     what: "checkout attempts from this client",
 };
 
-/// The global ceiling on the API's writes (every method but GET, HEAD and OPTIONS on
-/// cart-api's and checkout-api's shopper routes), per client address. Reads are not
-/// counted: see "Abuse limits" in ARCHITECTURE.md.
+/// The global ceiling on the API's writes (cart-api's every method but GET, HEAD and
+/// OPTIONS, and `POST /api/checkout`; not the payment webhooks), per client address. Reads
+/// are not counted: see "Abuse limits" in ARCHITECTURE.md.
 pub const API_WRITES: Limit = Limit {
     name: "api-writes-client",
     variable: "limit_api_writes_per_client",
