@@ -10,10 +10,11 @@
 //! - [`take`]: one unit of each limit, all or nothing; over any of them, a 429
 //!   `rate-limited` problem with `Retry-After` and nothing taken, so the caller changes
 //!   nothing either (call it before any other work).
-//! - [`counting_failures`]: a limit that counts failures only (401 and 403): refused
-//!   before the attempt while the subject is over it (a read), and a failure takes a unit
-//!   (a write only then). [`authorize_admin`] is `admin::authorize` under
-//!   [`ADMIN_AUTH_FAILURES`].
+//! - [`counting_failures`]: a limit that counts authentication failures only (a 401, or a
+//!   403 asking for other credentials): refused before the attempt while the subject is
+//!   over it (a read), and a failure takes a unit (a write only then). [`admin_attempt`]
+//!   runs any admin credential check under [`ADMIN_AUTH_FAILURES`]; [`authorize_admin`] is
+//!   `admin::authorize` under it.
 //! - [`client`], [`incoming_client`]: the subject of the client that sent a request; where
 //!   its address comes from is the variable `client_address_source` (see [`Source`]).
 //! - [`Subject::account`]: the subject of an account, by its normalised email.
@@ -418,8 +419,20 @@ pub fn peek(limits: &[(&Limit, &Subject)]) -> Result<(), Problem> {
     answer(&on, wit::peek(&units))
 }
 
-/// Runs `attempt` under a limit that counts its failures only: a 401 or 403 takes a unit
-/// of `limit` for `subject`; a success or another error takes none.
+/// Whether `problem` is an authentication failure: a 401 or 403 that asks for other
+/// credentials (`WWW-Authenticate`: none given, or `error="invalid_token"`). A 403 without
+/// it (a valid token whose role lacks a permission) is not: its sender is authenticated.
+pub fn is_authentication_failure(problem: &Problem) -> bool {
+    matches!(problem.status(), 401 | 403)
+        && problem
+            .headers()
+            .iter()
+            .any(|(name, _)| name.eq_ignore_ascii_case("www-authenticate"))
+}
+
+/// Runs `attempt` under a limit that counts its authentication failures only
+/// ([`is_authentication_failure`]): each takes a unit of `limit` for `subject`; a success
+/// or any other answer takes none.
 ///
 /// While the subject is over the limit, the attempt is not even made: a 429 (a read, no
 /// write). A failure that finds the bucket empty (concurrent failures crossing the limit)
@@ -434,7 +447,7 @@ pub fn counting_failures<T>(
 ) -> Result<T, Problem> {
     peek(&[(limit, subject)])?;
     match attempt() {
-        Err(failure) if matches!(failure.status(), 401 | 403) => {
+        Err(failure) if is_authentication_failure(&failure) => {
             take(&[(limit, subject)])?;
             Err(failure)
         }
@@ -442,13 +455,19 @@ pub fn counting_failures<T>(
     }
 }
 
-/// [`crate::admin::authorize`] under [`ADMIN_AUTH_FAILURES`] for the client's address:
-/// every `/admin/` component calls this first.
+/// `authorize` (an admin credential check of `req`, e.g. [`crate::admin::authorize`]) under
+/// [`ADMIN_AUTH_FAILURES`] for the client's address.
+pub fn admin_attempt<T>(
+    req: &IncomingRequest,
+    authorize: impl FnOnce() -> Result<T, Problem>,
+) -> Result<T, Problem> {
+    counting_failures(&ADMIN_AUTH_FAILURES, &incoming_client(req)?, authorize)
+}
+
+/// [`crate::admin::authorize`] under [`ADMIN_AUTH_FAILURES`]: every `/admin/` component
+/// calls this first.
 pub fn authorize_admin(req: &IncomingRequest) -> Result<(), Problem> {
-    let client = incoming_client(req)?;
-    counting_failures(&ADMIN_AUTH_FAILURES, &client, || {
-        crate::admin::authorize(req)
-    })
+    admin_attempt(req, || crate::admin::authorize(req))
 }
 
 /// [`API_WRITES`] for a request that writes (any method but GET, HEAD and OPTIONS);
@@ -594,6 +613,16 @@ mod tests {
         ] {
             assert!(parse_source(bad).is_err(), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn only_failed_credentials_count_as_authentication_failures() {
+        assert!(is_authentication_failure(&Problem::unauthorized("none")));
+        assert!(is_authentication_failure(&Problem::forbidden("wrong")));
+        let role_lacks = Problem::new(crate::ProblemType::Forbidden, "role");
+        assert!(!is_authentication_failure(&role_lacks));
+        assert!(!is_authentication_failure(&Problem::not_found("x")));
+        assert!(!is_authentication_failure(&Problem::unavailable("x")));
     }
 
     #[test]
