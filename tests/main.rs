@@ -26,6 +26,7 @@ mod payments_component;
 mod pricing_component;
 mod product_availability;
 mod products_api;
+mod rate_limits;
 mod sales_admin_api;
 mod search;
 mod staff_roles;

@@ -365,8 +365,19 @@ impl App {
         Ok(store)
     }
 
-    /// Sends a request through the app in-process and collects the whole response.
+    /// Sends a request through the app in-process and collects the whole response. It
+    /// comes from `127.0.0.1:50000` (the `spin-client-addr` the component sees).
     pub async fn send(&self, req: http::Request<Bytes>) -> Result<http::Response<Bytes>> {
+        self.send_from(req, ([127, 0, 0, 1], 50000).into()).await
+    }
+
+    /// [`App::send`] as if from the client at `client`, as a connection from that address
+    /// would be served.
+    pub async fn send_from(
+        &self,
+        req: http::Request<Bytes>,
+        client: SocketAddr,
+    ) -> Result<http::Response<Bytes>> {
         let (mut parts, body) = req.into_parts();
         if !parts.headers.contains_key(http::header::HOST) {
             parts.headers.insert(
@@ -378,7 +389,7 @@ impl App {
             parts,
             Full::new(body).map_err(|never| -> wasmtime_wasi_http::Error { match never {} }),
         );
-        let response = self.handle(req, ([127, 0, 0, 1], 50000).into()).await;
+        let response = self.handle(req, client).await;
         let (parts, body) = response.into_parts();
         let body = body
             .collect()

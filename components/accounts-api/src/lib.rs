@@ -37,6 +37,14 @@
 //! must be `application/json`, which no HTML form can send. A request with a bearer token
 //! carries its own proof and needs none of this.
 //!
+//! # Abuse limits
+//!
+//! Sign-in attempts count per account and per client address, registrations per client,
+//! reset requests per account and per client, reset confirmations per client, and a
+//! password given with a session (change, deletion) as a sign-in of the client; over a
+//! limit the answer is 429 with `Retry-After`, before any password is hashed
+//! ([`api_kit::limits`]).
+//!
 //! Every answer is `Cache-Control: no-store`.
 
 /// The generated WIT bindings. Their ABI glue is `unsafe` by nature; nothing else is.
@@ -50,6 +58,7 @@ mod bindings {
             "commerce:types/types@0.1.0": commerce_types::types,
             "commerce:identity/identity@0.1.0": commerce_bindings::identity::identity,
             "commerce:orders/orders@0.1.0": commerce_bindings::orders::orders,
+            "commerce:limits/limits@0.1.0": api_kit::limits::wit,
         },
     });
 }
@@ -68,6 +77,7 @@ mod entry {
     }
 }
 
+use api_kit::limits::{self, Subject};
 use api_kit::{At, JsonChecker, Problem, ProblemType, Query};
 use commerce_bindings::identity::identity::{self, Error, ProfileChange};
 use commerce_bindings::identity_json::{CustomerJson, SessionJson};
@@ -127,6 +137,10 @@ fn route(req: &Request, path: &str) -> Result<Response, Problem> {
             let o = c.object(&At::root(&value), &["email"]);
             let email = c.string(&o.field("email"));
             c.finish()?;
+            limits::take(&[
+                (&limits::PASSWORD_RESET_ACCOUNT, &Subject::account(&email)),
+                (&limits::PASSWORD_RESET_CLIENT, &limits::client(req)?),
+            ])?;
             identity::request_password_reset(&email).map_err(other_problem)?;
             accepted("If an account has this email, a message with a reset link is on its way.")
         }),
@@ -137,6 +151,7 @@ fn route(req: &Request, path: &str) -> Result<Response, Problem> {
             let token = c.string(&o.field("token"));
             let new_password = c.string(&o.field("new_password"));
             c.finish()?;
+            limits::take(&[(&limits::PASSWORD_RESET_CLIENT, &limits::client(req)?)])?;
             identity::reset_password(&token, &new_password).map_err(one_time_problem)?;
             Ok(no_content())
         }),
@@ -221,6 +236,7 @@ fn register(req: &Request) -> Result<Response, Problem> {
     let consent = o.field("marketing_consent");
     let marketing_consent = !consent.is_absent() && c.boolean(&consent);
     c.finish()?;
+    limits::take(&[(&limits::REGISTRATION_CLIENT, &limits::client(req)?)])?;
     identity::register(&identity::NewCustomer {
         email,
         password,
@@ -253,6 +269,11 @@ fn sign_in(req: &Request) -> Result<Response, Problem> {
     let kind = o.field("session");
     let use_cookie = !kind.is_absent() && c.one_of(&kind, &["bearer", "cookie"]) == "cookie";
     c.finish()?;
+    // Every attempt counts, per account and per client, before any password is hashed.
+    limits::take(&[
+        (&limits::SIGN_IN_ACCOUNT, &Subject::account(&email)),
+        (&limits::SIGN_IN_CLIENT, &limits::client(req)?),
+    ])?;
     let signed_in = identity::sign_in(&email, &password).map_err(|e| match e {
         Error::InvalidCredentials => Problem::new(
             ProblemType::InvalidCredentials,
@@ -342,6 +363,7 @@ fn delete_account(req: &Request) -> Result<Response, Problem> {
     let o = c.object(&At::root(&value), &["password"]);
     let password = c.string(&o.field("password"));
     c.finish()?;
+    limits::take(&[(&limits::SIGN_IN_CLIENT, &limits::client(req)?)])?;
     let wrong_password = |e: Error| match e {
         Error::InvalidCredentials => {
             Problem::new(ProblemType::InvalidCredentials, "The password is wrong.")
@@ -402,6 +424,7 @@ fn change_password(req: &Request) -> Result<Response, Problem> {
     let current = c.string(&o.field("current_password"));
     let new = c.string(&o.field("new_password"));
     c.finish()?;
+    limits::take(&[(&limits::SIGN_IN_CLIENT, &limits::client(req)?)])?;
     identity::change_password(&token, &current, &new).map_err(|e| match e {
         Error::InvalidCredentials => Problem::new(
             ProblemType::InvalidCredentials,

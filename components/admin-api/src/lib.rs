@@ -30,7 +30,11 @@ mod bindings {
     wit_bindgen::generate!({
         path: "../../wit",
         world: "catalog-admin-api",
-        with: { "commerce:types/types@0.1.0": commerce_types::types },
+        with: {
+            "commerce:types/types@0.1.0": commerce_types::types,
+            // Generated once, where its only caller lives (`api_kit::limits`).
+            "commerce:limits/limits@0.1.0": api_kit::limits::wit,
+        },
         // The capability packages this world imports are generated here.
         generate_all,
     });
@@ -74,7 +78,7 @@ async fn handle(req: IncomingRequest, out: ResponseOutparam) {
     } else {
         Permission::CatalogWrite
     };
-    if let Err(problem) = api_kit::admin::authorize_staff(&req, permission) {
+    if let Err(problem) = api_kit::limits::authorize_admin(&req, permission) {
         return send(out, problem.with_instance(&path).into_response()).await;
     }
     let limit = if path == import::IMPORT_PATH {

@@ -35,7 +35,11 @@ mod bindings {
     wit_bindgen::generate!({
         path: "../../wit",
         world: "cart-api",
-        with: { "commerce:types/types@0.1.0": commerce_types::types },
+        with: {
+            "commerce:types/types@0.1.0": commerce_types::types,
+            // Generated once, where its only caller lives (`api_kit::limits`).
+            "commerce:limits/limits@0.1.0": api_kit::limits::wit,
+        },
         // The capability packages this world imports are generated here.
         generate_all,
     });
@@ -49,7 +53,12 @@ mod entry {
 
     #[http_component]
     fn handle(req: Request) -> Response {
-        let mut response = api_kit::serve(&req, super::route);
+        // The global ceiling on the API's writes, before any work: a refused write changes
+        // nothing.
+        let mut response = api_kit::serve(&req, |req, path| {
+            api_kit::limits::api_write(req)?;
+            super::route(req, path)
+        });
         super::cache_headers(&api_kit::request_path(&req), &mut response);
         response
     }

@@ -44,6 +44,7 @@ mod bindings {
             "commerce:orders/orders@0.1.0": commerce_bindings::orders::orders,
             "commerce:orders/orders-admin@0.1.0": commerce_bindings::orders::orders_admin,
             "commerce:identity/identity@0.1.0": commerce_bindings::identity::identity,
+            "commerce:limits/limits@0.1.0": api_kit::limits::wit,
         },
     });
 }
@@ -60,7 +61,7 @@ mod entry {
     }
 }
 
-use api_kit::{FieldError, Problem, Query};
+use api_kit::{FieldError, Problem, Query, limits};
 use commerce_bindings::identity::identity;
 use commerce_bindings::orders::orders;
 use commerce_bindings::orders_json::OrderSummaryJson;
@@ -76,6 +77,9 @@ const WEBHOOKS: &str = "/api/payments/webhooks/";
 fn route(req: &Request, path: &str) -> Result<Response, Problem> {
     if path == CHECKOUT {
         api_kit::allow(req, &[Method::Post])?;
+        // Before anything is read or written: a refused attempt changes nothing.
+        let client = limits::client(req)?;
+        limits::take(&[(&limits::API_WRITES, &client), (&limits::CHECKOUT, &client)])?;
         return flow::checkout(req, path);
     }
     if path == CUSTOMER_ORDERS {

@@ -28,6 +28,7 @@ mod bindings {
             "commerce:types/types@0.1.0": commerce_types::types,
             "commerce:identity/identity@0.1.0": commerce_bindings::identity::identity,
             "commerce:identity/identity-admin@0.1.0": commerce_bindings::identity::identity_admin,
+            "commerce:limits/limits@0.1.0": api_kit::limits::wit,
         },
     });
 }
@@ -62,7 +63,7 @@ const JSON_LIMIT: usize = 8 * 1024;
 async fn handle(req: IncomingRequest, out: ResponseOutparam) {
     let path = api_kit::incoming_path(&req);
     let method = req.method();
-    let actor = match api_kit::admin::authorize_staff(&req, permission(&method, &path)) {
+    let actor = match api_kit::limits::authorize_admin(&req, permission(&method, &path)) {
         Ok(actor) => actor,
         Err(problem) => return send(out, problem.with_instance(&path).into_response()).await,
     };

@@ -48,6 +48,7 @@ mod bindings {
             "commerce:orders/orders@0.1.0": commerce_bindings::orders::orders,
             "commerce:orders/orders-admin@0.1.0": commerce_bindings::orders::orders_admin,
             "commerce:identity/identity@0.1.0": commerce_bindings::identity::identity,
+            "commerce:limits/limits@0.1.0": api_kit::limits::wit,
         },
     });
 }
@@ -119,7 +120,7 @@ fn permission(method: &spin_sdk::http::Method, path: &str) -> Permission {
 
 async fn handle(req: IncomingRequest, out: ResponseOutparam) {
     let path = api_kit::incoming_path(&req);
-    match api_kit::admin::authorize_staff(&req, permission(&req.method(), &path)) {
+    match api_kit::limits::authorize_admin(&req, permission(&req.method(), &path)) {
         Ok(actor) => ACTOR.with(|a| *a.borrow_mut() = actor.name),
         Err(problem) => return send(out, problem.with_instance(&path).into_response()).await,
     }

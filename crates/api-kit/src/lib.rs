@@ -18,6 +18,8 @@
 //!   1 to `max` visible ASCII characters.
 //! - [`JsonChecker`]: strict JSON bodies, every bad field (unknown, missing, wrong type, out
 //!   of range) reported by JSON pointer in one 400 problem.
+//! - [`limits`]: the abuse limits (429 `rate-limited` with `Retry-After`), configured by
+//!   Spin variables, counted by the limits capability.
 //!
 //! A handler is a function `fn(&Request, &str) -> Result<Response, Problem>` that gets the
 //! full request path; [`serve`] calls it and renders its problem, if any, with the path as
@@ -28,6 +30,7 @@ pub mod auth;
 mod body;
 mod check;
 mod idempotency;
+pub mod limits;
 mod problem;
 mod query;
 pub mod session;

@@ -32,6 +32,9 @@ pub enum ProblemType {
     PayloadTooLarge,
     /// 415: the body is not in a supported media type.
     UnsupportedMediaType,
+    /// 429: the client (or the account) is over one of the abuse limits; `Retry-After`
+    /// says in how many seconds to try again. Nothing was changed.
+    RateLimited,
     /// 500: the server failed; details are in its logs, not in the response.
     Internal,
     /// 503: a dependency (database, store) is unavailable.
@@ -52,6 +55,7 @@ impl ProblemType {
             Self::MethodNotAllowed => "method-not-allowed",
             Self::Conflict => "conflict",
             Self::UnsupportedMediaType => "unsupported-media-type",
+            Self::RateLimited => "rate-limited",
             Self::Internal => "internal",
             Self::Unavailable => "unavailable",
         }
@@ -70,6 +74,7 @@ impl ProblemType {
             Self::MethodNotAllowed => "Method not allowed",
             Self::Conflict => "Conflict",
             Self::UnsupportedMediaType => "Unsupported media type",
+            Self::RateLimited => "Too many requests",
             Self::Internal => "Internal error",
             Self::Unavailable => "Service unavailable",
         }
@@ -88,6 +93,7 @@ impl ProblemType {
             Self::MethodNotAllowed => 405,
             Self::Conflict => 409,
             Self::UnsupportedMediaType => 415,
+            Self::RateLimited => 429,
             Self::Internal => 500,
             Self::Unavailable => 503,
         }
@@ -194,6 +200,17 @@ impl Problem {
             ProblemType::PayloadTooLarge,
             format!("The body is larger than this resource accepts ({limit} bytes at most)."),
         )
+    }
+
+    /// 429 for `what` (e.g. "checkout attempts from this client"), with `Retry-After:
+    /// retry_after_seconds` (RFC 9110 § 10.2.3).
+    pub fn rate_limited(what: &str, retry_after_seconds: u32) -> Self {
+        let seconds = retry_after_seconds.max(1);
+        Self::new(
+            ProblemType::RateLimited,
+            format!("Too many {what}; try again in {seconds} s. Nothing was changed."),
+        )
+        .with_header("retry-after", seconds.to_string())
     }
 
     /// Adds a response header to the problem's response.
