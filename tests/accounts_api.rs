@@ -836,3 +836,103 @@ async fn a_bad_cost_variable_fails_clearly() {
     assert_eq!(r.status, 500);
     assert_eq!(r.problem_type(), "internal");
 }
+
+#[tokio::test]
+async fn sign_in_and_reset_bursts_are_refused_change_nothing_and_recover() {
+    let app = app_with(&[
+        ("limit_sign_in_per_account", "3/2"),
+        ("limit_password_reset_per_account", "1/2"),
+        ("limit_registration_per_client", "2/2"),
+    ]);
+    register(&app, "ana@example.com", PASSWORD).await;
+    register(&app, "bo@example.com", PASSWORD).await;
+    // The third registration from this client is over its limit: refused, nothing queued.
+    let r = register(&app, "cy@example.com", PASSWORD).await;
+    assert_eq!(r.status, 429, "{}", r.text());
+    assert_eq!(r.problem_type(), "rate-limited");
+    assert!(r.headers.contains_key("retry-after"));
+    assert!(
+        outbox(&app)
+            .await
+            .iter()
+            .all(|m| m["to"] != "cy@example.com")
+    );
+
+    let attempt = |password: &'static str| {
+        let app = &app;
+        async move {
+            post(
+                app,
+                "/api/account/sign-in",
+                &[],
+                json!({ "email": "ana@example.com", "password": password }),
+            )
+            .await
+        }
+    };
+    for _ in 0..3 {
+        assert_eq!(attempt("not the password").await.status, 401);
+    }
+    // Over the limit even the right password is refused, and no session is made.
+    let r = attempt(PASSWORD).await;
+    assert_eq!(r.status, 429, "{}", r.text());
+    let admin = [("authorization", bearer(ADMIN_TOKEN))];
+    let admin: Vec<(&str, &str)> = admin.iter().map(|(n, v)| (*n, v.as_str())).collect();
+    let customers = call(
+        &app,
+        "GET",
+        "/admin/customers?email_prefix=ana@",
+        &admin,
+        None,
+    )
+    .await;
+    let id = customers.json()["items"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let sessions = call(
+        &app,
+        "GET",
+        &format!("/admin/customers/{id}/sessions"),
+        &admin,
+        None,
+    )
+    .await;
+    assert!(sessions.json()["items"].as_array().unwrap().is_empty());
+    // Another account is not limited by Ana's.
+    sign_in(&app, "bo@example.com", PASSWORD).await;
+
+    let reset = || {
+        post(
+            &app,
+            "/api/account/password-reset",
+            &[],
+            json!({ "email": "ana@example.com" }),
+        )
+    };
+    assert_eq!(reset().await.status, 202);
+    assert_eq!(reset().await.status, 429);
+    let resets = outbox(&app).await;
+    assert_eq!(
+        resets
+            .iter()
+            .filter(|m| m["kind"] == "password-reset")
+            .count(),
+        1
+    );
+
+    // The limits recover with time (bounded polling on the real clock).
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let r = attempt(PASSWORD).await;
+        if r.status == 200 {
+            break;
+        }
+        assert_eq!(r.status, 429);
+        assert!(
+            Instant::now() < deadline,
+            "the sign-in limit never recovered"
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
