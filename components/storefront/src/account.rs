@@ -2,14 +2,14 @@
 //! fixed `<main>` from `pages/account-*.html`, driven by `account.js`, which talks to
 //! `/api/account/...` from the browser.
 //!
-//! | Route                                     | Page                                       |
-//! |-------------------------------------------|--------------------------------------------|
-//! | `GET /account/sign-in`                    | sign in (`?next=` a path of this site)     |
-//! | `GET /account/register`                   | create an account                          |
-//! | `GET /account`                            | profile, password, sign out (everywhere)   |
-//! | `GET /account/password-reset`             | ask for a reset link                       |
-//! | `GET /account/password-reset/confirm?token=` | set a new password (the reset mail's link) |
-//! | `GET /account/verify?token=`              | confirm the email (the verification mail's link) |
+//! | Route                                        | Page                                             |
+//! |----------------------------------------------|--------------------------------------------------|
+//! | `GET /account/sign-in`                       | sign in (`?next=` a path of this site)           |
+//! | `GET /account/register`                      | create an account                                |
+//! | `GET /account`                               | profile, password, sign out (everywhere)         |
+//! | `GET /account/password-reset`                | ask for a reset link                             |
+//! | `GET /account/password-reset/confirm?token=` | set a new password (the reset mail's link)       |
+//! | `GET /account/verify?token=`                 | confirm the email (the verification mail's link) |
 //!
 //! Every page is the same document for everyone, signed in or not: the server never reads
 //! the session cookie or a token, so the pages keep the shell's `no-cache` + `ETag` and
@@ -21,72 +21,72 @@
 
 use crate::shopper::ShopperPage;
 
-const SCRIPT: &str = "/assets/js/account.js";
-
-const SIGN_IN: ShopperPage = ShopperPage {
-    title: "Sign in",
-    description: "Sign in to your account.",
-    script: SCRIPT,
-    preload: &[],
-    main: include_str!("pages/account-sign-in.html"),
-};
-
-const REGISTER: ShopperPage = ShopperPage {
-    title: "Create an account",
-    description: "Create an account with your email and a password.",
-    script: SCRIPT,
-    preload: &[],
-    main: include_str!("pages/account-register.html"),
-};
-
-const PROFILE: ShopperPage = ShopperPage {
-    title: "Your account",
-    description: "Your profile, your password and where you are signed in.",
-    script: SCRIPT,
-    preload: &[],
-    main: include_str!("pages/account.html"),
-};
-
-const RESET: ShopperPage = ShopperPage {
-    title: "Reset your password",
-    description: "Get a link to set a new password.",
-    script: SCRIPT,
-    preload: &[],
-    main: include_str!("pages/account-password-reset.html"),
-};
-
-const RESET_CONFIRM: ShopperPage = ShopperPage {
-    title: "Set a new password",
-    description: "Set a new password with the link from your mail.",
-    script: SCRIPT,
-    preload: &[],
-    main: include_str!("pages/account-password-reset-confirm.html"),
-};
-
-const VERIFY: ShopperPage = ShopperPage {
-    title: "Confirm your email",
-    description: "Confirm your email with the link from your mail.",
-    script: SCRIPT,
-    preload: &[],
-    main: include_str!("pages/account-verify.html"),
-};
+/// An account page: `account.js` drives every one (it imports only `site.js` and `api.js`).
+const fn page(title: &'static str, description: &'static str, main: &'static str) -> ShopperPage {
+    ShopperPage {
+        title,
+        description,
+        script: "/assets/js/account.js",
+        preload: &[],
+        main,
+    }
+}
 
 /// Every account page by its path.
-const PAGES: &[(&str, &ShopperPage)] = &[
-    ("/account", &PROFILE),
-    ("/account/sign-in", &SIGN_IN),
-    ("/account/register", &REGISTER),
-    ("/account/password-reset", &RESET),
-    ("/account/password-reset/confirm", &RESET_CONFIRM),
-    ("/account/verify", &VERIFY),
+const PAGES: &[(&str, ShopperPage)] = &[
+    (
+        "/account",
+        page(
+            "Your account",
+            "Your profile, your password and where you are signed in.",
+            include_str!("pages/account.html"),
+        ),
+    ),
+    (
+        "/account/sign-in",
+        page(
+            "Sign in",
+            "Sign in to your account.",
+            include_str!("pages/account-sign-in.html"),
+        ),
+    ),
+    (
+        "/account/register",
+        page(
+            "Create an account",
+            "Create an account with your email and a password.",
+            include_str!("pages/account-register.html"),
+        ),
+    ),
+    (
+        "/account/password-reset",
+        page(
+            "Reset your password",
+            "Get a link to set a new password.",
+            include_str!("pages/account-password-reset.html"),
+        ),
+    ),
+    (
+        "/account/password-reset/confirm",
+        page(
+            "Set a new password",
+            "Set a new password with the link from your mail.",
+            include_str!("pages/account-password-reset-confirm.html"),
+        ),
+    ),
+    (
+        "/account/verify",
+        page(
+            "Confirm your email",
+            "Confirm your email with the link from your mail.",
+            include_str!("pages/account-verify.html"),
+        ),
+    ),
 ];
 
 /// The account page at `path`, if there is one.
 pub fn page_at(path: &str) -> Option<&'static ShopperPage> {
-    PAGES
-        .iter()
-        .find(|(p, _)| *p == path)
-        .map(|(_, page)| *page)
+    PAGES.iter().find(|(p, _)| *p == path).map(|(_, page)| page)
 }
 
 #[cfg(test)]
