@@ -5,7 +5,23 @@
 // The mails: the shop has no mail transport yet, so this script reads the outbox as the
 // owner does (GET /admin/mail with ADMIN_TOKEN) and opens the link a mail carries,
 // /account/verify?token=… or /account/password-reset/confirm?token=…, as a mail client would.
+// Every page is also checked with axe-core (WCAG 2.1 A and AA) in the states the shopper sees.
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+
+const AXE = await readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+/** Runs axe-core's WCAG 2.1 A and AA rules on the page as it is now; fails on a violation. */
+async function accessible(page, what) {
+  await page.evaluate(AXE);
+  const result = await page.evaluate(() => window.axe.run(document, {
+    runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
+  }));
+  const violations = result.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`);
+  assert.ok(result.passes.length > 10, `axe ran its rules on ${what}`);
+  assert.deepEqual(violations, [], `axe finds nothing on ${what}`);
+}
 
 export const EMAIL = 'ada@example.com';
 export const PASSWORD = 'correct horse battery';
@@ -64,6 +80,7 @@ export async function account({ page, context, browser, base, shot, report }) {
   assert.equal(await password.getAttribute('aria-invalid'), 'true');
   assert.match(await password.getAttribute('aria-describedby'), /password-error/);
   await shot('register-field-error');
+  await accessible(page, 'the registration page with a field error');
   await password.fill(PASSWORD);
   await page.getByRole('button', { name: 'Create account' }).click();
 
@@ -75,6 +92,7 @@ export async function account({ page, context, browser, base, shot, report }) {
   assert.equal(await page.getByLabel('Name').inputValue(), 'Ada Lovelace');
   assert.ok(await sessionCookie(context, page), 'Chromium stored the session cookie');
   await shot('registered');
+  await accessible(page, 'the account page');
 
   // The link again, then the newest link from the mail confirms the email.
   await page.getByRole('button', { name: 'Send the verification link again' }).click();
@@ -83,6 +101,7 @@ export async function account({ page, context, browser, base, shot, report }) {
   await page.goto(`${base}/account/verify?token=${encodeURIComponent(verify)}`);
   await page.getByText(`Thank you: your email ${EMAIL} is confirmed.`).waitFor();
   await shot('verified');
+  await accessible(page, 'the verification page');
   await page.getByRole('link', { name: 'Go to your account' }).click();
   await page.getByText(`Your email ${EMAIL} is confirmed.`).waitFor();
   assert.equal(await page.getByRole('button', { name: 'Send the verification link again' }).count(), 0);
@@ -99,6 +118,7 @@ export async function account({ page, context, browser, base, shot, report }) {
   await page.getByText('The email or the password is wrong.').waitFor();
   assert.match(page.url(), /\/account\/sign-in/);
   await shot('wrong-password');
+  await accessible(page, 'the sign-in page with an error');
   await signIn(page, EMAIL, PASSWORD);
   await page.waitForURL(/\/account$/);
   await page.getByRole('heading', { level: 1, name: 'Your account' }).waitFor();
@@ -124,6 +144,7 @@ export async function account({ page, context, browser, base, shot, report }) {
   await page.getByText('Your password is changed.').waitFor();
   assert.equal(await current.getAttribute('aria-invalid'), null, 'the error is gone');
   await shot('password-changed');
+  await accessible(page, 'the account page after a password change');
 
   // Another browser signs in with the new password; "sign out everywhere" ends it too.
   const other = await browser.newContext();
@@ -161,6 +182,7 @@ export async function reset({ page, base, shot, report }) {
   await page.getByRole('button', { name: 'Send me a link' }).click();
   await page.getByText('If an account has this email, a message with a reset link is on its way.').waitFor();
   await shot('reset-asked');
+  await accessible(page, 'the password reset page');
 
   const token = await mailedToken(base, 'password-reset', EMAIL);
   const link = `${base}/account/password-reset/confirm?token=${encodeURIComponent(token)}`;
@@ -177,6 +199,7 @@ export async function reset({ page, base, shot, report }) {
   await page.getByRole('button', { name: 'Set the new password' }).click();
   await page.getByText('This link has expired, was replaced by a newer one, or was used already.').waitFor();
   await shot('reset-link-used');
+  await accessible(page, 'the reset link page with an error');
   // A link without its token says what is missing.
   await page.goto(`${base}/account/verify`);
   await page.getByText('This page needs the link from your mail').waitFor();
