@@ -113,7 +113,9 @@ export async function account({ page, context, browser, base, shot, report }) {
   await header.getByRole('link', { name: 'Sign in' }).waitFor();
   assert.equal(await sessionCookie(context, page), undefined, 'the cookie is removed');
 
-  // A wrong password is refused with a clear message, then the right one signs in.
+  // A wrong password is refused with a clear message, then the right one signs in; a
+  // `next` that the URL parser reads as another site ("/\t/…" is "//…") goes to the account.
+  await page.goto(`${base}/account/sign-in?next=${encodeURIComponent('/\t/evil.example/')}`);
   await signIn(page, EMAIL, 'not the password at all');
   await page.getByText('The email or the password is wrong.').waitFor();
   assert.match(page.url(), /\/account\/sign-in/);
@@ -204,10 +206,13 @@ export async function reset({ page, base, shot, report }) {
   await page.goto(`${base}/account/verify`);
   await page.getByText('This page needs the link from your mail').waitFor();
 
-  await page.goto(`${base}/account/sign-in`);
+  // The old password is refused; the new one signs in and goes on to `next`.
+  await page.goto(`${base}/account/sign-in?next=%2Fcart`);
   await signIn(page, EMAIL, PASSWORD);
   await page.getByText('The email or the password is wrong.').waitFor();
   await signIn(page, EMAIL, RESET_PASSWORD);
+  await page.waitForURL(/\/cart$/);
+  await page.locator('header').getByRole('link', { name: 'Account' }).click();
   await page.waitForURL(/\/account$/);
   // The reset proved the customer reads the mail: the email counts as confirmed.
   await page.getByText(`Your email ${EMAIL} is confirmed.`).waitFor();

@@ -12,10 +12,16 @@ const params = new URLSearchParams(window.location.search);
 const root = document.querySelector('[data-account]');
 const pageStatus = document.querySelector('[data-page-status]');
 
-/** Where a sign-in goes on: `?next=` when it is a path of this site, else the account. */
+/**
+ * Where a sign-in goes on: `?next=` when it is a path of this site, else the account. The
+ * URL parser decides (it drops tabs and reads backslashes as slashes, so "/\t/evil.example"
+ * is another site), never a pattern on the text.
+ */
 function nextPath() {
   const next = params.get('next') || '';
-  return /^\/(?![/\\])/.test(next) ? next : '/account';
+  if (!next.startsWith('/')) return '/account';
+  const url = new URL(next, window.location.origin);
+  return url.origin === window.location.origin ? `${url.pathname}${url.search}${url.hash}` : '/account';
 }
 
 /** Messages other pages send to the sign-in page (`?notice=`), by name only. */
