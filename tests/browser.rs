@@ -6,6 +6,10 @@
 //! French VAT and one shipping method. The browser does what a shopper does and checks what
 //! a shopper sees; afterwards this file checks the shop's books through the capability
 //! components (the order is paid, the stock went down, a declined card moved nothing).
+//! The account scenarios start from an empty shop: a shopper registers, confirms the email
+//! from the mail's link, signs in and out, changes name and password and signs out
+//! everywhere; another resets a forgotten password. This file then checks the account
+//! through the owner's API (`/admin/customers`) and the sign-in the shopper would use next.
 //! Screenshots of every step are kept in `tests/artifacts/browser/<scenario>/`.
 //!
 //! Needs `node`, `tests/browser/node_modules` and chromium: `tests/run` (the README's test
@@ -72,6 +76,57 @@ async fn a_declined_card_is_explained_charges_nothing_and_another_card_pays() {
     shop.stop().await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_shopper_registers_verifies_signs_in_edits_the_account_and_signs_out_everywhere() {
+    let shop = Shop::empty().await;
+    let report = shop.drive("account").await;
+
+    let email = report["email"].as_str().expect("the email");
+    let customer = shop.customer(email).await;
+    assert_eq!(customer["name"], report["name"], "the new name is kept");
+    assert_eq!(
+        customer["verified"], true,
+        "the mail's link confirmed the email"
+    );
+    assert_eq!(customer["marketing_consent"], false, "no consent was given");
+    let sessions = shop.sessions(&customer).await;
+    assert!(sessions.is_empty(), "signed out everywhere: {sessions:?}");
+    let password = report["password"].as_str().expect("the new password");
+    assert_eq!(shop.sign_in(email, password).await, 200, "the new password");
+    assert_eq!(
+        shop.sign_in(email, "correct horse battery").await,
+        401,
+        "not the old one"
+    );
+    shop.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_shopper_resets_a_forgotten_password_through_the_pages() {
+    let shop = Shop::empty().await;
+    let registered = shop
+        .app
+        .send(
+            "POST",
+            "/api/account/register",
+            &[],
+            Some(&serde_json::json!({ "email": "ada@example.com", "password": "correct horse battery" })),
+        )
+        .await;
+    assert_eq!(registered.status, 202);
+    let report = shop.drive("reset").await;
+
+    let email = report["email"].as_str().expect("the email");
+    let customer = shop.customer(email).await;
+    assert_eq!(customer["verified"], true, "a reset proves the mailbox");
+    // The one session is the sign-in with the new password at the end.
+    assert_eq!(shop.sessions(&customer).await.len(), 1);
+    let password = report["password"].as_str().expect("the new password");
+    assert_eq!(shop.sign_in(email, password).await, 200);
+    assert_eq!(shop.sign_in(email, "correct horse battery").await, 401);
+    shop.stop().await;
+}
+
 /// The demo shop, served over TCP.
 struct Shop(Served);
 
@@ -87,6 +142,11 @@ impl Shop {
         let app = spawn_app();
         seed(&app).await;
         Shop(Served::start(app).await)
+    }
+
+    /// A shop with nothing in it, for the account pages.
+    async fn empty() -> Shop {
+        Shop(Served::start(spawn_app()).await)
     }
 
     async fn stop(self) {
@@ -116,7 +176,8 @@ impl Shop {
             .arg(scenario)
             .env("BASE_URL", &self.base)
             .env("ARTIFACTS", &artifacts)
-            .env("CHROMIUM", &chromium);
+            .env("CHROMIUM", &chromium)
+            .env("ADMIN_TOKEN", ADMIN_TOKEN);
         let out = tokio::task::spawn_blocking(move || cmd.output())
             .await
             .unwrap()
@@ -153,6 +214,60 @@ impl Shop {
             .await
             .expect("list-orders")
             .items
+    }
+
+    /// A GET of the owner's API; its JSON.
+    async fn admin_get(&self, path: &str) -> Value {
+        let bearer = format!("Bearer {ADMIN_TOKEN}");
+        let res = self
+            .app
+            .send("GET", path, &[("authorization", &bearer)], None)
+            .await;
+        assert_eq!(res.status, 200, "{path}: {}", res.text());
+        res.json()
+    }
+
+    /// The one customer whose email is `email`, as the owner sees it.
+    async fn customer(&self, email: &str) -> Value {
+        let page = self
+            .admin_get(&format!("/admin/customers?email_prefix={email}"))
+            .await;
+        let items = page["items"].as_array().expect("customers");
+        assert_eq!(items.len(), 1, "one account for {email}: {items:?}");
+        items[0].clone()
+    }
+
+    /// The customer's live sessions.
+    async fn sessions(&self, customer: &Value) -> Vec<Value> {
+        let id = customer["id"].as_str().expect("an id");
+        let page = self
+            .admin_get(&format!("/admin/customers/{id}/sessions"))
+            .await;
+        page["items"].as_array().expect("sessions").clone()
+    }
+
+    /// The status of a sign-in over the API (a bearer session, which is then ended).
+    async fn sign_in(&self, email: &str, password: &str) -> u16 {
+        let body = serde_json::json!({ "email": email, "password": password });
+        let res = self
+            .app
+            .send("POST", "/api/account/sign-in", &[], Some(&body))
+            .await;
+        if res.status == 200 {
+            let token = res.json()["token"].as_str().expect("a token").to_owned();
+            let bearer = format!("Bearer {token}");
+            let out = self
+                .app
+                .send(
+                    "POST",
+                    "/api/account/sign-out",
+                    &[("authorization", &bearer)],
+                    None,
+                )
+                .await;
+            assert_eq!(out.status, 204);
+        }
+        res.status
     }
 
     /// Units of `variant` available now.

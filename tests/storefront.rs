@@ -748,6 +748,136 @@ async fn the_cart_checkout_order_and_404_pages_carry_the_shops_name_escaped() {
     }
 }
 
+#[tokio::test]
+async fn the_account_pages_are_one_document_for_everyone_with_no_customer_data() {
+    let app = app();
+    category(&app, "tools", "Tools", None).await;
+    // A signed-in shopper with the session in the cookie, as the pages sign in.
+    let email = "ana.private@example.com";
+    let body = serde_json::json!({ "email": email, "password": "correct horse battery", "name": "Ana Private" });
+    let r = app
+        .send("POST", "/api/account/register", &[], Some(&body))
+        .await;
+    assert_eq!(r.status, 202, "{}", r.text());
+    let body = serde_json::json!({ "email": email, "password": "correct horse battery", "session": "cookie" });
+    let r = app
+        .send("POST", "/api/account/sign-in", &[], Some(&body))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let set_cookie = r.headers["set-cookie"].to_str().unwrap();
+    let cookie = set_cookie.split(';').next().unwrap().to_owned();
+    assert!(cookie.starts_with("__Host-session=stk_"), "{set_cookie}");
+    let token = &cookie["__Host-session=".len()..];
+
+    for (path, title, form) in [
+        ("/account/sign-in", "Sign in", "data-form=\"sign-in\""),
+        (
+            "/account/sign-in?next=%2Fcart",
+            "Sign in",
+            "data-form=\"sign-in\"",
+        ),
+        (
+            "/account/register",
+            "Create an account",
+            "data-form=\"register\"",
+        ),
+        ("/account", "Your account", "data-form=\"profile\""),
+        (
+            "/account/password-reset",
+            "Reset your password",
+            "data-form=\"password-reset\"",
+        ),
+        (
+            "/account/password-reset/confirm?token=prt_secret123",
+            "Set a new password",
+            "data-form=\"password-reset-confirm\"",
+        ),
+        (
+            "/account/verify?token=vft_secret123",
+            "Confirm your email",
+            "data-account=\"verify\"",
+        ),
+    ] {
+        let anonymous = app.get(path).await;
+        let signed_in = app.get_with(path, &[("cookie", &cookie)]).await;
+        for res in [&anonymous, &signed_in] {
+            assert_eq!(res.status, 200, "{path}");
+            assert_eq!(res.content_type(), "text/html; charset=utf-8", "{path}");
+            assert_eq!(res.headers["cache-control"], "no-cache", "{path}");
+            assert!(res.headers.get("set-cookie").is_none(), "{path}");
+            assert!(
+                res.headers
+                    .get("vary")
+                    .is_none_or(|v| v == "accept-encoding"),
+                "{path}"
+            );
+            assert_security_headers(res, path);
+        }
+        // The same bytes and the same tag whoever asks: the server reads no cookie, so a
+        // cache can hold the page and it holds nobody's data.
+        assert_eq!(anonymous.body, signed_in.body, "{path}");
+        assert_eq!(
+            anonymous.headers["etag"], signed_in.headers["etag"],
+            "{path}"
+        );
+        let page = text(&signed_in);
+        for private in [email, "Ana Private", token, "secret123"] {
+            assert!(!page.contains(private), "{path} shows {private}");
+        }
+        assert!(
+            page.contains(&format!("<title>{title} | Test &amp; Co</title>")),
+            "{path}"
+        );
+        assert!(
+            page.contains("<meta name=\"robots\" content=\"noindex\">"),
+            "{path}"
+        );
+        assert!(page.contains(form), "{path}: the page's own markup");
+        assert!(
+            page.contains("/assets/js/account"),
+            "{path}: loads account.js"
+        );
+        assert!(
+            page.contains("<a href=\"/categories/tools\">Tools</a>"),
+            "{path}"
+        );
+        // The header offers "Sign in"; the module turns it into "Account" when signed in.
+        assert!(
+            page.contains(
+                "<a class=\"account-link\" href=\"/account/sign-in\" data-account-link>Sign in</a>"
+            ),
+            "{path}"
+        );
+        // Every password field says what a password manager should offer.
+        for (at, _) in page.match_indices("type=\"password\"") {
+            let tag = &page[at..at + page[at..].find('>').unwrap()];
+            assert!(
+                tag.contains("autocomplete=\"current-password\"")
+                    || tag.contains("autocomplete=\"new-password\""),
+                "{path}: {tag}"
+            );
+        }
+        for (at, _) in page.match_indices("type=\"email\"") {
+            let tag = &page[at..at + page[at..].find('>').unwrap()];
+            assert!(tag.contains("autocomplete=\""), "{path}: {tag}");
+        }
+        let revalidated = app
+            .get_with(
+                path,
+                &[("if-none-match", anonymous.headers["etag"].to_str().unwrap())],
+            )
+            .await;
+        assert_eq!(revalidated.status, 304, "{path}");
+        // Only GET and HEAD: a form posted without its module is refused, not taken.
+        let posted = app.send("POST", path, &[], None).await;
+        assert_eq!(posted.status, 405, "{path}");
+    }
+    // Every other path under /account is the 404 page.
+    let res = app.get("/account/nope").await;
+    assert_eq!(res.status, 404);
+    assert!(text(&res).contains("not-found-search"));
+}
+
 /// The `<loc>`s of a sitemap or sitemap index, checked to be well-formed XML of `root`.
 fn locs(xml: &str, root: &str) -> Vec<String> {
     let doc =

@@ -1,9 +1,10 @@
 // A shopper in Debian's chromium, driven by playwright-core, against the store at BASE_URL.
 // Started by tests/browser.rs, which seeds the demo shop and checks the books afterwards.
 //
-//   node tests/browser/shopper.mjs purchase|declined
+//   node tests/browser/shopper.mjs purchase|declined|account|reset
 //
-// Environment: BASE_URL, ARTIFACTS (a folder for one screenshot per step), CHROMIUM.
+// Environment: BASE_URL, ARTIFACTS (a folder for one screenshot per step), CHROMIUM, and
+// ADMIN_TOKEN for the account scenarios (account.mjs), which read the shop's mail outbox.
 // Every step finds elements by their role and accessible name, as a screen-reader user or a
 // keyboard user would, so the test also checks that the controls are labelled. The last line
 // printed is a JSON report for tests/browser.rs.
@@ -11,12 +12,13 @@
 import { chromium } from 'playwright-core';
 import { join } from 'node:path';
 import assert from 'node:assert/strict';
+import * as accounts from './account.mjs';
 
 const scenario = process.argv[2];
 const base = process.env.BASE_URL;
 const artifacts = process.env.ARTIFACTS;
 assert.ok(base && artifacts, 'BASE_URL and ARTIFACTS must be set');
-assert.ok(['purchase', 'declined'].includes(scenario), `unknown scenario ${scenario}`);
+assert.ok(['purchase', 'declined', 'account', 'reset'].includes(scenario), `unknown scenario ${scenario}`);
 
 const CARD_OK = '4242424242424242';
 const CARD_DECLINED = '4000000000000002';
@@ -47,6 +49,15 @@ async function shot(name) {
 
 const report = { scenario };
 try {
+  if (scenario in accounts) {
+    // The answers the scenario expects are the only failures the browser may log.
+    const expected = await accounts[scenario]({ page, context, browser, base, shot, report });
+    const unexpected = problems.filter((p) => !expected.some((re) => re.test(p)));
+    assert.deepEqual(unexpected, [], 'no script errors, failed requests or CSP violations');
+    await browser.close();
+    console.log(JSON.stringify(report));
+    process.exit(0);
+  }
   // Home → search.
   await page.goto(`${base}/`);
   await shot('home');

@@ -46,6 +46,15 @@
 //! ([`api_kit::limits`]).
 //!
 //! Every answer is `Cache-Control: no-store`.
+//!
+//! # Links in messages
+//!
+//! A verification or reset message (identity's outbox, `GET /admin/mail`) carries a token;
+//! the link a mail gives for it is the storefront's page on the shop's origin, which reads
+//! the token and calls this API: `/account/verify?token=vft_…` (then
+//! `POST /api/account/email-verification/confirm`) and
+//! `/account/password-reset/confirm?token=prt_…` (then
+//! `POST /api/account/password-reset/confirm`). See `components/storefront/src/account.rs`.
 
 /// The generated WIT bindings. Their ABI glue is `unsafe` by nature; nothing else is.
 #[allow(unsafe_code)]

@@ -1,5 +1,5 @@
 //! The page shell every server-rendered page shares (head with its SEO tags, header with the
-//! search box, category navigation and cart link, footer), the pieces pages reuse
+//! search box, category navigation, account and cart links, footer), the pieces pages reuse
 //! (breadcrumbs, product cards), and the 404 and 503 pages.
 //!
 //! Every page of the shop is rendered with it, the cart, checkout, order and 404 pages
@@ -162,8 +162,12 @@ pub fn render(ctx: &Ctx, page: &Page) -> String {
     h
 }
 
-/// The site header: skip link, shop name, search box, cart link, and the root categories
-/// (when the tree can be read; a page renders without them otherwise).
+/// The site header: skip link, shop name, search box, account and cart links, and the root
+/// categories (when the tree can be read; a page renders without them otherwise).
+///
+/// The account link reads "Sign in" for everyone: the page is the same document for every
+/// shopper (`no-cache` with an `ETag`, no customer data), and `site.js` turns it into
+/// "Account" when this browser signed in (see `api.js`, `signedIn`).
 fn header(h: &mut String, ctx: &Ctx, search_text: &str) {
     let _ = write!(
         h,
@@ -174,6 +178,7 @@ fn header(h: &mut String, ctx: &Ctx, search_text: &str) {
          <label class=\"visually-hidden\" for=\"site-search\">Search products</label>\n\
          <input id=\"site-search\" type=\"search\" name=\"q\" value=\"{}\" placeholder=\"Search products\" maxlength=\"200\" autocomplete=\"off\">\n\
          <button type=\"submit\" class=\"button\">Search</button>\n</form>\n\
+         <a class=\"account-link\" href=\"/account/sign-in\" data-account-link>Sign in</a>\n\
          <a class=\"cart-link\" href=\"/cart\" data-cart-link>Cart <span class=\"cart-count\" data-cart-count hidden></span></a>\n\
          </div>\n",
         esc(&ctx.store_name),

@@ -13,6 +13,7 @@
 //! | `GET /cart`              | the cart (filled by `cart.js`)                             |
 //! | `GET /checkout`          | the checkout form (driven by `checkout.js`)                |
 //! | `GET /order`             | an order's status (`order.js`, from `?number=&token=`)     |
+//! | `GET /account/...`       | sign-in, the account, password reset (see `account.rs`)    |
 //! | `GET /sitemap.xml`       | every published product and category (an index when large) |
 //! | `GET /robots.txt`        | crawl rules and the sitemap's URL                          |
 //! | anything else            | the 404 page                                               |
@@ -26,6 +27,7 @@
 //! carry a strong `ETag` and `Cache-Control: no-cache`, so a browser revalidates and gets a
 //! 304 while the page is unchanged.
 
+mod account;
 mod config;
 mod home;
 mod html;

@@ -1,9 +1,11 @@
-//! The shopper's own pages: `/cart`, `/checkout` and `/order`. Each is the shared shell
-//! (head, header, footer) around a fixed `<main>` from `pages/*.html`; the page's module
-//! (`cart.js`, `checkout.js`, `order.js` under `static/assets/js/`) fills it from the JSON
-//! API with the cart token the browser keeps. They are never indexed, read no catalog data
-//! besides the header's categories, and are the same for every shopper: the order page's
-//! `?number=&token=` is read by its module, never by the server.
+//! The shopper's own pages: `/cart`, `/checkout`, `/order` and the account pages
+//! (`crate::account`). Each is the shared shell (head, header, footer) around a fixed
+//! `<main>` from `pages/*.html`; the page's module (`cart.js`, `checkout.js`, `order.js`,
+//! `account.js` under `static/assets/js/`) fills it from the JSON API with what the browser
+//! keeps (the cart token; the session cookie, which only the browser sends). They are never
+//! indexed, read no catalog data besides the header's categories, and are the same for
+//! every shopper: a `?number=&token=` or `?token=` is read by the module, never by the
+//! server.
 
 use crate::config::Ctx;
 use crate::html::{self, Page};
@@ -14,19 +16,22 @@ use crate::{Failure, Reply};
 const SHARED_MODULES: &[&str] = &["/assets/js/countries.js", "/assets/js/totals.js"];
 
 /// One of the shopper's pages.
-struct ShopperPage {
+pub struct ShopperPage {
     /// The `<title>` before the shop's name.
-    title: &'static str,
-    description: &'static str,
+    pub title: &'static str,
+    pub description: &'static str,
     /// The page's module.
-    script: &'static str,
-    main: &'static str,
+    pub script: &'static str,
+    /// The modules it imports besides `site.js` and `api.js`, preloaded.
+    pub preload: &'static [&'static str],
+    pub main: &'static str,
 }
 
 const CART: ShopperPage = ShopperPage {
     title: "Your cart",
     description: "The products in your cart, with shipping and tax.",
     script: "/assets/js/cart.js",
+    preload: SHARED_MODULES,
     main: include_str!("pages/cart.html"),
 };
 
@@ -34,6 +39,7 @@ const CHECKOUT: ShopperPage = ShopperPage {
     title: "Checkout",
     description: "Check out: your address, shipping and payment.",
     script: "/assets/js/checkout.js",
+    preload: SHARED_MODULES,
     main: include_str!("pages/checkout.html"),
 };
 
@@ -41,6 +47,7 @@ const ORDER: ShopperPage = ShopperPage {
     title: "Order status",
     description: "The status of your order.",
     script: "/assets/js/order.js",
+    preload: SHARED_MODULES,
     main: include_str!("pages/order.html"),
 };
 
@@ -54,7 +61,7 @@ pub fn page(ctx: &Ctx, path: &str, query: &str) -> Option<Result<Reply, Failure>
         "/cart.html" => (&CART, true),
         "/checkout.html" => (&CHECKOUT, true),
         "/order.html" => (&ORDER, true),
-        _ => return None,
+        _ => (crate::account::page_at(path)?, false),
     };
     if old_name {
         let mut to = path.trim_end_matches(".html").to_owned();
@@ -70,7 +77,7 @@ pub fn page(ctx: &Ctx, path: &str, query: &str) -> Option<Result<Reply, Failure>
     );
     shell.robots = Some("noindex");
     shell.script = Some(page.script);
-    shell.preload = SHARED_MODULES;
+    shell.preload = page.preload;
     shell.main = page.main.to_owned();
     Some(Ok(Reply::page(html::render(ctx, &shell))))
 }

@@ -1,6 +1,6 @@
 // What the storefront's scripts share: JSON calls to the shop's API with RFC 9457 problems as
-// errors, the shopper's cart (its token kept in localStorage), the header's cart count, and
-// money for people. No framework, no build step: an ES module the pages import.
+// errors, the shopper's cart (its token kept in localStorage), the header's cart count and
+// account link, and money for people. No framework, no build step: an ES module the pages import.
 
 /** A refusal or failure of the API: the HTTP status (0: no answer) and its problem+json. */
 export class ApiError extends Error {
@@ -33,7 +33,12 @@ export class ApiError extends Error {
  * others (and with status 0 when the network fails).
  */
 export async function api(path, { method = 'GET', body, headers = {} } = {}) {
-  const init = { method, headers: { Accept: 'application/json, application/problem+json', ...headers } };
+  // Same-origin credentials: the account's session cookie goes with every call to this site.
+  const init = {
+    method,
+    credentials: 'same-origin',
+    headers: { Accept: 'application/json, application/problem+json', ...headers },
+  };
   if (body !== undefined) {
     init.headers['Content-Type'] = 'application/json';
     init.body = JSON.stringify(body);
@@ -165,6 +170,49 @@ export async function addToCart(variantId, quantity, currency) {
     const { data } = await cartApi(fresh, '/lines', { method: 'POST', body });
     showCount(data.item_count);
     return data;
+  }
+}
+
+// --- The shopper's session ---------------------------------------------------------------
+// The session is the HttpOnly cookie __Host-session, which no script can read. This browser
+// remembers only whether it signed in, a hint for the header's link (never a secret), and
+// checks the hint against GET /api/account once per tab. Pages are the same document for
+// everyone (revalidated with their ETag, no customer data in them), so it is the script, not
+// the server, that says "Account" in the header.
+
+export const SIGNED_IN = 'commerce.account.signed-in';
+const CHECKED = 'commerce.account.checked';
+
+/** Whether this browser signed in (and did not sign out) as far as it knows. */
+export function signedIn() {
+  return local.get(SIGNED_IN) === '1';
+}
+
+/** Records a sign-in (true) or a sign-out or ended session (false), and shows it. */
+export function rememberSignedIn(yes) {
+  local.set(SIGNED_IN, yes ? '1' : null);
+  session.set(CHECKED, yes ? '1' : null);
+  showAccount(yes);
+}
+
+/** The header's account link: "Account", or "Sign in" coming back to this page. */
+export function showAccount(yes) {
+  const here = window.location.pathname;
+  const back = here.startsWith('/account') ? '' : `?next=${encodeURIComponent(here)}`;
+  for (const link of document.querySelectorAll('[data-account-link]')) {
+    link.textContent = yes ? 'Account' : 'Sign in';
+    link.setAttribute('href', yes ? '/account' : `/account/sign-in${back}`);
+  }
+}
+
+/** Asks the shop, once per tab, whether the session this browser remembers still holds. */
+export async function checkSignedIn() {
+  if (!signedIn() || session.get(CHECKED)) return;
+  try {
+    await api('/api/account');
+    session.set(CHECKED, '1');
+  } catch (e) {
+    if (e.status === 401) rememberSignedIn(false);
   }
 }
 
