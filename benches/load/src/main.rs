@@ -44,7 +44,8 @@ pub struct Cli {
     #[arg(long, value_delimiter = ',', default_value = "1,32")]
     connections: Vec<usize>,
     /// Scenarios to run (the floor always runs): floor, health, product-by-slug,
-    /// product-list, product-list-deep, search-facets, add-to-cart, checkout.
+    /// product-list, product-list-deep, search-facets, add-to-cart, checkout, sign-in,
+    /// account-signed-in, account-anonymous.
     #[arg(long, value_delimiter = ',')]
     scenarios: Option<Vec<String>>,
     /// Upper bound on measured requests per scenario and connection count.
@@ -157,6 +158,9 @@ pub const SCENARIOS: &[&str] = &[
     "search-facets",
     "add-to-cart",
     "checkout",
+    "sign-in",
+    "account-signed-in",
+    "account-anonymous",
 ];
 
 /// A scenario ready to run, or the reason it cannot run in this build.
@@ -367,11 +371,69 @@ fn prepare(name: &str, ctx: &Ctx) -> Result<Prepared> {
                 work,
             }
         }
+        "sign-in" => {
+            ctx.rt.block_on(bench_account(ctx.app))?;
+            let body = serde_json::json!({"email": BENCH_EMAIL, "password": BENCH_PASSWORD});
+            Prepared::Ready {
+                what: "POST /api/account/sign-in (one Argon2id verification at the cost the app runs with, a session written); run with the sign-in limits off".into(),
+                work: requests(vec![RequestSpec::post_json(
+                    "/api/account/sign-in",
+                    body.to_string(),
+                    200,
+                )]),
+            }
+        }
+        "account-signed-in" => {
+            let token = ctx.rt.block_on(bench_account(ctx.app))?;
+            let mut spec = RequestSpec::get("/api/account");
+            spec.headers
+                .push(("authorization", format!("Bearer {token}")));
+            Prepared::Ready {
+                what: "GET /api/account with a session token (identity reads the session and the customer)".into(),
+                work: requests(vec![spec]),
+            }
+        }
+        "account-anonymous" => {
+            let mut spec = RequestSpec::get("/api/account");
+            spec.expect_status = 401;
+            Prepared::Ready {
+                what: "GET /api/account without a session (the same component, answered 401 before identity is called)".into(),
+                work: requests(vec![spec]),
+            }
+        }
         other => bail!(
             "unknown scenario {other:?} (known: {})",
             SCENARIOS.join(", ")
         ),
     })
+}
+
+const BENCH_EMAIL: &str = "bench@example.com";
+const BENCH_PASSWORD: &str = "bench passphrase 42";
+
+/// Registers the bench's customer (a second registration changes nothing) and signs in;
+/// the session token.
+async fn bench_account(app: &App) -> Result<String> {
+    let body = serde_json::json!({"email": BENCH_EMAIL, "password": BENCH_PASSWORD}).to_string();
+    for path in ["/api/account/register", "/api/account/sign-in"] {
+        let res = app
+            .send(
+                http::Request::post(path)
+                    .header("content-type", "application/json")
+                    .body(bytes::Bytes::from(body.clone()))?,
+            )
+            .await?;
+        if path.ends_with("sign-in") {
+            anyhow::ensure!(res.status() == 200, "{path} answered {}", res.status());
+            let json: serde_json::Value = serde_json::from_slice(res.body())?;
+            return json["token"]
+                .as_str()
+                .map(str::to_owned)
+                .context("sign-in answered no token");
+        }
+        anyhow::ensure!(res.status() == 202, "{path} answered {}", res.status());
+    }
+    unreachable!("the loop returns at sign-in")
 }
 
 /// Walks the product list page by page (20 a page) and returns the last page's number and
