@@ -5,7 +5,9 @@
 //! credentials changing nothing.
 
 use commerce_tests::openapi::check_response;
-use commerce_tests::{ADMIN_TOKEN, TestApp, TestResponse, spawn_app_with};
+use commerce_tests::{
+    ADMIN_TOKEN, ROLES, TestApp, TestResponse, role_grants as grants, spawn_app_with,
+};
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 
@@ -14,13 +16,6 @@ const CHEAP: &[(&str, &str)] = &[
     ("identity_argon2_iterations", "1"),
 ];
 const PASSWORD: &str = "correct horse battery";
-const ROLES: [&str; 5] = [
-    "owner",
-    "catalog-manager",
-    "fulfilment",
-    "support",
-    "read-only",
-];
 
 fn app() -> TestApp {
     spawn_app_with(CHEAP)
@@ -272,39 +267,6 @@ async fn a_token_that_expires_stops_working() {
     }
     let r = call(&app, "GET", "/admin/customers", Some(&secret), None).await;
     assert_eq!(r.status, 403);
-}
-
-/// Whether `role` grants `permission`, as identity.wit's table says.
-fn grants(role: &str, permission: &str) -> bool {
-    let read = permission.ends_with("-read");
-    match role {
-        "owner" => true,
-        "read-only" => read,
-        "catalog-manager" => matches!(
-            permission,
-            "catalog-read"
-                | "catalog-write"
-                | "pricing-read"
-                | "pricing-write"
-                | "inventory-read"
-                | "orders-read"
-        ),
-        "fulfilment" => matches!(
-            permission,
-            "orders-read" | "orders-write" | "inventory-read" | "inventory-write" | "catalog-read"
-        ),
-        "support" => matches!(
-            permission,
-            "orders-read"
-                | "orders-write"
-                | "payments-write"
-                | "customers-read"
-                | "customers-write"
-                | "catalog-read"
-                | "inventory-read"
-        ),
-        other => panic!("unknown role {other}"),
-    }
 }
 
 #[tokio::test]

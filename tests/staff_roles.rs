@@ -5,50 +5,8 @@
 //! the gate. Writes made with a staff token record the token's name as their actor.
 
 use commerce_tests::openapi::document;
-use commerce_tests::{ADMIN_TOKEN, TestApp, spawn_app_with};
+use commerce_tests::{ADMIN_TOKEN, ROLES, TestApp, role_grants as grants, spawn_app_with};
 use serde_json::{Value, json};
-
-const ROLES: [&str; 5] = [
-    "owner",
-    "catalog-manager",
-    "fulfilment",
-    "support",
-    "read-only",
-];
-
-/// Whether `role` grants `permission`: the table of `identity.wit`, written out again so
-/// that a change to either is caught.
-fn grants(role: &str, permission: &str) -> bool {
-    let read = permission.ends_with("-read");
-    match role {
-        "owner" => true,
-        "read-only" => read,
-        "catalog-manager" => matches!(
-            permission,
-            "catalog-read"
-                | "catalog-write"
-                | "pricing-read"
-                | "pricing-write"
-                | "inventory-read"
-                | "orders-read"
-        ),
-        "fulfilment" => matches!(
-            permission,
-            "orders-read" | "orders-write" | "inventory-read" | "inventory-write" | "catalog-read"
-        ),
-        "support" => matches!(
-            permission,
-            "orders-read"
-                | "orders-write"
-                | "payments-write"
-                | "customers-read"
-                | "customers-write"
-                | "catalog-read"
-                | "inventory-read"
-        ),
-        other => panic!("unknown role {other}"),
-    }
-}
 
 async fn staff_token(app: &TestApp, role: &str) -> String {
     let r = app

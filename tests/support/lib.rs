@@ -741,3 +741,46 @@ impl InventoryHandle {
             .remove(0)
     }
 }
+
+/// The staff roles, as `identity.wit` names them.
+pub const ROLES: [&str; 5] = [
+    "owner",
+    "catalog-manager",
+    "fulfilment",
+    "support",
+    "read-only",
+];
+
+/// Whether `role` grants `permission`: the table of `identity.wit`, written out again so
+/// that a change to either is caught.
+pub fn role_grants(role: &str, permission: &str) -> bool {
+    let read = permission.ends_with("-read");
+    match role {
+        "owner" => true,
+        "read-only" => read,
+        "catalog-manager" => matches!(
+            permission,
+            "catalog-read"
+                | "catalog-write"
+                | "pricing-read"
+                | "pricing-write"
+                | "inventory-read"
+                | "orders-read"
+        ),
+        "fulfilment" => matches!(
+            permission,
+            "orders-read" | "orders-write" | "inventory-read" | "inventory-write" | "catalog-read"
+        ),
+        "support" => matches!(
+            permission,
+            "orders-read"
+                | "orders-write"
+                | "payments-write"
+                | "customers-read"
+                | "customers-write"
+                | "catalog-read"
+                | "inventory-read"
+        ),
+        other => panic!("unknown role {other}"),
+    }
+}

@@ -174,11 +174,7 @@ fn order(req: &Request, number: &str) -> Result<Response, Problem> {
         && let Some(customer) = customer(req, false)?
     {
         let not_found = || Problem::not_found("You have no order with this number.");
-        let number: u64 = number
-            .strip_prefix("%23")
-            .unwrap_or(number)
-            .parse()
-            .map_err(|_| not_found())?;
+        let number = order_number(number).ok_or_else(not_found)?;
         return match orders::get_customer_order(&customer, number) {
             Ok(order) => private_json(&dto::Order::from(order)),
             Err(orders::Error::NotFound) => Err(not_found()),
@@ -198,23 +194,15 @@ fn guest_order(token: Option<String>, number: &str) -> Result<Response, Problem>
         )]));
     };
     let not_found = || Problem::not_found("There is no order with this number and token.");
-    let number: u64 = number
-        .strip_prefix("%23")
-        .unwrap_or(number)
-        .parse()
-        .map_err(|_| not_found())?;
+    let number = order_number(number).ok_or_else(not_found)?;
     match orders::get_guest_order(number, &token) {
-        Ok(order) => {
-            let body = serde_json::to_vec(&dto::Order::from(order)).map_err(Problem::internal)?;
-            Ok(Response::builder()
-                .status(200)
-                .header("content-type", api_kit::JSON)
-                .header("cache-control", "no-store")
-                .body(body)
-                .build())
-        }
+        Ok(order) => private_json(&dto::Order::from(order)),
         Err(orders::Error::NotFound) => Err(not_found()),
-        Err(orders::Error::Storage(m)) => Err(Problem::unavailable(format!("orders: {m}"))),
-        Err(e) => Err(Problem::internal(format!("orders: {e:?}"))),
+        Err(e) => Err(orders_problem(e)),
     }
+}
+
+/// The order number of a path segment (`1001`, or `%231001` for "#1001").
+fn order_number(segment: &str) -> Option<u64> {
+    segment.strip_prefix("%23").unwrap_or(segment).parse().ok()
 }

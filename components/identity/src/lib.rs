@@ -118,6 +118,24 @@ fn hash(password: &str, cost: Cost) -> Result<String, Error> {
     password::hash(password, cost).map_err(Error::Other)
 }
 
+/// The store, the session token's hash and the account of a live session whose password
+/// is `password`: `invalid-token` for a dead session, `invalid-credentials` for a wrong
+/// password.
+fn signed_in_with_password(
+    session_token: &str,
+    password: &str,
+) -> Result<(Store, String, store::Account), Error> {
+    let hash = token_hash(session_token, store::SESSION_TOKEN)?;
+    let store = Store::open()?;
+    let (_, account) = store
+        .account_by_session(&hash, clock::now_ms())?
+        .ok_or(Error::InvalidToken)?;
+    if password::check(password, &account.password_hash, cost()?) == Check::Wrong {
+        return Err(Error::InvalidCredentials);
+    }
+    Ok((store, hash, account))
+}
+
 /// Every field error of a new password, as `invalid-input`.
 fn check_new_password(path: &str, password: &str, email: Option<&str>) -> Result<(), Error> {
     let mut e = FieldErrors::new();
@@ -318,27 +336,13 @@ impl Guest for Component {
     }
 
     fn confirm_password(session_token: String, password: String) -> Result<String, Error> {
-        let hash = token_hash(&session_token, store::SESSION_TOKEN)?;
-        let (_, account) = Store::open()?
-            .account_by_session(&hash, clock::now_ms())?
-            .ok_or(Error::InvalidToken)?;
-        if password::check(&password, &account.password_hash, cost()?) == Check::Wrong {
-            return Err(Error::InvalidCredentials);
-        }
+        let (_, _, account) = signed_in_with_password(&session_token, &password)?;
         Ok(account.customer.id)
     }
 
     fn delete_account(session_token: String, password: String) -> Result<(), Error> {
-        let hash = token_hash(&session_token, store::SESSION_TOKEN)?;
-        let store = Store::open()?;
-        let now = clock::now_ms();
-        let (_, account) = store
-            .account_by_session(&hash, now)?
-            .ok_or(Error::InvalidToken)?;
-        if password::check(&password, &account.password_hash, cost()?) == Check::Wrong {
-            return Err(Error::InvalidCredentials);
-        }
-        store.delete_account(&hash, &account.password_hash, now)
+        let (store, hash, account) = signed_in_with_password(&session_token, &password)?;
+        store.delete_account(&hash, &account.password_hash, clock::now_ms())
     }
 
     fn authorize(api_token: String, permission: Permission) -> Result<Principal, Error> {
