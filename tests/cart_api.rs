@@ -424,7 +424,7 @@ async fn the_token_travels_only_in_the_cart_token_header() {
             );
             assert_eq!(res.headers["www-authenticate"], "Cart-Token");
             assert_eq!(res.headers["cache-control"], "no-store");
-            assert_eq!(res.headers["vary"], "Cart-Token");
+            assert_eq!(res.headers["vary"], "Cart-Token, Authorization, Cookie");
         }
     }
     assert_eq!(lines(&get(&app, &token).await), vec![(tee_s.clone(), 1)]);
@@ -438,7 +438,7 @@ async fn the_token_travels_only_in_the_cart_token_header() {
         let res = send(&app, method, cart_at(&token, path), body.clone()).await;
         assert!(res.status < 500, "{method} {path}: {}", res.status);
         assert_eq!(res.headers["cache-control"], "no-store", "{method} {path}");
-        assert_eq!(res.headers["vary"], "Cart-Token", "{method} {path}");
+        assert_eq!(res.headers["vary"], "Cart-Token, Authorization, Cookie", "{method} {path}");
     }
     // Creating a cart answers its token: not to be stored either.
     let res = send(&app, "POST", "/api/carts", Some(json!({"currency": "EUR"}))).await;

@@ -12,8 +12,43 @@ commerce_host::wasmtime::component::bindgen!({
 });
 pub use commerce::types::types::{FieldError, Money};
 pub use exports::commerce::cart::cart::{
-    Cart, CartLimits, CheckoutHold, Error, Limit, LimitKind, Line, NewCart, VariantCheck,
+    Cart, CartKey, CartLimits, CheckoutHold, Error, Limit, LimitKind, Line, MergeSkip,
+    MergeSkipReason, MergedCart, NewCart, VariantCheck,
 };
+
+/// What names a cart in a test: a guest token (`&str`, `&String`) or a [`CartKey`].
+pub trait Key {
+    fn key(self) -> CartKey;
+}
+
+impl Key for &str {
+    fn key(self) -> CartKey {
+        CartKey::Token(self.to_owned())
+    }
+}
+
+impl Key for &String {
+    fn key(self) -> CartKey {
+        CartKey::Token(self.clone())
+    }
+}
+
+impl Key for &CartKey {
+    fn key(self) -> CartKey {
+        self.clone()
+    }
+}
+
+impl Key for CartKey {
+    fn key(self) -> CartKey {
+        self
+    }
+}
+
+/// A customer's cart key.
+pub fn customer(id: &str) -> CartKey {
+    CartKey::Customer(id.to_owned())
+}
 
 impl TestApp {
     /// The cart component on its own, over this app's state, with the grants and variables
@@ -57,30 +92,30 @@ impl CartHandle {
             .expect("no trap")
     }
 
-    pub async fn get_cart(&mut self, token: &str) -> CartResult<Cart> {
+    pub async fn get_cart(&mut self, key: impl Key) -> CartResult<Cart> {
         self.bindings
             .commerce_cart_cart()
-            .call_get_cart(&mut self.lib.store, &token.to_owned())
+            .call_get_cart(&mut self.lib.store, &key.key())
             .await
             .expect("no trap")
     }
 
     pub async fn add_line(
         &mut self,
-        token: &str,
+        key: impl Key,
         variant: &VariantCheck,
         quantity: u32,
     ) -> CartResult<Cart> {
         self.bindings
             .commerce_cart_cart()
-            .call_add_line(&mut self.lib.store, &token.to_owned(), variant, quantity)
+            .call_add_line(&mut self.lib.store, &key.key(), variant, quantity)
             .await
             .expect("no trap")
     }
 
     pub async fn set_quantity(
         &mut self,
-        token: &str,
+        key: impl Key,
         line_id: &str,
         quantity: u32,
         variant: &VariantCheck,
@@ -89,7 +124,7 @@ impl CartHandle {
             .commerce_cart_cart()
             .call_set_quantity(
                 &mut self.lib.store,
-                &token.to_owned(),
+                &key.key(),
                 &line_id.to_owned(),
                 quantity,
                 variant,
@@ -98,47 +133,68 @@ impl CartHandle {
             .expect("no trap")
     }
 
-    pub async fn remove_line(&mut self, token: &str, line_id: &str) -> CartResult<Cart> {
+    pub async fn remove_line(&mut self, key: impl Key, line_id: &str) -> CartResult<Cart> {
         self.bindings
             .commerce_cart_cart()
-            .call_remove_line(&mut self.lib.store, &token.to_owned(), &line_id.to_owned())
+            .call_remove_line(&mut self.lib.store, &key.key(), &line_id.to_owned())
             .await
             .expect("no trap")
     }
 
-    pub async fn delete_cart(&mut self, token: &str) -> CartResult<()> {
+    pub async fn delete_cart(&mut self, key: impl Key) -> CartResult<()> {
         self.bindings
             .commerce_cart_cart()
-            .call_delete_cart(&mut self.lib.store, &token.to_owned())
+            .call_delete_cart(&mut self.lib.store, &key.key())
             .await
             .expect("no trap")
     }
 
-    pub async fn begin_checkout(&mut self, token: &str, holder: &str) -> CartResult<Cart> {
+    pub async fn begin_checkout(&mut self, key: impl Key, holder: &str) -> CartResult<Cart> {
         self.bindings
             .commerce_cart_cart()
-            .call_begin_checkout(&mut self.lib.store, &token.to_owned(), holder)
+            .call_begin_checkout(&mut self.lib.store, &key.key(), holder)
             .await
             .expect("no trap")
     }
 
-    pub async fn abandon_checkout(&mut self, token: &str, holder: &str) -> CartResult<()> {
+    pub async fn abandon_checkout(&mut self, key: impl Key, holder: &str) -> CartResult<()> {
         self.bindings
             .commerce_cart_cart()
-            .call_abandon_checkout(&mut self.lib.store, &token.to_owned(), holder)
+            .call_abandon_checkout(&mut self.lib.store, &key.key(), holder)
             .await
             .expect("no trap")
     }
 
     pub async fn complete_checkout(
         &mut self,
-        token: &str,
+        key: impl Key,
         holder: &str,
         order_ref: &str,
     ) -> CartResult<Cart> {
         self.bindings
             .commerce_cart_cart()
-            .call_complete_checkout(&mut self.lib.store, &token.to_owned(), holder, order_ref)
+            .call_complete_checkout(&mut self.lib.store, &key.key(), holder, order_ref)
+            .await
+            .expect("no trap")
+    }
+
+    pub async fn create_customer_cart(&mut self, customer: &str, currency: &str) -> CartResult<Cart> {
+        self.bindings
+            .commerce_cart_cart()
+            .call_create_customer_cart(&mut self.lib.store, &customer.to_owned(), &currency.to_owned())
+            .await
+            .expect("no trap")
+    }
+
+    pub async fn merge_guest_cart(
+        &mut self,
+        guest: &str,
+        customer: &str,
+        variants: &[VariantCheck],
+    ) -> CartResult<MergedCart> {
+        self.bindings
+            .commerce_cart_cart()
+            .call_merge_guest_cart(&mut self.lib.store, &guest.to_owned(), &customer.to_owned(), variants)
             .await
             .expect("no trap")
     }

@@ -175,11 +175,56 @@ impl Cart {
     }
 }
 
-/// A new cart and its token, which is shown only here.
+/// A new cart and its token, which is shown only here. A customer's cart has none: the
+/// session finds it.
 #[derive(Debug, Serialize)]
 pub struct NewCart {
-    pub token: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub token: Option<String>,
     pub cart: Cart,
+}
+
+/// A guest line that a merge did not move whole.
+#[derive(Debug, Serialize)]
+pub struct MergeSkip {
+    pub variant_id: String,
+    pub wanted: u32,
+    pub moved: u32,
+    /// `unavailable`, `no_price`, `line_quantity`, `cart_quantity` or `line_count`.
+    pub reason: &'static str,
+}
+
+/// `POST /api/cart/merge`: the customer's cart after a guest cart was merged into it.
+#[derive(Debug, Serialize)]
+pub struct MergedCart {
+    pub cart: Cart,
+    pub adopted: bool,
+    pub skipped: Vec<MergeSkip>,
+}
+
+impl MergedCart {
+    pub fn new(merged: cart::MergedCart, variants: &HashMap<String, VariantInfo>) -> Self {
+        Self {
+            cart: Cart::new(merged.cart, variants),
+            adopted: merged.adopted,
+            skipped: merged
+                .skipped
+                .into_iter()
+                .map(|s| MergeSkip {
+                    variant_id: s.variant_id,
+                    wanted: s.wanted,
+                    moved: s.moved,
+                    reason: match s.reason {
+                        cart::MergeSkipReason::Unavailable => "unavailable",
+                        cart::MergeSkipReason::NoPrice => "no_price",
+                        cart::MergeSkipReason::LineQuantity => "line_quantity",
+                        cart::MergeSkipReason::CartQuantity => "cart_quantity",
+                        cart::MergeSkipReason::LineCount => "line_count",
+                    },
+                })
+                .collect(),
+        }
+    }
 }
 
 #[derive(Debug, Serialize)]

@@ -5,20 +5,33 @@
 //!
 //! | Route                                              | Answer                               |
 //! |----------------------------------------------------|--------------------------------------|
-//! | `POST /api/carts` `{currency}`                     | 201 `{token, cart}`                  |
+//! | `POST /api/carts` `{currency}`                     | 201 `{token, cart}`; signed in: 200 `{cart}` |
 //! | `GET /api/cart`                                    | the cart, current titles and prices  |
 //! | `DELETE /api/cart`                                 | 204 (idempotent)                     |
 //! | `POST /api/cart/lines` `{variant_id, quantity}`    | the cart                             |
 //! | `PATCH /api/cart/lines/{line_id}` `{quantity}`     | the cart (0 removes the line)        |
 //! | `DELETE /api/cart/lines/{line_id}`                 | the cart (idempotent)                |
 //! | `GET /api/cart/totals?country=&shipping_method=`   | pricing's quote of the cart          |
+//! | `POST /api/cart/merge` (guest token and session)   | `{cart, adopted, skipped}`           |
 //! | `GET /api/shipping-methods?currency=&country=`     | the methods a shopper may choose     |
 //!
 //! The cart token (`ctk_…`, a bearer secret) travels in the `Cart-Token` request header of
 //! every `/api/cart` route, never in the path: paths end up in the access logs of proxies
-//! and hosts (see `token` in `wit/deps/types/types.wit`). Without the header a route answers 401; an
-//! unknown, expired or wrong-kind token is a 404. Every answer of `/api/carts` and
-//! `/api/cart` is `Cache-Control: no-store`, and those of `/api/cart` vary on `Cart-Token`.
+//! and hosts (see `token` in `wit/deps/types/types.wit`). An unknown, expired or wrong-kind
+//! token is a 404. Every answer of `/api/carts` and `/api/cart` is `Cache-Control:
+//! no-store`, and those of `/api/cart` vary on `Cart-Token`, `Authorization` and `Cookie`.
+//!
+//! # A signed-in customer's cart
+//!
+//! Without a `Cart-Token` header, a request with a customer's session (`Authorization:
+//! Bearer stk_…` or the session cookie, [`api_kit::session`]) is about that customer's
+//! cart, the one that follows them to every device they sign in on (identity authenticates
+//! the session; see "A customer's cart" in `wit/deps/cart/cart.wit`). Without either, a
+//! route answers 401. `POST /api/carts` with a session answers the customer's cart in the
+//! currency (200, no token), creating it when they have none. `POST /api/cart/merge`, with
+//! both the guest's `Cart-Token` and the session, moves the guest cart into the customer's
+//! when a guest signs in: afterwards the guest token opens nothing. A change made with the
+//! cookie must come from the shop's own pages (same-origin rule of `api_kit::session`).
 //!
 //! Prices always come from the catalog: a body with a price in it has an unknown field and
 //! is a 400.
@@ -39,6 +52,8 @@ mod bindings {
             "commerce:types/types@0.1.0": commerce_types::types,
             // Generated once, where its only caller lives (`api_kit::limits`).
             "commerce:limits/limits@0.1.0": api_kit::limits::wit,
+            // `api_kit::session::customer` authenticates a session with identity.
+            "commerce:identity/identity@0.1.0": commerce_bindings::identity::identity,
         },
         // The capability packages this world imports are generated here.
         generate_all,
@@ -67,7 +82,7 @@ mod entry {
 use std::collections::HashMap;
 
 use api_kit::{At, FieldError, JsonChecker, Problem, ProblemType, Query};
-use bindings::commerce::cart::cart::{self, LimitKind, VariantCheck};
+use bindings::commerce::cart::cart::{self, CartKey, LimitKind, VariantCheck};
 use bindings::commerce::catalog::catalog::{self, ProductStatus, VariantInfo};
 use bindings::commerce::pricing::pricing::{self, QuoteLine, QuoteRequest};
 use commerce_types::types::PageRequest;
@@ -78,6 +93,8 @@ const CARTS: &str = "/api/carts";
 /// The cart named by the `Cart-Token` header.
 const CART: &str = "/api/cart";
 const SHIPPING_METHODS: &str = "/api/shipping-methods";
+/// `POST` merges the guest cart of `Cart-Token` into the signed-in customer's.
+const MERGE: &str = "/api/cart/merge";
 /// The request header that carries the cart token.
 const CART_TOKEN: &str = "cart-token";
 /// The largest JSON body a cart route reads.
@@ -93,6 +110,10 @@ fn route(req: &Request, path: &str) -> Result<Response, Problem> {
     if path == CARTS {
         api_kit::allow(req, &[Method::Post])?;
         return create_cart(req);
+    }
+    if path == MERGE {
+        api_kit::allow(req, &[Method::Post])?;
+        return merge(req);
     }
     let Some(rest) = path.strip_prefix(CART) else {
         return Err(not_found());
@@ -111,57 +132,66 @@ fn route(req: &Request, path: &str) -> Result<Response, Problem> {
     match segments.as_slice() {
         [] => {
             api_kit::allow(req, &[Method::Get, Method::Delete])?;
-            let token = cart_token(req)?;
+            let get = *req.method() == Method::Get;
+            let key = cart_key(req, !get)?;
             no_query(req)?;
-            if *req.method() == Method::Get {
-                let cart = cart::get_cart(&token).map_err(cart_problem)?;
+            if get {
+                let cart = cart::get_cart(&key).map_err(cart_problem)?;
                 render(200, cart, None)
             } else {
-                cart::delete_cart(&token).map_err(cart_problem)?;
+                cart::delete_cart(&key).map_err(cart_problem)?;
                 Ok(Response::builder().status(204).body(Vec::new()).build())
             }
         }
         ["lines"] => {
             api_kit::allow(req, &[Method::Post])?;
-            add_line(req, &cart_token(req)?)
+            add_line(req, &cart_key(req, true)?)
         }
         ["lines", line_id] => {
             api_kit::allow(req, &[Method::Patch, Method::Delete])?;
-            let token = cart_token(req)?;
+            let key = cart_key(req, true)?;
             if *req.method() == Method::Patch {
-                set_quantity(req, &token, line_id)
+                set_quantity(req, &key, line_id)
             } else {
                 no_query(req)?;
-                let cart = cart::remove_line(&token, line_id).map_err(cart_problem)?;
+                let cart = cart::remove_line(&key, line_id).map_err(cart_problem)?;
                 render(200, cart, None)
             }
         }
         ["totals"] => {
             api_kit::allow(req, &[Method::Get])?;
-            totals(req, &cart_token(req)?)
+            totals(req, &cart_key(req, false)?)
         }
         _ => Err(not_found()),
     }
 }
 
-/// The cart token of the `Cart-Token` header: 401 without one. A value that is not text
-/// is no token of ours: the cart answers it as unknown (404), as any other.
-fn cart_token(req: &Request) -> Result<String, Problem> {
-    let Some(value) = req.header(CART_TOKEN) else {
-        return Err(missing_token());
-    };
+/// The cart token of the `Cart-Token` header, if the request has a non-empty one. A value
+/// that is not text is no token of ours: the cart answers it as unknown (404), as any other.
+fn cart_token(req: &Request) -> Option<String> {
+    let value = req.header(CART_TOKEN)?;
     let token = String::from_utf8_lossy(value.as_bytes()).trim().to_owned();
-    if token.is_empty() {
-        return Err(missing_token());
+    (!token.is_empty()).then_some(token)
+}
+
+/// The cart a request is about: the guest cart of its `Cart-Token` header, else the
+/// signed-in customer's (for a request that `changes` the cart, a cookie session needs its
+/// same-origin proof); 401 without either.
+fn cart_key(req: &Request, changes: bool) -> Result<CartKey, Problem> {
+    if let Some(token) = cart_token(req) {
+        return Ok(CartKey::Token(token));
     }
-    Ok(token)
+    match api_kit::session::customer(req, changes)? {
+        Some(customer) => Ok(CartKey::Customer(customer)),
+        None => Err(missing_token()),
+    }
 }
 
 fn missing_token() -> Problem {
     Problem::new(
         ProblemType::Unauthorized,
-        "The request has no Cart-Token header: send the token that POST /api/carts returned \
-         in a Cart-Token header (never in the URL).",
+        "The request names no cart: send the token that POST /api/carts returned in a \
+         Cart-Token header (never in the URL), or sign in to use your own cart.",
     )
     .with_header("www-authenticate", "Cart-Token")
 }
@@ -173,7 +203,7 @@ fn cache_headers(path: &str, response: &mut Response) {
         response.set_header("cache-control", "no-store");
     }
     if path == CART || path.starts_with("/api/cart/") {
-        response.set_header("vary", "Cart-Token");
+        response.set_header("vary", "Cart-Token, Authorization, Cookie");
     }
 }
 
@@ -198,12 +228,43 @@ fn create_cart(req: &Request) -> Result<Response, Problem> {
     let object = c.object(&root, &["currency"]);
     let currency = c.string(&object.field("currency"));
     c.finish()?;
+    if let Some(customer) = api_kit::session::customer(req, true)? {
+        let cart = cart::create_customer_cart(&customer, &currency).map_err(cart_problem)?;
+        let variants = variants_of(&cart)?;
+        let view = dto::Cart::new(cart, &variants);
+        return api_kit::json(
+            200,
+            &dto::NewCart {
+                token: None,
+                cart: view,
+            },
+        );
+    }
     let created = cart::create_cart(&currency).map_err(cart_problem)?;
     render(201, created.cart, Some(created.token))
 }
 
+/// `POST /api/cart/merge`: the guest cart of `Cart-Token` into the signed-in customer's.
+fn merge(req: &Request) -> Result<Response, Problem> {
+    no_query(req)?;
+    let customer = api_kit::session::customer(req, true)?.ok_or_else(api_kit::session::missing)?;
+    let guest = cart_token(req).ok_or_else(missing_token)?;
+    // The catalog's reading of the guest lines' variants, as for adding them one by one. A
+    // line added in another tab meanwhile has none and is reported, not moved.
+    let current = cart::get_cart(&CartKey::Token(guest.clone())).map_err(cart_problem)?;
+    let variants = variants_of(&current)?;
+    let checks: Vec<VariantCheck> = current
+        .lines
+        .iter()
+        .map(|l| check(&l.variant_id, variants.get(&l.variant_id)))
+        .collect();
+    let merged = cart::merge_guest_cart(&guest, &customer, &checks).map_err(cart_problem)?;
+    let variants = variants_of(&merged.cart)?;
+    api_kit::json(200, &dto::MergedCart::new(merged, &variants))
+}
+
 /// `POST /api/cart/lines`.
-fn add_line(req: &Request, token: &str) -> Result<Response, Problem> {
+fn add_line(req: &Request, key: &CartKey) -> Result<Response, Problem> {
     no_query(req)?;
     let value = body(req)?;
     let mut c = JsonChecker::new();
@@ -215,19 +276,19 @@ fn add_line(req: &Request, token: &str) -> Result<Response, Problem> {
     let quantity = u32::try_from(quantity).unwrap_or(u32::MAX);
     // The cart must exist before the variant matters: an unknown token is a 404 whatever
     // the body names.
-    cart::get_cart(token).map_err(cart_problem)?;
+    cart::get_cart(key).map_err(cart_problem)?;
     let variants = variants(std::slice::from_ref(&variant_id))?;
     let Some(info) = variants.get(&variant_id) else {
         return Err(not_for_sale());
     };
     let cart =
-        cart::add_line(token, &check(&variant_id, Some(info)), quantity).map_err(cart_problem)?;
+        cart::add_line(key, &check(&variant_id, Some(info)), quantity).map_err(cart_problem)?;
     let variants = variants_of(&cart)?;
     render_with(200, cart, None, &variants)
 }
 
 /// `PATCH /api/cart/lines/{line_id}`.
-fn set_quantity(req: &Request, token: &str, line_id: &str) -> Result<Response, Problem> {
+fn set_quantity(req: &Request, key: &CartKey, line_id: &str) -> Result<Response, Problem> {
     no_query(req)?;
     let value = body(req)?;
     let mut c = JsonChecker::new();
@@ -236,7 +297,7 @@ fn set_quantity(req: &Request, token: &str, line_id: &str) -> Result<Response, P
     let quantity = c.integer(&object.field("quantity"), 0, i64::from(u32::MAX));
     c.finish()?;
     let quantity = u32::try_from(quantity).unwrap_or(u32::MAX);
-    let current = cart::get_cart(token).map_err(cart_problem)?;
+    let current = cart::get_cart(key).map_err(cart_problem)?;
     let Some(line) = current.lines.iter().find(|l| l.id == line_id) else {
         return Err(Problem::not_found(format!(
             "The cart has no line {line_id}."
@@ -245,17 +306,17 @@ fn set_quantity(req: &Request, token: &str, line_id: &str) -> Result<Response, P
     let variants = variants_of(&current)?;
     let variant_check = check(&line.variant_id, variants.get(&line.variant_id));
     let cart =
-        cart::set_quantity(token, line_id, quantity, &variant_check).map_err(cart_problem)?;
+        cart::set_quantity(key, line_id, quantity, &variant_check).map_err(cart_problem)?;
     render_with(200, cart, None, &variants)
 }
 
 /// `GET /api/cart/totals`.
-fn totals(req: &Request, token: &str) -> Result<Response, Problem> {
+fn totals(req: &Request, key: &CartKey) -> Result<Response, Problem> {
     let mut query = Query::parse(req.query(), &["country", "shipping_method"]);
     let country = query.text("country");
     let shipping_method = query.text("shipping_method");
     query.finish()?;
-    let cart = cart::get_cart(token).map_err(cart_problem)?;
+    let cart = cart::get_cart(key).map_err(cart_problem)?;
     let variants = variants_of(&cart)?;
     let view = dto::Cart::new(cart, &variants);
     let lines: Vec<QuoteLine> = view
@@ -374,7 +435,13 @@ fn render_with(
 ) -> Result<Response, Problem> {
     let view = dto::Cart::new(cart, variants);
     match token {
-        Some(token) => api_kit::json(status, &dto::NewCart { token, cart: view }),
+        Some(token) => api_kit::json(
+            status,
+            &dto::NewCart {
+                token: Some(token),
+                cart: view,
+            },
+        ),
         None => api_kit::json(status, &view),
     }
 }

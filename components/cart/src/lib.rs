@@ -27,10 +27,15 @@ pub(crate) use bindings::exports;
 
 use capability_kit::{clock, ids};
 use commerce_types::types::FieldError;
-use exports::commerce::cart::cart::{Cart, CartLimits, Error, Guest, NewCart, VariantCheck};
+use exports::commerce::cart::cart::{
+    Cart, CartKey, CartLimits, Error, Guest, MergedCart, NewCart, VariantCheck,
+};
+use store::Key;
 
 pub(crate) const CART_PREFIX: &str = "cart";
 pub(crate) const LINE_PREFIX: &str = "line";
+/// The prefix of the customer ids `cart-key.customer` carries (identity's).
+const CUSTOMER_PREFIX: &str = "cus";
 
 struct Component;
 
@@ -80,6 +85,37 @@ fn token_hash(token: &str) -> Result<String, Error> {
     }
 }
 
+/// The customer id, or `invalid-input` (path `/customer_id`) when malformed.
+fn customer_id(id: String) -> Result<String, Error> {
+    if ids::is_id_of(&id, CUSTOMER_PREFIX) {
+        Ok(id)
+    } else {
+        Err(invalid(vec![(
+            "/customer_id".into(),
+            format!("must be a customer id ({CUSTOMER_PREFIX}_…)"),
+        )]))
+    }
+}
+
+/// The store's key: `not-found` for a token not shaped like one, `invalid-input` for a
+/// malformed customer id.
+fn key(key: CartKey) -> Result<Key, Error> {
+    match key {
+        CartKey::Token(token) => token_hash(&token).map(Key::Token),
+        CartKey::Customer(id) => customer_id(id).map(Key::Customer),
+    }
+}
+
+/// As [`key`], but `None` for a token not shaped like one: calls that succeed on an unknown
+/// cart (`delete-cart`, `abandon-checkout`) need no lookup then.
+fn key_if_any(cart: CartKey) -> Result<Option<Key>, Error> {
+    match key(cart) {
+        Ok(key) => Ok(Some(key)),
+        Err(Error::NotFound) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
 impl Guest for Component {
     fn limits() -> Result<CartLimits, Error> {
         Ok(CartLimits {
@@ -98,32 +134,32 @@ impl Guest for Component {
         Ok(NewCart { token, cart })
     }
 
-    fn get_cart(token: String) -> Result<Cart, Error> {
-        let hash = token_hash(&token)?;
+    fn get_cart(cart: CartKey) -> Result<Cart, Error> {
+        let key = key(cart)?;
         let clock = clock()?;
-        store::Store::open()?.get(&hash, clock)
+        store::Store::open()?.get(&key, clock)
     }
 
-    fn add_line(token: String, variant: VariantCheck, quantity: u32) -> Result<Cart, Error> {
-        let hash = token_hash(&token)?;
+    fn add_line(cart: CartKey, variant: VariantCheck, quantity: u32) -> Result<Cart, Error> {
+        let key = key(cart)?;
         check(validate::add_line(&variant, quantity))?;
         let clock = clock()?;
-        store::Store::open()?.with_cart(&hash, clock, |conn, cart| {
+        store::Store::open()?.with_cart(&key, clock, |conn, cart| {
             store::add_line(conn, cart, &variant, quantity, clock.now)
         })
     }
 
     fn set_quantity(
-        token: String,
+        cart: CartKey,
         line_id: String,
         quantity: u32,
         variant: VariantCheck,
     ) -> Result<Cart, Error> {
-        let hash = token_hash(&token)?;
+        let key = key(cart)?;
         check(validate::set_quantity(&variant))?;
         let clock = clock()?;
         let line_shaped = ids::is_id_of(&line_id, LINE_PREFIX);
-        store::Store::open()?.with_cart(&hash, clock, |conn, cart| {
+        store::Store::open()?.with_cart(&key, clock, |conn, cart| {
             if !line_shaped {
                 return Err(Error::NotFound);
             }
@@ -131,40 +167,58 @@ impl Guest for Component {
         })
     }
 
-    fn remove_line(token: String, line_id: String) -> Result<Cart, Error> {
-        let hash = token_hash(&token)?;
+    fn remove_line(cart: CartKey, line_id: String) -> Result<Cart, Error> {
+        let key = key(cart)?;
         let clock = clock()?;
-        store::Store::open()?.with_cart(&hash, clock, |conn, cart| {
+        store::Store::open()?.with_cart(&key, clock, |conn, cart| {
             store::remove_line(conn, cart, &line_id)
         })
     }
 
-    fn delete_cart(token: String) -> Result<(), Error> {
-        if !validate::is_token(&token) {
-            return Ok(());
+    fn delete_cart(cart: CartKey) -> Result<(), Error> {
+        match key_if_any(cart)? {
+            Some(key) => store::Store::open()?.delete(&key),
+            None => Ok(()),
         }
-        store::Store::open()?.delete(&validate::token_hash(&token))
     }
 
-    fn begin_checkout(token: String, holder: String) -> Result<Cart, Error> {
+    fn begin_checkout(cart: CartKey, holder: String) -> Result<Cart, Error> {
         check(validate::checkout(&holder, None))?;
-        let hash = token_hash(&token)?;
+        let key = key(cart)?;
         let clock = clock()?;
-        store::Store::open()?.begin_checkout(&hash, &holder, clock)
+        store::Store::open()?.begin_checkout(&key, &holder, clock)
     }
 
-    fn abandon_checkout(token: String, holder: String) -> Result<(), Error> {
+    fn abandon_checkout(cart: CartKey, holder: String) -> Result<(), Error> {
         check(validate::checkout(&holder, None))?;
-        if !validate::is_token(&token) {
-            return Ok(());
+        match key_if_any(cart)? {
+            Some(key) => store::Store::open()?.abandon_checkout(&key, &holder),
+            None => Ok(()),
         }
-        store::Store::open()?.abandon_checkout(&validate::token_hash(&token), &holder)
     }
 
-    fn complete_checkout(token: String, holder: String, order_ref: String) -> Result<Cart, Error> {
+    fn complete_checkout(cart: CartKey, holder: String, order_ref: String) -> Result<Cart, Error> {
         check(validate::checkout(&holder, Some(&order_ref)))?;
-        let hash = token_hash(&token)?;
+        let key = key(cart)?;
         let clock = clock()?;
-        store::Store::open()?.complete_checkout(&hash, &holder, &order_ref, clock)
+        store::Store::open()?.complete_checkout(&key, &holder, &order_ref, clock)
+    }
+
+    fn create_customer_cart(customer: String, currency: String) -> Result<Cart, Error> {
+        let customer = customer_id(customer)?;
+        check(validate::new_cart(&currency))?;
+        let clock = clock()?;
+        store::Store::open()?.create_for_customer(&customer, &currency, clock)
+    }
+
+    fn merge_guest_cart(
+        guest: String,
+        customer: String,
+        variants: Vec<VariantCheck>,
+    ) -> Result<MergedCart, Error> {
+        let customer = customer_id(customer)?;
+        let guest = token_hash(&guest)?;
+        let clock = clock()?;
+        store::Store::open()?.merge(&guest, &customer, &variants, clock)
     }
 }

@@ -3,7 +3,11 @@
 //!
 //! Invariants the store keeps in every transaction (and the CHECKs and keys guard):
 //!
-//! - a cart is found only by the SHA-256 of its token (`token_hash`, unique);
+//! - a guest cart is found only by the SHA-256 of its token (`token_hash`, unique); a
+//!   customer's cart (`customer_id` set) has the hash of a token nobody was given, so only
+//!   its customer's id finds it;
+//! - a customer has at most one current cart: one with `customer_id` set and `order_ref`
+//!   null (a partial unique index);
 //! - a cart has at most one line per variant, every line's quantity is at least 1;
 //! - a cart is live while `used_at` + the idle time (read from the Spin variable on every
 //!   call) is in the future; an expired cart's rows are deleted lazily;
@@ -60,6 +64,20 @@ pub const MIGRATIONS: &[Migration] = &[
             // The order the cart became: set once, by the holder.
             "ALTER TABLE cart_carts ADD COLUMN order_ref TEXT \
              CHECK (order_ref IS NULL OR checkout_holder IS NOT NULL)",
+        ],
+    },
+    Migration {
+        version: 3,
+        description: "a signed-in customer's cart",
+        statements: &[
+            // The customer (`cus_…`) whose cart it is; null for a guest cart.
+            "ALTER TABLE cart_carts ADD COLUMN customer_id TEXT",
+            // A customer's current cart: at most one that is not ordered.
+            "CREATE UNIQUE INDEX IF NOT EXISTS cart_carts_current_by_customer \
+             ON cart_carts (customer_id) WHERE customer_id IS NOT NULL AND order_ref IS NULL",
+            // A checkout finds the customer's cart it holds, current or ordered.
+            "CREATE INDEX IF NOT EXISTS cart_carts_by_customer_holder \
+             ON cart_carts (customer_id, checkout_holder) WHERE customer_id IS NOT NULL",
         ],
     },
 ];

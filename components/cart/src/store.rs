@@ -28,7 +28,8 @@ use capability_kit::ids;
 use spin_sdk::sqlite::{Connection, RowResult, Value};
 
 use crate::exports::commerce::cart::cart::{
-    Cart, CheckoutHold, Error, Limit, LimitKind, Line, VariantCheck,
+    Cart, CheckoutHold, Error, Limit, LimitKind, Line, MergeSkip, MergeSkipReason, MergedCart,
+    VariantCheck,
 };
 use crate::validate::{MAX_CART_QUANTITY, MAX_LINE_QUANTITY, MAX_LINES};
 use crate::{CART_PREFIX, LINE_PREFIX, invalid, schema};
@@ -90,7 +91,40 @@ fn hold(row: &RowResult, at: usize) -> Result<Option<CheckoutHold>, Error> {
     }))
 }
 
-/// What a read found for a token.
+/// Which cart a call is about: the WIT `cart-key`, its token hashed.
+pub enum Key {
+    /// A guest cart, by the SHA-256 of its token.
+    Token(String),
+    /// A customer's current cart, by the customer's id.
+    Customer(String),
+}
+
+/// A `SELECT` of the cart row columns [`Row::decode`] reads, then `used_at` (column 7),
+/// of the carts matching `$condition`. A macro, so that every statement stays a constant.
+macro_rules! select_cart {
+    ($condition:literal) => {
+        concat!(
+            "SELECT id, currency, created_at, updated_at, checkout_holder, checkout_at, \
+             order_ref, used_at FROM cart_carts WHERE ",
+            $condition
+        )
+    };
+}
+
+impl Key {
+    /// The statement that finds the key's current cart, and its parameter.
+    fn current(&self) -> (&'static str, Value) {
+        match self {
+            Key::Token(hash) => (select_cart!("token_hash = ?"), t(hash)),
+            Key::Customer(id) => (
+                select_cart!("customer_id = ? AND order_ref IS NULL"),
+                t(id),
+            ),
+        }
+    }
+}
+
+/// What a read found for a key.
 enum Found {
     Missing,
     Expired,
@@ -116,24 +150,113 @@ impl Store {
         Ok(Self { conn })
     }
 
-    /// Creates an empty cart whose token hashes to `token_hash`.
+    /// Creates an empty guest cart whose token hashes to `token_hash`.
     pub fn create(&self, currency: &str, token_hash: &str, clock: Clock) -> Result<Cart, Error> {
         db::transaction(&self.conn, |conn| {
             purge_expired(conn, clock)?;
-            let id = ids::new_id(CART_PREFIX);
-            conn.execute(
-                "INSERT INTO cart_carts (id, token_hash, currency, created_at, updated_at, \
-                 used_at) VALUES (?, ?, ?, ?, ?, ?)",
-                &[
-                    t(&id),
-                    t(token_hash),
-                    t(currency),
-                    i(clock.now),
-                    i(clock.now),
-                    i(clock.now),
-                ],
-            )?;
-            read(conn, &id, clock)
+            insert(conn, currency, token_hash, None, clock)
+        })
+    }
+
+    /// `create-customer-cart`: the customer's current cart in `currency`, created when they
+    /// have none; an open empty cart in another currency is replaced, any other refused.
+    pub fn create_for_customer(
+        &self,
+        customer: &str,
+        currency: &str,
+        clock: Clock,
+    ) -> Result<Cart, Error> {
+        db::transaction(&self.conn, |conn| {
+            purge_expired(conn, clock)?;
+            if let Some(cart) = optional(live(conn, &Key::Customer(customer.to_owned()), clock))? {
+                if cart.currency == currency {
+                    touch(conn, &cart.id, clock, false)?;
+                    return read(conn, &cart.id, clock);
+                }
+                if cart.checkout.is_some() || totals(conn, &cart.id)?.0 > 0 {
+                    return Err(invalid(vec![(
+                        "/currency".into(),
+                        format!(
+                            "the customer's cart is in {}: empty or delete it before starting \
+                             one in {currency}",
+                            cart.currency
+                        ),
+                    )]));
+                }
+                delete_cart(conn, &cart.id)?;
+            }
+            insert(conn, currency, &unheld_token_hash(), Some(customer), clock)
+        })
+    }
+
+    /// `merge-guest-cart`: moves the live, open guest cart of `guest_hash` into the
+    /// customer's current cart (or makes it that cart), in one transaction.
+    pub fn merge(
+        &self,
+        guest_hash: &str,
+        customer: &str,
+        variants: &[VariantCheck],
+        clock: Clock,
+    ) -> Result<MergedCart, Error> {
+        db::transaction(&self.conn, |conn| {
+            let guest = live(conn, &Key::Token(guest_hash.to_owned()), clock)?;
+            if let Some(hold) = guest.checkout {
+                return Err(Error::CheckoutHeld(hold));
+            }
+            let current = optional(live(conn, &Key::Customer(customer.to_owned()), clock))?;
+            let target = match current {
+                Some(CartRef {
+                    checkout: Some(hold),
+                    ..
+                }) => return Err(Error::CheckoutHeld(hold)),
+                Some(cart) if totals(conn, &cart.id)?.0 > 0 => cart,
+                empty_or_none => {
+                    if let Some(empty) = empty_or_none {
+                        delete_cart(conn, &empty.id)?;
+                    }
+                    // The guest cart becomes the customer's; its token opens nothing now.
+                    conn.execute(
+                        "UPDATE cart_carts SET customer_id = ?, token_hash = ?, used_at = ? \
+                         WHERE id = ?",
+                        &[
+                            t(customer),
+                            t(unheld_token_hash()),
+                            i(clock.now),
+                            t(&guest.id),
+                        ],
+                    )?;
+                    return Ok(MergedCart {
+                        cart: read(conn, &guest.id, clock)?,
+                        adopted: true,
+                        skipped: Vec::new(),
+                    });
+                }
+            };
+            let mut skipped = Vec::new();
+            let mut changed = false;
+            for line in read_lines(conn, &guest.id)? {
+                let (moved, reason) = match variants.iter().find(|v| v.variant_id == line.variant_id)
+                {
+                    Some(variant) => move_line(conn, &target, variant, line.quantity, clock.now)?,
+                    None => (0, Some(MergeSkipReason::Unavailable)),
+                };
+                changed |= moved > 0;
+                if let Some(reason) = reason {
+                    skipped.push(MergeSkip {
+                        variant_id: line.variant_id,
+                        wanted: line.quantity,
+                        moved,
+                        reason,
+                    });
+                }
+            }
+            delete_cart(conn, &guest.id)?;
+            touch(conn, &target.id, clock, changed)?;
+            Ok(MergedCart {
+                cart: read(conn, &target.id, clock)?,
+                adopted: false,
+                skipped,
+            })
         })
     }
 
@@ -142,41 +265,28 @@ impl Store {
     /// lines. A cart a checkout holds or ordered answers `checkout-held`, unchanged.
     pub fn with_cart(
         &self,
-        token_hash: &str,
+        key: &Key,
         clock: Clock,
         change: impl FnOnce(&Connection, &CartRef) -> Result<bool, Error>,
     ) -> Result<Cart, Error> {
         db::transaction(&self.conn, |conn| {
-            let cart = live(conn, token_hash, clock)?;
+            let cart = live(conn, key, clock)?;
             if let Some(hold) = cart.checkout.clone() {
                 return Err(Error::CheckoutHeld(hold));
             }
             let changed = change(conn, &cart)?;
-            if changed {
-                conn.execute(
-                    "UPDATE cart_carts SET used_at = ?, updated_at = ? WHERE id = ?",
-                    &[i(clock.now), i(clock.now), t(&cart.id)],
-                )?;
-            } else {
-                conn.execute(
-                    "UPDATE cart_carts SET used_at = ? WHERE id = ?",
-                    &[i(clock.now), t(&cart.id)],
-                )?;
-            }
+            touch(conn, &cart.id, clock, changed)?;
             read(conn, &cart.id, clock)
         })
     }
 
-    /// The live cart of `token_hash`, read in one snapshot without the write lock; marks it
+    /// The live cart of `key`, read in one snapshot without the write lock; marks it
     /// used when its `used_at` is older than [`touch_interval`]. An expired cart is deleted
     /// and answers `not-found`, as in [`Store::with_cart`].
-    pub fn get(&self, token_hash: &str, clock: Clock) -> Result<Cart, Error> {
+    pub fn get(&self, key: &Key, clock: Clock) -> Result<Cart, Error> {
         let found = db::snapshot(&self.conn, |conn| -> Result<Found, Error> {
-            let found = conn.execute(
-                "SELECT id, currency, created_at, updated_at, checkout_holder, checkout_at, \
-                 order_ref, used_at FROM cart_carts WHERE token_hash = ?",
-                &[t(token_hash)],
-            )?;
+            let (sql, param) = key.current();
+            let found = conn.execute(sql, &[param])?;
             let Some(row) = found.rows.first() else {
                 return Ok(Found::Missing);
             };
@@ -191,7 +301,7 @@ impl Store {
         let (cart, lines, mut used_at) = match found {
             Found::Missing => return Err(Error::NotFound),
             // The write path deletes it and answers `not-found`.
-            Found::Expired => return self.with_cart(token_hash, clock, |_, _| Ok(false)),
+            Found::Expired => return self.with_cart(key, clock, |_, _| Ok(false)),
             Found::Live(cart, lines, used_at) => (cart, lines, used_at),
         };
         if clock.now - used_at >= touch_interval(clock) {
@@ -205,16 +315,11 @@ impl Store {
         Ok(assemble(cart, lines, used_at.saturating_add(clock.ttl_ms)))
     }
 
-    /// `begin-checkout`: claims the live cart of `token_hash` for `holder` unless another
-    /// holder has it, and reads it in the same transaction.
-    pub fn begin_checkout(
-        &self,
-        token_hash: &str,
-        holder: &str,
-        clock: Clock,
-    ) -> Result<Cart, Error> {
+    /// `begin-checkout`: claims the live cart of `key` for `holder` unless another holder
+    /// has it, and reads it in the same transaction.
+    pub fn begin_checkout(&self, key: &Key, holder: &str, clock: Clock) -> Result<Cart, Error> {
         db::transaction(&self.conn, |conn| {
-            let cart = live(conn, token_hash, clock)?;
+            let cart = held_or_live(conn, key, holder, clock)?;
             match &cart.checkout {
                 Some(hold) if hold.holder != holder => {
                     return Err(Error::CheckoutHeld(hold.clone()));
@@ -243,28 +348,36 @@ impl Store {
         })
     }
 
-    /// `abandon-checkout`: gives the cart of `token_hash` back if `holder` holds it and has
-    /// not ordered it; nothing otherwise.
-    pub fn abandon_checkout(&self, token_hash: &str, holder: &str) -> Result<(), Error> {
-        self.conn.execute(
-            "UPDATE cart_carts SET checkout_holder = NULL, checkout_at = NULL \
-             WHERE token_hash = ? AND checkout_holder = ? AND order_ref IS NULL",
-            &[t(token_hash), t(holder)],
-        )?;
+    /// `abandon-checkout`: gives the cart of `key` back if `holder` holds it and has not
+    /// ordered it; nothing otherwise.
+    pub fn abandon_checkout(&self, key: &Key, holder: &str) -> Result<(), Error> {
+        let (sql, param) = match key {
+            Key::Token(hash) => (
+                "UPDATE cart_carts SET checkout_holder = NULL, checkout_at = NULL \
+                 WHERE token_hash = ? AND checkout_holder = ? AND order_ref IS NULL",
+                t(hash),
+            ),
+            Key::Customer(id) => (
+                "UPDATE cart_carts SET checkout_holder = NULL, checkout_at = NULL \
+                 WHERE customer_id = ? AND checkout_holder = ? AND order_ref IS NULL",
+                t(id),
+            ),
+        };
+        self.conn.execute(sql, &[param, t(holder)])?;
         Ok(())
     }
 
-    /// `complete-checkout`: marks the live cart of `token_hash` ordered by `holder` as
+    /// `complete-checkout`: marks the live cart of `key` ordered by `holder` as
     /// `order_ref` (claiming it first if it is open); the first reference stays.
     pub fn complete_checkout(
         &self,
-        token_hash: &str,
+        key: &Key,
         holder: &str,
         order_ref: &str,
         clock: Clock,
     ) -> Result<Cart, Error> {
         db::transaction(&self.conn, |conn| {
-            let cart = live(conn, token_hash, clock)?;
+            let cart = held_or_live(conn, key, holder, clock)?;
             if let Some(hold) = &cart.checkout
                 && hold.holder != holder
             {
@@ -293,13 +406,11 @@ impl Store {
         })
     }
 
-    /// Deletes the cart of `token_hash`, live or expired; nothing when there is none.
-    pub fn delete(&self, token_hash: &str) -> Result<(), Error> {
+    /// Deletes the current cart of `key`, live or expired; nothing when there is none.
+    pub fn delete(&self, key: &Key) -> Result<(), Error> {
         db::transaction(&self.conn, |conn| {
-            let found = conn.execute(
-                "SELECT id FROM cart_carts WHERE token_hash = ?",
-                &[t(token_hash)],
-            )?;
+            let (sql, param) = key.current();
+            let found = conn.execute(sql, &[param])?;
             if let Some(row) = found.rows.first() {
                 delete_cart(conn, &text(row, 0)?)?;
             }
@@ -316,19 +427,38 @@ pub struct CartRef {
     pub checkout: Option<CheckoutHold>,
 }
 
-/// The live cart of `token_hash`; an expired one is deleted and answers `not-found`.
-fn live(conn: &Connection, token_hash: &str, clock: Clock) -> Result<CartRef, Error> {
-    let found = conn.execute(
-        "SELECT id, currency, used_at, checkout_holder, checkout_at, order_ref FROM cart_carts \
-         WHERE token_hash = ?",
-        &[t(token_hash)],
-    )?;
-    let Some(row) = found.rows.first() else {
+/// The live current cart of `key`; an expired one is deleted and answers `not-found`.
+fn live(conn: &Connection, key: &Key, clock: Clock) -> Result<CartRef, Error> {
+    let (sql, param) = key.current();
+    let found = conn.execute(sql, &[param])?;
+    live_row(conn, found.rows.first(), clock)
+}
+
+/// The cart a checkout's `holder` works on: for a customer, the cart of theirs that the
+/// holder holds (current or ordered), else their current one, so that a checkout ends on
+/// the cart it claimed; for a token, its cart.
+fn held_or_live(conn: &Connection, key: &Key, holder: &str, clock: Clock) -> Result<CartRef, Error> {
+    if let Key::Customer(id) = key {
+        let found = conn.execute(
+            select_cart!("customer_id = ? AND checkout_holder = ?"),
+            &[t(id), t(holder)],
+        )?;
+        if let Some(row) = found.rows.first() {
+            return live_row(conn, Some(row), clock);
+        }
+    }
+    live(conn, key, clock)
+}
+
+/// The cart of a `select_cart!` row if it is live; an expired one is deleted (the deletion
+/// committed) and answers `not-found`.
+fn live_row(conn: &Connection, row: Option<&RowResult>, clock: Clock) -> Result<CartRef, Error> {
+    let Some(row) = row else {
         return Err(Error::NotFound);
     };
-    let id = text(row, 0)?;
-    if int(row, 2)? <= clock.cutoff() {
-        delete_cart(conn, &id)?;
+    let cart = Row::decode(row)?;
+    if int(row, 7)? <= clock.cutoff() {
+        delete_cart(conn, &cart.id)?;
         // The deletion must be kept although the call fails: commit it here, and open a
         // new transaction for the caller's rollback to end.
         conn.execute("COMMIT", &[])?;
@@ -336,10 +466,67 @@ fn live(conn: &Connection, token_hash: &str, clock: Clock) -> Result<CartRef, Er
         return Err(Error::NotFound);
     }
     Ok(CartRef {
-        id,
-        currency: text(row, 1)?,
-        checkout: hold(row, 3)?,
+        id: cart.id,
+        currency: cart.currency,
+        checkout: cart.checkout,
     })
+}
+
+/// `Some` cart, `None` for `not-found`, or the error.
+fn optional(found: Result<CartRef, Error>) -> Result<Option<CartRef>, Error> {
+    match found {
+        Ok(cart) => Ok(Some(cart)),
+        Err(Error::NotFound) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// Inserts an empty cart and reads it back.
+fn insert(
+    conn: &Connection,
+    currency: &str,
+    token_hash: &str,
+    customer: Option<&str>,
+    clock: Clock,
+) -> Result<Cart, Error> {
+    let id = ids::new_id(CART_PREFIX);
+    conn.execute(
+        "INSERT INTO cart_carts (id, token_hash, currency, created_at, updated_at, used_at, \
+         customer_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        &[
+            t(&id),
+            t(token_hash),
+            t(currency),
+            i(clock.now),
+            i(clock.now),
+            i(clock.now),
+            customer.map_or(Value::Null, t),
+        ],
+    )?;
+    read(conn, &id, clock)
+}
+
+/// The hash of a fresh token that nobody is given: a customer's cart is found by its
+/// customer only, and a guest cart that became a customer's opens with its old token no
+/// more.
+fn unheld_token_hash() -> String {
+    crate::validate::token_hash(&crate::validate::new_token())
+}
+
+/// Marks cart `id` used now, and changed when `changed`.
+fn touch(conn: &Connection, id: &str, clock: Clock, changed: bool) -> Result<(), Error> {
+    if changed {
+        conn.execute(
+            "UPDATE cart_carts SET used_at = ?, updated_at = ? WHERE id = ?",
+            &[i(clock.now), i(clock.now), t(id)],
+        )?;
+    } else {
+        conn.execute(
+            "UPDATE cart_carts SET used_at = ? WHERE id = ?",
+            &[i(clock.now), t(id)],
+        )?;
+    }
+    Ok(())
 }
 
 fn delete_cart(conn: &Connection, id: &str) -> Result<(), Error> {
@@ -579,4 +766,42 @@ pub fn remove_line(conn: &Connection, cart: &CartRef, line_id: &str) -> Result<b
         &[t(line_id), t(&cart.id)],
     )?;
     Ok(!deleted.rows.is_empty())
+}
+
+/// Adds what fits of `wanted` units of a guest line's variant to `cart` (a merge): the
+/// units moved, and why not all when some were left out.
+fn move_line(
+    conn: &Connection,
+    cart: &CartRef,
+    variant: &VariantCheck,
+    wanted: u32,
+    now: i64,
+) -> Result<(u32, Option<MergeSkipReason>), Error> {
+    match for_sale(variant, &cart.currency) {
+        Ok(()) => {}
+        Err(Error::Unavailable(_)) => return Ok((0, Some(MergeSkipReason::Unavailable))),
+        Err(Error::NoPrice(_)) => return Ok((0, Some(MergeSkipReason::NoPrice))),
+        Err(e) => return Err(e),
+    }
+    let existing = line_by(
+        conn,
+        "SELECT id, variant_id, quantity FROM cart_lines WHERE cart_id = ? AND variant_id = ?",
+        &[t(&cart.id), t(&variant.variant_id)],
+    )?;
+    let (lines, units) = totals(conn, &cart.id)?;
+    if existing.is_none() && lines >= MAX_LINES {
+        return Ok((0, Some(MergeSkipReason::LineCount)));
+    }
+    let line_room = MAX_LINE_QUANTITY.saturating_sub(existing.map_or(0, |l| l.quantity));
+    let cart_room = MAX_CART_QUANTITY.saturating_sub(units);
+    let moved = wanted.min(line_room).min(cart_room);
+    if moved > 0 {
+        add_line(conn, cart, variant, moved, now)?;
+    }
+    let reason = (moved < wanted).then_some(if line_room <= cart_room {
+        MergeSkipReason::LineQuantity
+    } else {
+        MergeSkipReason::CartQuantity
+    });
+    Ok((moved, reason))
 }

@@ -97,7 +97,7 @@ pub fn checkout(req: &Request, path: &str) -> Result<Response, Problem> {
     let body = api_kit::json_value_body(req)?;
     let mut co = request::parse(&body)?;
     // Who the order is for: known before anything is claimed, so a dead session stops here.
-    co.customer_id = crate::customer(req, true)?;
+    co.bind(api_kit::session::customer(req, true)?)?;
     let holder = holder(&key, &co.hash);
     let conn = store::open().map_err(|e| Problem::unavailable(format!("checkout store: {e}")))?;
     let stored = store::get(&conn, &key).map_err(storage)?;
@@ -121,7 +121,7 @@ pub fn checkout(req: &Request, path: &str) -> Result<Response, Problem> {
                         // The same cart and request would fail the same way: give the cart
                         // back, so that it can be fixed and checked out with any key. (A
                         // 5xx keeps the claim: the retry with this key goes on with it.)
-                        abandon(&co.cart_token, &holder)?;
+                        abandon(&co.cart, &holder)?;
                     }
                     return match failed.stop {
                         Stop::Problem(p) => Err(p),
@@ -138,7 +138,7 @@ pub fn checkout(req: &Request, path: &str) -> Result<Response, Problem> {
         if planned_here {
             // Another body of this key stored its attempt first (after an earlier one of
             // it gave the cart back): the claim this request took is nobody's.
-            abandon(&co.cart_token, &holder)?;
+            abandon(&co.cart, &holder)?;
         }
         return Ok(refused(
             Refusal::new(
@@ -154,7 +154,7 @@ pub fn checkout(req: &Request, path: &str) -> Result<Response, Problem> {
         let refusal: Refusal = serde_json::from_str(&outcome).map_err(Problem::internal)?;
         // Given back when the refusal was stored; again, in case that attempt stopped in
         // between (idempotent: a cart held by another checkout since is left alone).
-        abandon(&co.cart_token, &holder)?;
+        abandon(&co.cart, &holder)?;
         return Ok(refused(refusal, path));
     }
     let plan: Plan = serde_json::from_str(&attempt.plan).map_err(Problem::internal)?;
@@ -165,7 +165,7 @@ pub fn checkout(req: &Request, path: &str) -> Result<Response, Problem> {
             let json = serde_json::to_string(&r).map_err(Problem::internal)?;
             store::finish(&conn, &key, &json).map_err(storage)?;
             // The checkout ended without an order: the cart is the shopper's again.
-            abandon(&co.cart_token, &holder)?;
+            abandon(&co.cart, &holder)?;
             Ok(refused(r, path))
         }
     }
@@ -225,8 +225,8 @@ fn held(hold: &cart::CheckoutHold) -> Refusal {
 }
 
 /// Gives the cart back after a checkout that ended without an order; idempotent.
-fn abandon(cart_token: &str, holder: &str) -> Result<(), Problem> {
-    match cart::abandon_checkout(cart_token, holder) {
+fn abandon(key: &cart::CartKey, holder: &str) -> Result<(), Problem> {
+    match cart::abandon_checkout(key, holder) {
         Ok(()) => Ok(()),
         Err(cart::Error::Storage(m)) => Err(Problem::unavailable(format!("cart: {m}"))),
         Err(e) => Err(Problem::internal(format!("cart: {e:?}"))),
@@ -237,7 +237,7 @@ fn abandon(cart_token: &str, holder: &str) -> Result<(), Problem> {
 /// the cart held by this checkout, which still keeps any other checkout from buying it, so
 /// it does not fail the paid checkout.
 fn complete_cart(key: &str, holder: &str, co: &Checkout, order: &orders::Order) {
-    match cart::complete_checkout(&co.cart_token, holder, &order.number.to_string()) {
+    match cart::complete_checkout(&co.cart, holder, &order.number.to_string()) {
         // Gone: deleted by the shopper or expired; nothing can buy it again.
         Ok(_) | Err(cart::Error::NotFound) => {}
         Err(e) => eprintln!("checkout {key}: marking the cart ordered failed: {e:?}"),
@@ -252,8 +252,11 @@ fn storage(e: impl std::fmt::Display) -> Problem {
 /// reads the variants' current data and prices (the catalog's prices are the only ones
 /// used), and prices the cart for the destination.
 fn plan(co: &Checkout, holder: &str) -> Result<Plan, PlanFailed> {
-    let cart = match cart::begin_checkout(&co.cart_token, holder) {
+    let cart = match cart::begin_checkout(&co.cart, holder) {
         Ok(cart) => cart,
+        Err(cart::Error::NotFound) if matches!(co.cart, cart::CartKey::Customer(_)) => {
+            return Err(unclaimed(Stop::Refused(not_ready("The signed-in customer has no cart."))));
+        }
         Err(cart::Error::NotFound) => {
             return Err(unclaimed(Problem::invalid_input(vec![FieldError::new(
                 "/cart_token",
@@ -272,15 +275,15 @@ fn plan(co: &Checkout, holder: &str) -> Result<Plan, PlanFailed> {
     })
 }
 
+/// The 409 for a cart with nothing to buy.
+fn not_ready(detail: &str) -> Refusal {
+    Refusal::new(409, "cart-not-ready", "Cart not ready for checkout", detail)
+}
+
 /// The plan of the claimed `cart`.
 fn plan_cart(co: &Checkout, cart: &cart::Cart) -> Result<Plan, Stop> {
     if cart.lines.is_empty() {
-        return Err(Stop::Refused(Refusal::new(
-            409,
-            "cart-not-ready",
-            "Cart not ready for checkout",
-            "The cart is empty.",
-        )));
+        return Err(Stop::Refused(not_ready("The cart is empty.")));
     }
     let ids: Vec<String> = cart.lines.iter().map(|l| l.variant_id.clone()).collect();
     let variants =
@@ -310,13 +313,8 @@ fn plan_cart(co: &Checkout, cart: &cart::Cart) -> Result<Plan, Stop> {
     }
     if !problems.is_empty() {
         return Err(Stop::Refused(
-            Refusal::new(
-                409,
-                "cart-not-ready",
-                "Cart not ready for checkout",
-                "Some lines of the cart can no longer be bought; remove them and try again.",
-            )
-            .with("lines", Value::Array(problems)),
+            not_ready("Some lines of the cart can no longer be bought; remove them and try again.")
+                .with("lines", Value::Array(problems)),
         ));
     }
     let request = pricing::QuoteRequest {

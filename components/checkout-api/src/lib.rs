@@ -62,7 +62,6 @@ mod entry {
 }
 
 use api_kit::{FieldError, Problem, Query, limits};
-use commerce_bindings::identity::identity;
 use commerce_bindings::orders::orders;
 use commerce_bindings::orders_json::OrderSummaryJson;
 use commerce_types::types::PageRequest;
@@ -105,19 +104,6 @@ fn route(req: &Request, path: &str) -> Result<Response, Problem> {
     )))
 }
 
-/// The signed-in customer of the request: `None` without a session, 401 for a session
-/// identity does not know.
-pub fn customer(req: &Request, changes: bool) -> Result<Option<String>, Problem> {
-    let Some(token) = api_kit::session::token(req, changes)? else {
-        return Ok(None);
-    };
-    match identity::authenticate(&token) {
-        Ok(session) => Ok(Some(session.customer_id)),
-        Err(identity::Error::InvalidToken) => Err(api_kit::session::ended()),
-        Err(e) => Err(api_kit::admin::identity_problem(e)),
-    }
-}
-
 fn orders_problem(e: orders::Error) -> Problem {
     match e {
         orders::Error::InvalidInput(errors) => Problem::invalid_input(
@@ -144,7 +130,7 @@ fn customer_orders(req: &Request) -> Result<Response, Problem> {
     let limit = query.u32("limit");
     let after = query.text("after");
     query.finish()?;
-    let customer = customer(req, false)?.ok_or_else(api_kit::session::missing)?;
+    let customer = api_kit::session::customer(req, false)?.ok_or_else(api_kit::session::missing)?;
     let page = orders::list_customer_orders(
         &customer,
         &PageRequest {
@@ -171,7 +157,7 @@ fn order(req: &Request, number: &str) -> Result<Response, Problem> {
     let token = query.text("token");
     query.finish()?;
     if token.is_none()
-        && let Some(customer) = customer(req, false)?
+        && let Some(customer) = api_kit::session::customer(req, false)?
     {
         let not_found = || Problem::not_found("You have no order with this number.");
         let number = order_number(number).ok_or_else(not_found)?;

@@ -2,6 +2,7 @@
 //! field is reported by JSON pointer in one 400 problem, before anything is changed.
 
 use crate::dto::Address;
+use commerce_bindings::cart::cart::CartKey;
 use api_kit::{At, JsonChecker, Problem};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -31,7 +32,10 @@ pub enum Method {
 pub struct Checkout {
     /// The signed-in customer, set by the caller from the session (never from the body).
     pub customer_id: Option<String>,
-    pub cart_token: String,
+    /// The body's `cart_token`: a guest cart. Without it, the signed-in customer's cart.
+    pub cart_token: Option<String>,
+    /// The cart bought, set by [`Checkout::bind`].
+    pub cart: CartKey,
     pub email: String,
     pub shipping_address: Address,
     pub billing_address: Option<Address>,
@@ -184,7 +188,7 @@ pub fn parse(body: &Value) -> Result<Checkout, Problem> {
             "return_url",
         ],
     );
-    let cart_token = text(&mut c, &o.field("cart_token"), 200);
+    let cart_token = opt_text(&mut c, &o.field("cart_token"), 200);
     let email_at = o.field("email");
     let email = c.string(&email_at);
     if email_at.value().is_some_and(Value::is_string) && !is_email(&email) {
@@ -208,6 +212,7 @@ pub fn parse(body: &Value) -> Result<Checkout, Problem> {
     let hash = hex(&Sha256::digest(&canonical));
     Ok(Checkout {
         customer_id: None,
+        cart: CartKey::Token(cart_token.clone().unwrap_or_default()),
         cart_token,
         email,
         shipping_address,
@@ -217,6 +222,35 @@ pub fn parse(body: &Value) -> Result<Checkout, Problem> {
         return_url,
         hash,
     })
+}
+
+impl Checkout {
+    /// Binds the checkout to who sends it, `customer` (from the session, never from the
+    /// body): the cart it buys is the body's `cart_token`, else the customer's cart (400
+    /// without either), and the customer is part of the request's hash, so that one
+    /// `Idempotency-Key` and body sent by two customers are two different requests, never
+    /// one answered to the other.
+    pub fn bind(&mut self, customer: Option<String>) -> Result<(), Problem> {
+        self.cart = match (&self.cart_token, &customer) {
+            (Some(token), _) => CartKey::Token(token.clone()),
+            (None, Some(customer)) => CartKey::Customer(customer.clone()),
+            (None, None) => {
+                return Err(Problem::invalid_input(vec![api_kit::FieldError::new(
+                    "/cart_token",
+                    "is required without a signed-in customer (whose own cart is bought then)",
+                )]));
+            }
+        };
+        if let Some(customer) = &customer {
+            let mut hasher = Sha256::new();
+            hasher.update(self.hash.as_bytes());
+            hasher.update(b"\ncustomer\n");
+            hasher.update(customer.as_bytes());
+            self.hash = hex(&hasher.finalize());
+        }
+        self.customer_id = customer;
+        Ok(())
+    }
 }
 
 /// Lower-case hex.

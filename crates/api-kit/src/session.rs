@@ -48,6 +48,21 @@ pub fn token(req: &Request, changes: bool) -> Result<Option<String>, Problem> {
     Ok(Some(token))
 }
 
+/// The signed-in customer's id (`identity.authenticate` of the request's session token),
+/// `None` without a session; 401 for a session identity does not know (clearing the
+/// cookie), and the rules of [`token`].
+pub fn customer(req: &Request, changes: bool) -> Result<Option<String>, Problem> {
+    use commerce_bindings::identity::identity;
+    let Some(token) = token(req, changes)? else {
+        return Ok(None);
+    };
+    match identity::authenticate(&token) {
+        Ok(session) => Ok(Some(session.customer_id)),
+        Err(identity::Error::InvalidToken) => Err(ended()),
+        Err(e) => Err(crate::admin::identity_problem(e)),
+    }
+}
+
 /// The request's session token, or 401.
 pub fn required_token(req: &Request, changes: bool) -> Result<String, Problem> {
     token(req, changes)?.ok_or_else(missing)
