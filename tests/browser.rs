@@ -127,6 +127,37 @@ async fn a_shopper_resets_a_forgotten_password_through_the_pages() {
     shop.stop().await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_signed_in_shoppers_cart_follows_them_and_takes_in_the_guest_cart_on_sign_in() {
+    let shop = Shop::open().await;
+    let account =
+        serde_json::json!({ "email": "cy@example.com", "password": "correct horse battery" });
+    let registered = shop
+        .app
+        .send("POST", "/api/account/register", &[], Some(&account))
+        .await;
+    assert_eq!(registered.status, 202);
+    let report = shop.drive("cart").await;
+    assert_eq!(report["quantity"], 3);
+
+    // The account's cart, read through the API with a new session: the three units.
+    let signed_in = shop
+        .app
+        .send("POST", "/api/account/sign-in", &[], Some(&account))
+        .await;
+    assert_eq!(signed_in.status, 200);
+    let session = format!("Bearer {}", signed_in.json()["token"].as_str().unwrap());
+    let cart = shop
+        .app
+        .send("GET", "/api/cart", &[("authorization", &session)], None)
+        .await;
+    assert_eq!(cart.status, 200);
+    let lines = cart.json()["lines"].as_array().unwrap().clone();
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert_eq!(lines[0]["quantity"], 3);
+    shop.stop().await;
+}
+
 /// The demo shop, served over TCP.
 struct Shop(Served);
 

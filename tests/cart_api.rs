@@ -438,7 +438,10 @@ async fn the_token_travels_only_in_the_cart_token_header() {
         let res = send(&app, method, cart_at(&token, path), body.clone()).await;
         assert!(res.status < 500, "{method} {path}: {}", res.status);
         assert_eq!(res.headers["cache-control"], "no-store", "{method} {path}");
-        assert_eq!(res.headers["vary"], "Cart-Token, Authorization, Cookie", "{method} {path}");
+        assert_eq!(
+            res.headers["vary"], "Cart-Token, Authorization, Cookie",
+            "{method} {path}"
+        );
     }
     // Creating a cart answers its token: not to be stored either.
     let res = send(&app, "POST", "/api/carts", Some(json!({"currency": "EUR"}))).await;

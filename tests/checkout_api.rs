@@ -1756,7 +1756,7 @@ async fn a_checkout_opens_at_most_one_connection_per_capability_and_a_cart_read_
 }
 
 /// The shop of [`shop`] with 10 in stock, whose identity hashes passwords cheaply.
-async fn account_shop() -> Shop {
+pub(crate) async fn account_shop() -> Shop {
     shop_in(
         spawn_app_with(&[
             ("payments_test_webhook_secret", WEBHOOK_SECRET),
@@ -1770,7 +1770,7 @@ async fn account_shop() -> Shop {
 
 /// Registers and signs in a customer (with a cheap Argon2id cost set on the app); the
 /// session token.
-async fn signed_in_customer(app: &TestApp, email: &str) -> String {
+pub(crate) async fn signed_in_customer(app: &TestApp, email: &str) -> String {
     let json_body = |v: Value| v.to_string().into_bytes();
     let ct = [("content-type", "application/json")];
     let r = send(
@@ -1794,7 +1794,12 @@ async fn signed_in_customer(app: &TestApp, email: &str) -> String {
     r.json()["token"].as_str().unwrap().to_owned()
 }
 
-async fn signed_in_checkout(app: &TestApp, session: &str, key: &str, body: &Value) -> TestResponse {
+pub(crate) async fn signed_in_checkout(
+    app: &TestApp,
+    session: &str,
+    key: &str,
+    body: &Value,
+) -> TestResponse {
     send(
         app,
         "POST",

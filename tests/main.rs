@@ -14,6 +14,7 @@ mod cart_component;
 mod catalog_component;
 mod checkout_api;
 mod composition;
+mod customer_cart;
 mod demo_shop;
 mod file_server;
 mod identity_admin_api;

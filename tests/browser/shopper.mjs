@@ -1,7 +1,7 @@
 // A shopper in Debian's chromium, driven by playwright-core, against the store at BASE_URL.
 // Started by tests/browser.rs, which seeds the demo shop and checks the books afterwards.
 //
-//   node tests/browser/shopper.mjs purchase|declined|account|reset
+//   node tests/browser/shopper.mjs purchase|declined|account|reset|cart
 //
 // Environment: BASE_URL, ARTIFACTS (a folder for one screenshot per step), CHROMIUM, and
 // ADMIN_TOKEN for the account scenarios (account.mjs), which read the shop's mail outbox.
@@ -12,13 +12,16 @@
 import { chromium } from 'playwright-core';
 import { join } from 'node:path';
 import assert from 'node:assert/strict';
-import * as accounts from './account.mjs';
+import * as accountScenarios from './account.mjs';
+import * as cartScenarios from './carts.mjs';
 
 const scenario = process.argv[2];
 const base = process.env.BASE_URL;
 const artifacts = process.env.ARTIFACTS;
 assert.ok(base && artifacts, 'BASE_URL and ARTIFACTS must be set');
-assert.ok(['purchase', 'declined', 'account', 'reset'].includes(scenario), `unknown scenario ${scenario}`);
+// The scenarios of account.mjs and carts.mjs (each an exported async function).
+const accounts = { ...accountScenarios, ...cartScenarios };
+assert.ok(['purchase', 'declined'].includes(scenario) || typeof accounts[scenario] === 'function', `unknown scenario ${scenario}`);
 
 const CARD_OK = '4242424242424242';
 const CARD_DECLINED = '4000000000000002';

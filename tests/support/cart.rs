@@ -178,10 +178,18 @@ impl CartHandle {
             .expect("no trap")
     }
 
-    pub async fn create_customer_cart(&mut self, customer: &str, currency: &str) -> CartResult<Cart> {
+    pub async fn create_customer_cart(
+        &mut self,
+        customer: &str,
+        currency: &str,
+    ) -> CartResult<Cart> {
         self.bindings
             .commerce_cart_cart()
-            .call_create_customer_cart(&mut self.lib.store, &customer.to_owned(), &currency.to_owned())
+            .call_create_customer_cart(
+                &mut self.lib.store,
+                &customer.to_owned(),
+                &currency.to_owned(),
+            )
             .await
             .expect("no trap")
     }
@@ -194,7 +202,12 @@ impl CartHandle {
     ) -> CartResult<MergedCart> {
         self.bindings
             .commerce_cart_cart()
-            .call_merge_guest_cart(&mut self.lib.store, &guest.to_owned(), &customer.to_owned(), variants)
+            .call_merge_guest_cart(
+                &mut self.lib.store,
+                &guest.to_owned(),
+                &customer.to_owned(),
+                variants,
+            )
             .await
             .expect("no trap")
     }

@@ -305,8 +305,7 @@ fn set_quantity(req: &Request, key: &CartKey, line_id: &str) -> Result<Response,
     };
     let variants = variants_of(&current)?;
     let variant_check = check(&line.variant_id, variants.get(&line.variant_id));
-    let cart =
-        cart::set_quantity(key, line_id, quantity, &variant_check).map_err(cart_problem)?;
+    let cart = cart::set_quantity(key, line_id, quantity, &variant_check).map_err(cart_problem)?;
     render_with(200, cart, None, &variants)
 }
 

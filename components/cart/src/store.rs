@@ -116,10 +116,7 @@ impl Key {
     fn current(&self) -> (&'static str, Value) {
         match self {
             Key::Token(hash) => (select_cart!("token_hash = ?"), t(hash)),
-            Key::Customer(id) => (
-                select_cart!("customer_id = ? AND order_ref IS NULL"),
-                t(id),
-            ),
+            Key::Customer(id) => (select_cart!("customer_id = ? AND order_ref IS NULL"), t(id)),
         }
     }
 }
@@ -235,7 +232,9 @@ impl Store {
             let mut skipped = Vec::new();
             let mut changed = false;
             for line in read_lines(conn, &guest.id)? {
-                let (moved, reason) = match variants.iter().find(|v| v.variant_id == line.variant_id)
+                let (moved, reason) = match variants
+                    .iter()
+                    .find(|v| v.variant_id == line.variant_id)
                 {
                     Some(variant) => move_line(conn, &target, variant, line.quantity, clock.now)?,
                     None => (0, Some(MergeSkipReason::Unavailable)),
@@ -437,7 +436,12 @@ fn live(conn: &Connection, key: &Key, clock: Clock) -> Result<CartRef, Error> {
 /// The cart a checkout's `holder` works on: for a customer, the cart of theirs that the
 /// holder holds (current or ordered), else their current one, so that a checkout ends on
 /// the cart it claimed; for a token, its cart.
-fn held_or_live(conn: &Connection, key: &Key, holder: &str, clock: Clock) -> Result<CartRef, Error> {
+fn held_or_live(
+    conn: &Connection,
+    key: &Key,
+    holder: &str,
+    clock: Clock,
+) -> Result<CartRef, Error> {
     if let Key::Customer(id) = key {
         let found = conn.execute(
             select_cart!("customer_id = ? AND checkout_holder = ?"),

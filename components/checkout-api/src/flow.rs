@@ -255,7 +255,9 @@ fn plan(co: &Checkout, holder: &str) -> Result<Plan, PlanFailed> {
     let cart = match cart::begin_checkout(&co.cart, holder) {
         Ok(cart) => cart,
         Err(cart::Error::NotFound) if matches!(co.cart, cart::CartKey::Customer(_)) => {
-            return Err(unclaimed(Stop::Refused(not_ready("The signed-in customer has no cart."))));
+            return Err(unclaimed(Stop::Refused(not_ready(
+                "The signed-in customer has no cart.",
+            ))));
         }
         Err(cart::Error::NotFound) => {
             return Err(unclaimed(Problem::invalid_input(vec![FieldError::new(

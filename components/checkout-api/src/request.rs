@@ -2,8 +2,8 @@
 //! field is reported by JSON pointer in one 400 problem, before anything is changed.
 
 use crate::dto::Address;
-use commerce_bindings::cart::cart::CartKey;
 use api_kit::{At, JsonChecker, Problem};
+use commerce_bindings::cart::cart::CartKey;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 

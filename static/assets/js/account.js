@@ -158,7 +158,8 @@ function post(path, body) {
 /** Signs in with the session in the cookie; the customer. */
 async function signIn(email, password) {
   const { data } = await post('/sign-in', { email, password, session: 'cookie' });
-  rememberSignedIn(true);
+  // Before the next page: the guest cart is merged into the customer's.
+  await rememberSignedIn(true);
   return data.customer;
 }
 

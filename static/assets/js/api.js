@@ -98,10 +98,20 @@ export const session = {
 
 const TOKEN = 'commerce.cart.token';
 const COUNT = 'commerce.cart.count';
+/**
+ * Kept in place of a token when the cart is the signed-in customer's: the session cookie
+ * finds it, on every device they sign in on, and no token exists for it.
+ */
+export const CUSTOMER_CART = 'customer';
 
-/** The shopper's cart token (ctk_…), or null. */
+/** The shopper's cart token (ctk_…), CUSTOMER_CART, or null. */
 export function cartToken() {
   return local.get(TOKEN);
+}
+
+/** A guest cart's token for a checkout body; undefined for the customer's own cart. */
+export function checkoutCartToken(token) {
+  return token && token !== CUSTOMER_CART ? token : undefined;
 }
 
 /** Forgets the cart (after an order, or when the shop no longer knows it). */
@@ -116,7 +126,14 @@ export function forgetCart() {
  * servers write to their logs).
  */
 export function cartApi(token, rest = '', { method = 'GET', body, headers = {} } = {}) {
-  return api(`/api/cart${rest}`, { method, body, headers: { ...headers, 'Cart-Token': token } });
+  const cart = token === CUSTOMER_CART ? {} : { 'Cart-Token': token };
+  return api(`/api/cart${rest}`, { method, body, headers: { ...headers, ...cart } });
+}
+
+/** Whether a cart call failed because the cart is gone (404) or, for the customer's own
+ * cart, because the session ended (401): either way, start again with no cart. */
+export function cartGone(e, token) {
+  return e.status === 404 || (e.status === 401 && token === CUSTOMER_CART);
 }
 
 /** The item count last seen, for the header before any request. */
@@ -138,15 +155,19 @@ export function showCount(n) {
 
 let creating = null;
 
-/** The cart's token, creating the cart (once, whatever the number of callers) if needed. */
+/** The cart's token, creating the cart (once, whatever the number of callers) if needed. A
+ * signed-in customer's cart is asked for every time: POST /api/carts answers the one they
+ * have (from any device), or makes it. */
 export function ensureCart(currency) {
   const token = cartToken();
-  if (token) return Promise.resolve(token);
+  if (token && token !== CUSTOMER_CART) return Promise.resolve(token);
   if (!creating) {
     creating = api('/api/carts', { method: 'POST', body: { currency } })
       .then(({ data }) => {
-        local.set(TOKEN, data.token);
-        return data.token;
+        // Signed in, the shop answers the customer's own cart, which has no token.
+        const token = data.token || CUSTOMER_CART;
+        local.set(TOKEN, token);
+        return token;
       })
       .finally(() => {
         creating = null;
@@ -164,7 +185,7 @@ export async function addToCart(variantId, quantity, currency) {
     showCount(data.item_count);
     return data;
   } catch (e) {
-    if (e.status !== 404) throw e;
+    if (!cartGone(e, token)) throw e;
     forgetCart();
     const fresh = await ensureCart(currency);
     const { data } = await cartApi(fresh, '/lines', { method: 'POST', body });
@@ -188,11 +209,37 @@ export function signedIn() {
   return local.get(SIGNED_IN) === '1';
 }
 
-/** Records a sign-in (true) or a sign-out or ended session (false), and shows it. */
+/** Records a sign-in (true) or a sign-out or ended session (false), and shows it. A
+ * sign-in brings the customer's own cart, with this browser's guest cart merged into it; a
+ * sign-out leaves that cart to the account, and this browser starts without one. */
 export function rememberSignedIn(yes) {
   local.set(SIGNED_IN, yes ? '1' : null);
   session.set(CHECKED, yes ? '1' : null);
   showAccount(yes);
+  if (yes) return adoptCustomerCart();
+  if (cartToken() === CUSTOMER_CART) forgetCart();
+  return Promise.resolve();
+}
+
+/** After a sign-in: merges the guest cart this browser holds into the customer's cart
+ * (POST /api/cart/merge), and from then on uses the customer's cart. */
+async function adoptCustomerCart() {
+  const guest = cartToken();
+  if (guest && guest !== CUSTOMER_CART) {
+    try {
+      const { data } = await api('/api/cart/merge', { method: 'POST', headers: { 'Cart-Token': guest } });
+      local.set(TOKEN, CUSTOMER_CART);
+      showCount(data.cart.item_count);
+      return;
+    } catch (e) {
+      // A guest cart a checkout holds stays this browser's until that checkout ends.
+      if (e.status === 409) return;
+      // Gone (404) or never mergeable: the customer's cart is the one to use.
+    }
+  }
+  // The customer's cart, if they have one, shows on the cart page; the first "add to cart"
+  // makes one if not.
+  local.set(TOKEN, CUSTOMER_CART);
 }
 
 /** The header's account link: "Account", or "Sign in" coming back to this page. */

@@ -3,7 +3,7 @@
 // and tax as the shop computes them. It also completes the product page's form when that page
 // ran without its script (/cart?add=<variant>&quantity=n&currency=EUR).
 import './site.js';
-import { addToCart, api, cartApi, cartToken, forgetCart, h, local, money, productInfo, showCount } from './api.js';
+import { addToCart, api, cartApi, cartGone, cartToken, forgetCart, h, local, money, productInfo, showCount } from './api.js';
 import { countryName, fillCountries } from './countries.js';
 import { COUNTRY, METHOD, renderTotals } from './totals.js';
 
@@ -40,7 +40,7 @@ async function load(notice) {
   try {
     cart = (await cartApi(token)).data;
   } catch (e) {
-    if (e.status === 404) {
+    if (cartGone(e, token)) {
       forgetCart();
       return empty(notice);
     }

@@ -19,7 +19,7 @@
 // card numbers; a real provider's browser script would give a token instead). It lives in
 // this tab's sessionStorage only, and only until the attempt ends.
 import './site.js';
-import { api, cartApi, cartToken, forgetCart, h, local, money, session, showCount } from './api.js';
+import { api, cartApi, cartToken, checkoutCartToken, forgetCart, h, local, money, session, showCount } from './api.js';
 import { countryName, fillCountries } from './countries.js';
 import { COUNTRY, METHOD, renderTotals } from './totals.js';
 
@@ -310,7 +310,7 @@ function body() {
   optional('postal_code');
   address.country = text('country');
   optional('phone');
-  const b = { cart_token: pageToken || cartToken(), email: text('email'), shipping_address: address };
+  const b = { cart_token: checkoutCartToken(pageToken || cartToken()), email: text('email'), shipping_address: address };
   const method = methodsBox.querySelector('input:checked');
   if (method) b.shipping_method_id = method.value;
   b.payment_method = {
