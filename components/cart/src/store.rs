@@ -15,6 +15,11 @@
 //! written at most once a minute and its expiry slides by at most that much less. The
 //! `expires-at` a read answers is the true one, `used_at + ttl`.
 //!
+//! Keys ([`Key`]): a guest cart is found by its token's hash, a customer's current cart by
+//! `customer_id` among the carts not ordered (at most one, by a partial unique index). A
+//! merge ([`Store::merge`]) reads both carts and moves the lines in one `BEGIN IMMEDIATE`
+//! transaction, so it is serialised with the checkouts' claims of either cart.
+//!
 //! Checkout claims ([`Store::begin_checkout`], [`Store::abandon_checkout`],
 //! [`Store::complete_checkout`]) are conditional `UPDATE`s that name the state they expect
 //! (`checkout_holder IS NULL`, or the holder's own), each in the same `BEGIN IMMEDIATE`
