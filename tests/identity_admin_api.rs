@@ -189,12 +189,13 @@ async fn bad_tokens_and_bad_input_are_refused_and_change_nothing() {
         (None, 401),
         (Some("not-a-token-at-all"), 403),
         (Some("atk_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"), 403),
-        (Some("stk_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"), 403),
+        // A session token is a staff member's credential: an unknown one is a 401.
+        (Some("stk_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"), 401),
     ] {
         let r = call(&app, "GET", "/admin/customers", token, None).await;
         assert_eq!(r.status, status, "{token:?}");
     }
-    // A customer's session token is no staff credential.
+    // The session of a customer without a staff role opens nothing.
     let (_, session) = customer(&app, "ana@example.com").await;
     let r = call(&app, "GET", "/admin/customers", Some(&session), None).await;
     assert_eq!(r.status, 403);

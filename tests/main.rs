@@ -30,6 +30,7 @@ mod products_api;
 mod rate_limits;
 mod sales_admin_api;
 mod search;
+mod staff_members;
 mod staff_roles;
 mod storefront;
 mod system_api;

@@ -13,6 +13,15 @@
 //! | `GET /admin/customers/{id}/sessions`              | `customers-read` | a page of sessions |
 //! | `DELETE /admin/customers/{id}/sessions`           | `customers-write`| 204               |
 //! | `GET /admin/mail?limit=&after=`                   | `staff-manage`   | the outbox        |
+//! | `GET /admin/staff?limit=&after=`                  | `staff-manage`   | a page of staff members |
+//! | `POST /admin/staff` `{email, role}`               | `staff-manage`   | the staff member  |
+//! | `DELETE /admin/staff/{customer_id}`               | `staff-manage`   | 204               |
+//!
+//! A staff member is a customer account the owner gave a role: they sign in as any
+//! customer does (`POST /api/account/sign-in`), and their session token
+//! (`Authorization: Bearer stk_…`) opens the admin routes their role grants, recording
+//! "Name <email>" as the actor of their writes. Only an account whose email is confirmed
+//! can be given a role, and a session opens admin routes only while it still is.
 //!
 //! Every request is authorised by [`api_kit::admin::authorize_staff`] with the route's
 //! permission before its body is read; an unknown route needs `staff-manage` to learn it
@@ -51,7 +60,7 @@ use api_kit::{At, FieldError, JsonChecker, Problem, Query};
 use commerce_bindings::identity::identity::{Error, Permission};
 use commerce_bindings::identity::identity_admin::{self as admin, CustomerFilter, NewApiToken};
 use commerce_bindings::identity_json::{
-    ApiTokenJson, CustomerJson, MailJson, ROLE_NAMES, SessionJson, role_of,
+    ApiTokenJson, CustomerJson, MailJson, ROLE_NAMES, SessionJson, StaffMemberJson, role_of,
 };
 use commerce_types::types::PageRequest;
 use serde::Serialize;
@@ -169,6 +178,26 @@ fn route(req: &Request, path: &str, actor: &Actor) -> Result<Response, Problem> 
             let found = admin::list_mail(&page).map_err(problem)?;
             page_json(found.items.iter().map(MailJson::from), found.page.next)
         }
+        ["staff"] => {
+            api_kit::allow(req, &[Method::Get, Method::Post])?;
+            if *req.method() == Method::Get {
+                let page = page_request(req, &[])?.1;
+                let found = admin::list_staff(&page).map_err(problem)?;
+                page_json(
+                    found.items.iter().map(StaffMemberJson::from),
+                    found.page.next,
+                )
+            } else {
+                no_query(req)?;
+                grant_staff_role(req, actor)
+            }
+        }
+        ["staff", id] => {
+            api_kit::allow(req, &[Method::Delete])?;
+            no_query(req)?;
+            admin::revoke_staff_role(id).map_err(|e| not_found_as(e, "customer", id))?;
+            Ok(Response::builder().status(204).body(Vec::new()).build())
+        }
         _ => Err(not_found()),
     }
 }
@@ -252,6 +281,19 @@ fn create_api_token(req: &Request, actor: &Actor) -> Result<Response, Problem> {
             token: &issued.token,
         },
     )
+}
+
+/// `POST /admin/staff`: gives the account of an email a role, or changes it.
+fn grant_staff_role(req: &Request, actor: &Actor) -> Result<Response, Problem> {
+    let value = api_kit::json_value_body(req)?;
+    let mut c = JsonChecker::new();
+    let o = c.object(&At::root(&value), &["email", "role"]);
+    let email = c.string(&o.field("email"));
+    let role = c.one_of(&o.field("role"), &ROLE_NAMES);
+    c.finish()?;
+    let role = role_of(&role).ok_or_else(|| Problem::internal("a checked role is unknown"))?;
+    let member = admin::grant_staff_role(&email, role, &actor.name).map_err(problem)?;
+    api_kit::json(200, &StaffMemberJson::from(&member))
 }
 
 /// `not-found` as a 404 naming what was looked for; the rest as [`problem`].

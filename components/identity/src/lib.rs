@@ -35,7 +35,7 @@ use exports::commerce::identity::identity::{
 };
 use exports::commerce::identity::identity_admin::{
     ApiToken, ApiTokenPage, CustomerFilter, CustomerPage, Guest as AdminGuest, IssuedApiToken,
-    MailPage, NewApiToken, SessionPage,
+    MailPage, NewApiToken, SessionPage, StaffMember, StaffPage,
 };
 use password::{Check, Cost};
 use store::{Clock, Store};
@@ -346,23 +346,50 @@ impl Guest for Component {
     }
 
     fn authorize(api_token: String, permission: Permission) -> Result<Principal, Error> {
-        let hash = token_hash(&api_token, store::API_TOKEN_SECRET)?;
-        let token = Store::open()?
-            .api_token_in_use(&hash, clock::now_ms())?
-            .ok_or(Error::InvalidToken)?;
-        if !roles::grants(token.role, permission) {
+        let principal = if api_token.starts_with(store::SESSION_TOKEN) {
+            // A staff member signed in with their account.
+            let hash = token_hash(&api_token, store::SESSION_TOKEN)?;
+            let store = Store::open()?;
+            let now = clock::now_ms();
+            match store.staff_session(&hash, now)? {
+                Some(member) => Principal {
+                    name: staff_actor(&member),
+                    token_id: member.customer.id,
+                    role: member.role,
+                },
+                // A live session of an account without a (usable) role: no admin powers.
+                None if store.session(&hash, now)?.is_some() => return Err(Error::Forbidden),
+                None => return Err(Error::InvalidToken),
+            }
+        } else {
+            let hash = token_hash(&api_token, store::API_TOKEN_SECRET)?;
+            let token = Store::open()?
+                .api_token_in_use(&hash, clock::now_ms())?
+                .ok_or(Error::InvalidToken)?;
+            Principal {
+                token_id: token.id,
+                name: token.name,
+                role: token.role,
+            }
+        };
+        if !roles::grants(principal.role, permission) {
             return Err(Error::Forbidden);
         }
-        Ok(Principal {
-            token_id: token.id,
-            name: token.name,
-            role: token.role,
-        })
+        Ok(principal)
+    }
+}
+
+/// How a staff member is named as the actor of their writes: "Name <email>", or the email.
+fn staff_actor(member: &StaffMember) -> String {
+    match &member.customer.name {
+        Some(name) => format!("{name} <{}>", member.customer.email),
+        None => member.customer.email.clone(),
     }
 }
 
 /// The tags of the admin listings' cursors.
 const TOKENS_TAG: &str = "identity-tokens-v1";
+const STAFF_TAG: &str = "identity-staff-v1";
 const CUSTOMERS_TAG: &str = "identity-customers-v1";
 const SESSIONS_TAG: &str = "identity-sessions-v1";
 const MAIL_TAG: &str = "identity-mail-v1";
@@ -479,6 +506,38 @@ impl AdminGuest for Component {
         let p = page(&request, MAIL_TAG)?;
         let found = Store::open()?.mail(clock::now_ms(), p.after.as_ref(), p.limit, MAIL_TAG)?;
         Ok(MailPage {
+            items: found.items,
+            page: page_info(found.next),
+        })
+    }
+
+    fn grant_staff_role(email: String, role: Role, actor: String) -> Result<StaffMember, Error> {
+        let no_account = || {
+            Error::InvalidInput(vec![FieldError {
+                path: "/email".into(),
+                message: "has no account whose email is confirmed: the person registers and \
+                          confirms their email first"
+                    .into(),
+            }])
+        };
+        if !capability_kit::validate::is_email(email.trim()) {
+            return Err(no_account());
+        }
+        Store::open()?
+            .grant_staff_role(&validate::email_key(&email), role, &actor, clock::now_ms())?
+            .ok_or_else(no_account)
+    }
+
+    fn revoke_staff_role(customer_id: String) -> Result<(), Error> {
+        let store = Store::open()?;
+        require_customer(&store, &customer_id)?;
+        store.revoke_staff_role(&customer_id)
+    }
+
+    fn list_staff(request: PageRequest) -> Result<StaffPage, Error> {
+        let p = page(&request, STAFF_TAG)?;
+        let found = Store::open()?.staff(p.after.as_ref(), p.limit, STAFF_TAG)?;
+        Ok(StaffPage {
             items: found.items,
             page: page_info(found.next),
         })

@@ -12,7 +12,9 @@
 //! - a session works while `revoked_at` is null and `expires_at` is in the future; a
 //!   password change, reset or "sign out everywhere" revokes, never deletes, so the
 //!   sessions of an account can be listed with when they ended;
-//! - every API token has a role of the five, and a name unique among unrevoked tokens.
+//! - every API token has a role of the five, and a name unique among unrevoked tokens;
+//! - a staff member (`identity_staff`) is an account with one role of the five, given only
+//!   while its email was confirmed; deleting the account deletes the row.
 
 use capability_kit::db::Migration;
 
@@ -20,11 +22,12 @@ use capability_kit::db::Migration;
 pub const VERSION_TABLE: &str = "identity_schema_version";
 
 /// Every migration, oldest first. Never edit a released one: append a new one.
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    description: "customers, sessions, one-time tokens, the mail outbox and API tokens",
-    statements: &[
-        "CREATE TABLE IF NOT EXISTS identity_customers (
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        description: "customers, sessions, one-time tokens, the mail outbox and API tokens",
+        statements: &[
+            "CREATE TABLE IF NOT EXISTS identity_customers (
             id                TEXT PRIMARY KEY,
             -- As the customer gave it (trimmed).
             email             TEXT NOT NULL,
@@ -38,9 +41,9 @@ pub const MIGRATIONS: &[Migration] = &[Migration {
             created_at        INTEGER NOT NULL,
             updated_at        INTEGER NOT NULL
         )",
-        "CREATE INDEX IF NOT EXISTS identity_customers_by_age \
+            "CREATE INDEX IF NOT EXISTS identity_customers_by_age \
          ON identity_customers (created_at, id)",
-        "CREATE TABLE IF NOT EXISTS identity_sessions (
+            "CREATE TABLE IF NOT EXISTS identity_sessions (
             id          TEXT PRIMARY KEY,
             customer_id TEXT NOT NULL,
             token_hash  TEXT NOT NULL UNIQUE,
@@ -48,9 +51,9 @@ pub const MIGRATIONS: &[Migration] = &[Migration {
             expires_at  INTEGER NOT NULL,
             revoked_at  INTEGER
         )",
-        "CREATE INDEX IF NOT EXISTS identity_sessions_by_customer \
+            "CREATE INDEX IF NOT EXISTS identity_sessions_by_customer \
          ON identity_sessions (customer_id, created_at)",
-        "CREATE TABLE IF NOT EXISTS identity_tokens (
+            "CREATE TABLE IF NOT EXISTS identity_tokens (
             token_hash  TEXT PRIMARY KEY,
             kind        TEXT NOT NULL CHECK (kind IN ('verify-email', 'password-reset')),
             customer_id TEXT NOT NULL,
@@ -59,10 +62,10 @@ pub const MIGRATIONS: &[Migration] = &[Migration {
             created_at  INTEGER NOT NULL,
             expires_at  INTEGER NOT NULL
         )",
-        "CREATE INDEX IF NOT EXISTS identity_tokens_by_customer \
+            "CREATE INDEX IF NOT EXISTS identity_tokens_by_customer \
          ON identity_tokens (customer_id, kind)",
-        "CREATE INDEX IF NOT EXISTS identity_tokens_by_expiry ON identity_tokens (expires_at)",
-        "CREATE TABLE IF NOT EXISTS identity_mail (
+            "CREATE INDEX IF NOT EXISTS identity_tokens_by_expiry ON identity_tokens (expires_at)",
+            "CREATE TABLE IF NOT EXISTS identity_mail (
             id          TEXT PRIMARY KEY,
             kind        TEXT NOT NULL
                         CHECK (kind IN ('verify-email', 'password-reset', 'account-exists')),
@@ -76,9 +79,9 @@ pub const MIGRATIONS: &[Migration] = &[Migration {
             CHECK ((token IS NULL) = (token_hash IS NULL)),
             CHECK ((token IS NULL) = (expires_at IS NULL))
         )",
-        "CREATE INDEX IF NOT EXISTS identity_mail_by_age ON identity_mail (created_at, id)",
-        "CREATE INDEX IF NOT EXISTS identity_mail_by_token ON identity_mail (token_hash)",
-        "CREATE TABLE IF NOT EXISTS identity_api_tokens (
+            "CREATE INDEX IF NOT EXISTS identity_mail_by_age ON identity_mail (created_at, id)",
+            "CREATE INDEX IF NOT EXISTS identity_mail_by_token ON identity_mail (token_hash)",
+            "CREATE TABLE IF NOT EXISTS identity_api_tokens (
             id           TEXT PRIMARY KEY,
             name         TEXT NOT NULL,
             role         TEXT NOT NULL CHECK (role IN
@@ -91,9 +94,26 @@ pub const MIGRATIONS: &[Migration] = &[Migration {
             last_used_at INTEGER,
             revoked_at   INTEGER
         )",
-        "CREATE UNIQUE INDEX IF NOT EXISTS identity_api_tokens_live_name \
+            "CREATE UNIQUE INDEX IF NOT EXISTS identity_api_tokens_live_name \
          ON identity_api_tokens (name) WHERE revoked_at IS NULL",
-        "CREATE INDEX IF NOT EXISTS identity_api_tokens_by_age \
+            "CREATE INDEX IF NOT EXISTS identity_api_tokens_by_age \
          ON identity_api_tokens (created_at, id)",
-    ],
-}];
+        ],
+    },
+    Migration {
+        version: 2,
+        description: "staff members: accounts the owner gave a role",
+        statements: &[
+            "CREATE TABLE IF NOT EXISTS identity_staff (
+            customer_id TEXT PRIMARY KEY,
+            role        TEXT NOT NULL CHECK (role IN
+                        ('owner', 'catalog-manager', 'fulfilment', 'support', 'read-only')),
+            granted_at  INTEGER NOT NULL,
+            -- The actor who gave or last changed the role.
+            granted_by  TEXT NOT NULL
+        )",
+            "CREATE INDEX IF NOT EXISTS identity_staff_by_grant \
+             ON identity_staff (granted_at, customer_id)",
+        ],
+    },
+];

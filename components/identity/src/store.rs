@@ -27,6 +27,8 @@ use crate::exports::commerce::identity::identity_admin::{ApiToken, Mail, MailKin
 use crate::schema;
 
 /// Prefixes of ids and tokens.
+mod staff;
+
 pub const CUSTOMER: &str = "cus";
 pub const SESSION: &str = "ses";
 pub const API_TOKEN: &str = "key";
@@ -494,6 +496,11 @@ impl Store {
                 &[t(&id)],
             )?;
             conn.execute("DELETE FROM identity_mail WHERE customer_id = ?", &[t(&id)])?;
+            // A deleted account is nobody's staff member.
+            conn.execute(
+                "DELETE FROM identity_staff WHERE customer_id = ?",
+                &[t(&id)],
+            )?;
             Ok(())
         })
     }

@@ -49,7 +49,8 @@ pub fn authorize(req: &IncomingRequest) -> Result<(), Problem> {
 
 /// Checks the request's `Authorization: Bearer` token and that it grants `permission`:
 /// the `admin_token` variable (compared in constant time) grants every permission; an API
-/// token (`atk_…`) what identity says its role grants. 401 without a bearer token, 403
+/// token (`atk_…`), or a staff member's session token (`stk_…`), what identity says its
+/// role grants. 401 without a bearer token or with an ended session, 403
 /// with a token that is no admin credential or whose role lacks the permission, 503 when
 /// the variable is missing or shorter than [`MIN_TOKEN_LEN`] or identity's storage fails.
 /// Reads only the headers.
@@ -60,7 +61,9 @@ pub fn authorize_staff(req: &IncomingRequest, permission: Permission) -> Result<
             "This resource needs an `Authorization: Bearer <token>` header.",
         ));
     };
-    if token.starts_with("atk_") {
+    // An API token, or the session of a staff member (an account the owner gave a role).
+    let session = token.starts_with("stk_");
+    if token.starts_with("atk_") || session {
         return match identity::authorize(token, permission) {
             Ok(principal) => Ok(Actor {
                 name: principal.name,
@@ -70,9 +73,17 @@ pub fn authorize_staff(req: &IncomingRequest, permission: Permission) -> Result<
             Err(identity::Error::Forbidden) => Err(Problem::new(
                 ProblemType::Forbidden,
                 format!(
-                    "The token's role does not grant the permission this route needs ({}).",
+                    "The {} does not grant the permission this route needs ({}).",
+                    if session {
+                        "account has no staff role, or its role"
+                    } else {
+                        "token's role"
+                    },
                     permission_name(permission)
                 ),
+            )),
+            Err(identity::Error::InvalidToken) if session => Err(Problem::unauthorized(
+                "The session is unknown, expired or ended: sign in again.",
             )),
             Err(identity::Error::InvalidToken) => Err(Problem::forbidden(
                 "The API token is unknown, expired or revoked.",

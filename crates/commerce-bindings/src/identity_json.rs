@@ -5,7 +5,7 @@
 use serde::Serialize;
 
 use crate::identity::identity::{Customer, Role, Session};
-use crate::identity::identity_admin::{ApiToken, Mail, MailKind};
+use crate::identity::identity_admin::{ApiToken, Mail, MailKind, StaffMember};
 
 /// The name of a role in the API, as in the WIT (`catalog-manager`).
 pub fn role_name(role: Role) -> &'static str {
@@ -110,6 +110,26 @@ impl<'a> From<&'a ApiToken> for ApiTokenJson<'a> {
             expires_at: t.expires_at,
             last_used_at: t.last_used_at,
             revoked_at: t.revoked_at,
+        }
+    }
+}
+
+/// A staff member: their account and role.
+#[derive(Serialize)]
+pub struct StaffMemberJson<'a> {
+    pub customer: CustomerJson<'a>,
+    pub role: &'static str,
+    pub granted_at: i64,
+    pub granted_by: &'a str,
+}
+
+impl<'a> From<&'a StaffMember> for StaffMemberJson<'a> {
+    fn from(m: &'a StaffMember) -> Self {
+        Self {
+            customer: CustomerJson::from(&m.customer),
+            role: role_name(m.role),
+            granted_at: m.granted_at,
+            granted_by: &m.granted_by,
         }
     }
 }
