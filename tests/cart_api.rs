@@ -152,7 +152,7 @@ async fn get(app: &TestApp, token: &str) -> Value {
 }
 
 /// The cart's lines as (variant id, quantity).
-fn lines(cart: &Value) -> Vec<(String, u64)> {
+pub(crate) fn lines(cart: &Value) -> Vec<(String, u64)> {
     cart["lines"]
         .as_array()
         .unwrap()

@@ -3,6 +3,7 @@
 //! `wit/deps/cart/cart.wit`). The component tests call the cart's WIT export; the HTTP tests
 //! go through cart-api and checkout-api with real sessions from identity.
 
+use crate::cart_api::lines;
 use crate::checkout_api::{CARD_OK, Shop, account_shop, signed_in_checkout, signed_in_customer};
 use bytes::Bytes;
 use commerce_tests::cart::{
@@ -445,25 +446,24 @@ async fn as_customer(
     send(app, method, path, &[(name, &value)], body).await
 }
 
+/// Makes the signed-in customer's own EUR cart and puts `quantity` of the shop's variant in
+/// it (none for 0).
+async fn own_cart(shop: &Shop, session: &str, quantity: u32) {
+    let currency = json!({"currency": "EUR"});
+    let r = as_customer(&shop.app, session, "POST", "/api/carts", Some(currency)).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    if quantity > 0 {
+        let add = json!({"variant_id": shop.variant, "quantity": quantity});
+        let r = as_customer(&shop.app, session, "POST", "/api/cart/lines", Some(add)).await;
+        assert_eq!(r.status, 200, "{}", r.text());
+    }
+}
+
 /// A checkout of the signed-in customer's own cart: the shop's body without a cart token.
 fn own_cart_body(shop: &Shop) -> Value {
     let mut body = shop.body("unused", CARD_OK);
     body.as_object_mut().unwrap().remove("cart_token");
     body
-}
-
-fn lines(cart: &Value) -> Vec<(String, u64)> {
-    cart["lines"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|l| {
-            (
-                l["variant_id"].as_str().unwrap().to_owned(),
-                l["quantity"].as_u64().unwrap(),
-            )
-        })
-        .collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -549,16 +549,7 @@ async fn a_guest_cart_is_merged_into_the_customers_cart_on_sign_in_once() {
     let shop = account_shop().await;
     let app = &shop.app;
     let ana = signed_in_customer(app, "ana@example.com").await;
-    as_customer(
-        app,
-        &ana,
-        "POST",
-        "/api/carts",
-        Some(json!({"currency": "EUR"})),
-    )
-    .await;
-    let add = json!({"variant_id": shop.variant, "quantity": 1});
-    as_customer(app, &ana, "POST", "/api/cart/lines", Some(add)).await;
+    own_cart(&shop, &ana, 1).await;
     let guest = shop.cart(2).await;
 
     // Both the guest's token and the session are needed.
@@ -598,14 +589,7 @@ async fn a_cookie_session_changes_the_cart_only_from_the_shops_own_pages() {
     let app = &shop.app;
     let ana = signed_in_customer(app, "ana@example.com").await;
     let cookie = format!("__Host-session={ana}");
-    as_customer(
-        app,
-        &ana,
-        "POST",
-        "/api/carts",
-        Some(json!({"currency": "EUR"})),
-    )
-    .await;
+    own_cart(&shop, &ana, 0).await;
     let add = json!({"variant_id": shop.variant, "quantity": 1});
     let r = send(
         app,
@@ -637,16 +621,7 @@ async fn sixteen_checkouts_of_a_customers_cart_from_two_devices_buy_it_once() {
     let app = shop.app.clone();
     let phone = signed_in_customer(&app, "ana@example.com").await;
     let laptop = signed_in_customer(&app, "ana@example.com").await;
-    as_customer(
-        &app,
-        &phone,
-        "POST",
-        "/api/carts",
-        Some(json!({"currency": "EUR"})),
-    )
-    .await;
-    let add = json!({"variant_id": shop.variant, "quantity": 2});
-    as_customer(&app, &phone, "POST", "/api/cart/lines", Some(add)).await;
+    own_cart(&shop, &phone, 2).await;
     let body = own_cart_body(&shop);
     let tasks: Vec<_> = (0..16)
         .map(|i| {
@@ -694,16 +669,7 @@ async fn one_key_and_body_sent_by_two_customers_are_two_checkouts_never_one_answ
     let ana = signed_in_customer(app, "ana@example.com").await;
     let bo = signed_in_customer(app, "bo@example.com").await;
     for session in [&ana, &bo] {
-        as_customer(
-            app,
-            session,
-            "POST",
-            "/api/carts",
-            Some(json!({"currency": "EUR"})),
-        )
-        .await;
-        let add = json!({"variant_id": shop.variant, "quantity": 1});
-        as_customer(app, session, "POST", "/api/cart/lines", Some(add)).await;
+        own_cart(&shop, session, 1).await;
     }
     let body = own_cart_body(&shop);
     let a = signed_in_checkout(app, &ana, "shared-key", &body).await;
